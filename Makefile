@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vhost-9p: build the module for Debian's kernels, the tools and the tests,
+# and run them.  `make help` lists the targets.
+
+KERNELS := $(shell awk '!/^\#/ && NF { print $$1 }' scripts/kernels.list)
+KVER ?= $(firstword $(KERNELS))
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+KMOD := $(BUILD)/kmod/$(KVER)
+KSRC := $(BUILD)/ksrc/$(KVER)
+# The harness and checkpatch come from the default kernel's source.
+KSRC_DEFAULT := $(BUILD)/ksrc/$(firstword $(KERNELS))
+
+CC ?= cc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude/uapi
+# The kselftest harness is written for -Wall only, as in the kernel tree.
+SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
+
+KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
+
+.PHONY: all modules module-all selftests tools sparse checkpatch unit \
+	check check-vm demo deps clean help ksrc
+
+all: modules tools selftests
+
+help:
+	@echo 'make [KVER=release]   module for one kernel (default $(firstword $(KERNELS))), tools, selftests'
+	@echo 'make modules-all      the module for every kernel in scripts/kernels.list'
+	@echo 'make deps             install what the build and the tests need (Debian 12, root)'
+	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
+	@echo 'make check-vm         only the VM suite, for KVER'
+	@echo 'make demo             boot a guest with the module and show /dev/vhost-9p'
+	@echo 'make sparse           sparse (C=2) on the module for KVER'
+	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
+
+deps:
+	scripts/setup.sh
+
+ksrc:
+	scripts/ksrc.sh $(KVER)
+
+modules: ksrc
+	scripts/kbuild-tree.sh $(KVER)
+	$(MAKE) $(KBUILD_ARGS) modules
+
+modules-all:
+	@set -e; for k in $(KERNELS); do $(MAKE) --no-print-directory KVER=$$k modules; done
+
+sparse: ksrc
+	scripts/kbuild-tree.sh $(KVER)
+	$(MAKE) $(KBUILD_ARGS) C=2 CF='-D__CHECK_ENDIAN__' modules
+
+checkpatch:
+	@scripts/ksrc.sh $(firstword $(KERNELS))
+	scripts/checkpatch.sh $(KSRC_DEFAULT)
+
+SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test
+TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
+
+selftests: $(SELFTEST_BINS)
+tools: $(TOOL_BINS)
+
+$(BUILD)/selftests/%: selftests/vhost_9p/%.c $(wildcard selftests/vhost_9p/*.h) include/uapi/linux/vhost_9p.h
+	@scripts/ksrc.sh $(firstword $(KERNELS))
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_DEFAULT)/tools/testing/selftests -o $@ $< -lpthread
+
+$(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.c) include/uapi/linux/vhost_9p.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ tools/vhost9p-ctl/*.c
+
+unit:
+	selftests/unit/run.sh
+
+check:
+	scripts/check.sh
+
+check-vm: modules selftests tools
+	selftests/vm/run-suite.sh $(KVER)
+
+demo: modules tools
+	selftests/vm/demo.sh $(KVER)
+
+clean:
+	rm -rf $(BUILD)

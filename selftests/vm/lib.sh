@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host side of the VM harness: stage the modules, build the initramfs, boot
+# a first-level guest with Debian's kernel under QEMU with a hard timeout,
+# and judge what came back.  Sourced by run-suite.sh, demo.sh and
+# harness-selftest.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+VM_DIR=$VHOST9P_TOP/selftests/vm
+
+# Lines that mean the kernel is broken, whatever the tests said.
+VM_BAD_KERNEL_LINES='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible recursive locking|possible circular locking|inconsistent lock state|INFO: task .* blocked|soft lockup|hard LOCKUP|refcount_t:|list_(add|del) corruption|stack-protector'
+
+# vm_stage_modules KVER: a module tree for KVER that kmod can use with
+# -d: the distribution's modules (a link to /lib/modules/KVER/kernel, valid
+# on the host and in the guest alike) plus vhost_9p.ko in extra/.
+vm_stage_modules()
+{
+	local kver=$1 root=$VHOST9P_BUILD/vm/$1/modroot
+	local dir=$root/lib/modules/$1
+	local ko=$VHOST9P_BUILD/kmod/$kver/drivers/vhost/9p/vhost_9p.ko
+
+	[ -f "$ko" ] || die "$ko is not built: run 'make KVER=$kver'"
+	if [ -f "$dir/modules.dep" ] && [ "$dir/modules.dep" -nt "$ko" ] &&
+	   [ "$dir/modules.dep" -nt "${VHOST9P_EXTRA_KO:-$ko}" ]; then
+		echo "$root"
+		return
+	fi
+	rm -rf "$root"
+	mkdir -p "$dir/extra"
+	ln -s "/lib/modules/$kver/kernel" "$dir/kernel"
+	cp /lib/modules/"$kver"/modules.order /lib/modules/"$kver"/modules.builtin* "$dir/"
+	cp "$ko" ${VHOST9P_EXTRA_KO:-} "$dir/extra/"
+	depmod -b "$root" "$kver" || die "depmod failed for $kver"
+	echo "$root"
+}
+
+# vm_initramfs KVER OUT MODROOT: the first-level guest's initramfs.
+vm_initramfs()
+{
+	local kver=$1 out=$2 modroot=$3 stage m f
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,modules,host}
+	cp /bin/busybox "$stage/bin/busybox"
+	install -m 755 "$VM_DIR/init" "$stage/init"
+	install -m 755 "$VM_DIR/v9p-modprobe" "$stage/sbin/v9p-modprobe"
+	echo "$modroot" > "$stage/modules/stage-root"
+	# The 9p client, in dependency order, decompressed for busybox insmod.
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$kver" --show-depends "$m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+	while read -r f; do
+		m=$(basename "$f")
+		case "$m" in
+		*.xz) xz -dc "$f" > "$stage/modules/${m%.xz}"; m=${m%.xz} ;;
+		*.zst) zstd -qdc "$f" > "$stage/modules/${m%.zst}"; m=${m%.zst} ;;
+		*) cp "$f" "$stage/modules/$m" ;;
+		esac
+		echo "$m" >> "$stage/modules/order"
+	done
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	rm -rf "$stage"
+}
+
+# vm_accel KVER: kvm if the host's /dev/kvm really boots KVER's kernel
+# (checked once per build tree), tcg otherwise.  On the project's build
+# machines /dev/kvm exists but cannot run a guest.  V9P_ACCEL overrides.
+vm_accel()
+{
+	local kver=$1 cache=$VHOST9P_BUILD/vm/accel probe
+
+	if [ -n "${V9P_ACCEL:-}" ]; then
+		echo "$V9P_ACCEL"
+		return
+	fi
+	if [ ! -s "$cache" ]; then
+		echo tcg > "$cache"
+		if [ -w /dev/kvm ]; then
+			probe=$(mktemp -d)
+			mkdir -p "$probe/bin"
+			cp /bin/busybox "$probe/bin/"
+			printf '#!/bin/busybox sh\n/bin/busybox echo V9P-KVM-OK\n/bin/busybox poweroff -f\n' > "$probe/init"
+			chmod 755 "$probe/init"
+			(cd "$probe" && find . | cpio -o -H newc --quiet) > "$probe.cpio"
+			if timeout --kill-after=5 20 qemu-system-x86_64 -accel kvm -cpu host \
+				-m 256 -nographic -nodefaults -no-reboot -serial stdio \
+				-kernel "/boot/vmlinuz-$kver" -initrd "$probe.cpio" \
+				-append "console=ttyS0 panic=-1" 2>/dev/null | grep -q V9P-KVM-OK; then
+				echo kvm > "$cache"
+			fi
+			rm -rf "$probe" "$probe.cpio"
+		fi
+	fi
+	cat "$cache"
+}
+
+# vm_run KVER SCRIPT OUTDIR TIMEOUT: boot KVER's first-level guest, run the
+# guest-side bash SCRIPT (a path on the host) in it, and leave in OUTDIR
+# what it wrote plus console.log.  Returns 0 when the script ran to its
+# end and exited 0 and the kernel said nothing bad; otherwise prints why,
+# with the tail of the console, and returns non-zero.
+vm_run()
+{
+	local kver=$1 script=$2 out=$3 limit=$4 modroot accel cpu rc=0
+	local vmlinuz=/boot/vmlinuz-$kver
+
+	[ -r "$vmlinuz" ] || die "$vmlinuz is missing: run 'make deps'"
+	mkdir -p "$out"
+	rm -f "$out"/exit-status "$out"/console.log
+	modroot=$(vm_stage_modules "$kver")
+	vm_initramfs "$kver" "$out/initramfs.gz" "$modroot"
+
+	mkdir -p "$VHOST9P_BUILD/vm"
+	accel=$(vm_accel "$kver")
+	cpu=max
+	[ "$accel" = kvm ] && cpu=host
+	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
+		-accel "$accel" -cpu "$cpu" -smp 2 -m 3072 \
+		-nographic -nodefaults -no-reboot -serial "file:$out/console.log" \
+		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" \
+		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+		> "$out/qemu.log" 2>&1 || rc=$?
+
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		vm_fail "$out" "the guest did not finish within ${limit}s (hung): killed"
+		return 1
+	fi
+	if [ ! -f "$out/exit-status" ]; then
+		vm_fail "$out" "the guest stopped before its script finished (qemu exit $rc)"
+		return 1
+	fi
+	if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log"; then
+		vm_fail "$out" "the kernel reported a bug"
+		return 1
+	fi
+	rc=$(cat "$out/exit-status")
+	if [ "$rc" != 0 ]; then
+		vm_fail "$out" "the guest script exited with status $rc"
+		return 1
+	fi
+	return 0
+}
+
+vm_fail()
+{
+	local out=$1
+	shift
+	{
+		echo "VM FAILURE: $*"
+		if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log" 2>/dev/null; then
+			echo "--- kernel reports in the console:"
+			grep -E -m 5 "$VM_BAD_KERNEL_LINES" "$out/console.log"
+		fi
+		echo "--- console tail ($out/console.log):"
+		tail -n 40 "$out/console.log" 2>/dev/null
+		if [ -s "$out/guest.log" ]; then
+			echo "--- guest script tail ($out/guest.log):"
+			tail -n 20 "$out/guest.log"
+		fi
+		echo "---"
+	} >&2
+}
+
+# vm_l2_initramfs OUT: the second-level guest's initramfs (busybox only).
+vm_l2_initramfs()
+{
+	local stage
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,proc}
+	cp /bin/busybox "$stage/bin/"
+	install -m 755 "$VM_DIR/l2-init" "$stage/init"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$1"
+	rm -rf "$stage"
+}

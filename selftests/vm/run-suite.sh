@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-suite.sh [KVER]: boot KVER's first-level guest and run the VM suite
+# (selftests/vm/suite.sh) in it.  Prints the failures and a line
+# "RESULT pass fail skip"; exits non-zero if anything failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:-$(default_kver)}
+out=$VHOST9P_BUILD/vm/$kver/suite
+limit=${V9P_VM_TIMEOUT:-900}
+
+rm -rf "$out"
+mkdir -p "$out"
+vm_l2_initramfs "$out/l2-initramfs.gz"
+
+vm_ok=0
+vm_run "$kver" "$VM_DIR/suite.sh" "$out" "$limit" || vm_ok=$?
+touch "$out/results.ktap"
+summary=$(awk -f "$VM_DIR/ktap-count.awk" "$out/results.ktap")
+echo "$summary" | grep -v '^RESULT' | sed "s/^/[$kver] /" || true
+read -r _ pass fail skip < <(echo "$summary" | grep '^RESULT')
+if [ "$vm_ok" != 0 ]; then
+	echo "[$kver] FAIL the VM run itself (see above)"
+	fail=$((fail + 1))
+fi
+echo "RESULT $pass $fail $skip"
+[ "$fail" = 0 ]
