@@ -9,8 +9,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 BUILD := $(CURDIR)/build
 KMOD := $(BUILD)/kmod/$(KVER)
 KSRC := $(BUILD)/ksrc/$(KVER)
-# The harness and checkpatch come from the default kernel's source.
-KSRC_DEFAULT := $(BUILD)/ksrc/$(firstword $(KERNELS))
+# The kselftest harness and checkpatch come from the newest kernel's source.
+KSRC_NEWEST := $(BUILD)/ksrc/$(lastword $(KERNELS))
 
 CC ?= cc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude/uapi
@@ -19,7 +19,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
 
 KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
 
-.PHONY: all modules module-all selftests tools sparse checkpatch unit \
+.PHONY: all modules modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
 	check check-vm demo deps clean help ksrc
 
 all: modules tools selftests
@@ -30,6 +30,8 @@ help:
 	@echo 'make deps             install what the build and the tests need (Debian 12, root)'
 	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
 	@echo 'make check-vm         only the VM suite, for KVER'
+	@echo 'make harness-selftest prove the VM harness reports planted failures'
+	@echo 'make unit             host unit tests'
 	@echo 'make demo             boot a guest with the module and show /dev/vhost-9p'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
@@ -52,8 +54,8 @@ sparse: ksrc
 	$(MAKE) $(KBUILD_ARGS) C=2 CF='-D__CHECK_ENDIAN__' modules
 
 checkpatch:
-	@scripts/ksrc.sh $(firstword $(KERNELS))
-	scripts/checkpatch.sh $(KSRC_DEFAULT)
+	@scripts/ksrc.sh $(lastword $(KERNELS))
+	scripts/checkpatch.sh $(KSRC_NEWEST)
 
 SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
@@ -62,22 +64,34 @@ selftests: $(SELFTEST_BINS)
 tools: $(TOOL_BINS)
 
 $(BUILD)/selftests/%: selftests/vhost_9p/%.c $(wildcard selftests/vhost_9p/*.h) include/uapi/linux/vhost_9p.h
-	@scripts/ksrc.sh $(firstword $(KERNELS))
+	@scripts/ksrc.sh $(lastword $(KERNELS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_DEFAULT)/tools/testing/selftests -o $@ $< -lpthread
+	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_NEWEST)/tools/testing/selftests -o $@ $< -lpthread
 
 $(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.c) include/uapi/linux/vhost_9p.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ tools/vhost9p-ctl/*.c
 
+# The harness's self-test module (selftests/vm/crashme), built like the
+# real one in a per-kernel shadow directory.
+crashme:
+	@mkdir -p $(BUILD)/crashme/$(KVER)
+	@ln -sfn $(CURDIR)/selftests/vm/crashme/Kbuild $(BUILD)/crashme/$(KVER)/Kbuild
+	@ln -sfn $(CURDIR)/selftests/vm/crashme/crashme.c $(BUILD)/crashme/$(KVER)/crashme.c
+	$(MAKE) -C $(KDIR) M=$(BUILD)/crashme/$(KVER) W=1 modules
+
+harness-selftest: modules selftests tools crashme
+	selftests/vm/harness-selftest.sh $(KVER)
+
 unit:
 	selftests/unit/run.sh
 
 check:
-	scripts/check.sh
+	@scripts/check.sh
 
 check-vm: modules selftests tools
 	selftests/vm/run-suite.sh $(KVER)
+
 
 demo: modules tools
 	selftests/vm/demo.sh $(KVER)

@@ -31,7 +31,7 @@
 #define RING_NUM	256
 #define GUEST_MEM_SIZE	(1UL << 20)
 
-static const uint64_t required_features =
+static const __u64 required_features =
 	(1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_9P_MOUNT_TAG) |
 	(1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_RING_F_EVENT_IDX);
 
@@ -57,7 +57,7 @@ FIXTURE_TEARDOWN(dev)
 }
 
 /* A memory table of one region that maps guest address 0 to self->mem. */
-static int set_mem_table(int fd, void *mem, uint32_t padding)
+static int set_mem_table(int fd, void *mem, __u32 padding)
 {
 	struct vhost_memory *table;
 	int ret;
@@ -99,7 +99,7 @@ TEST(open_close_many)
 
 TEST(ioctls_need_an_owner)
 {
-	uint64_t features;
+	__u64 features;
 	int fd = open(DEV_PATH, O_RDWR);
 	void *mem;
 
@@ -167,7 +167,7 @@ TEST_F(dev, other_process_is_not_the_owner)
 
 TEST_F(dev, features_offered)
 {
-	uint64_t features;
+	__u64 features;
 
 	ASSERT_EQ(0, ioctl(self->fd, VHOST_GET_FEATURES, &features));
 	TH_LOG("features 0x%llx", (unsigned long long)features);
@@ -179,7 +179,7 @@ TEST_F(dev, features_offered)
 
 TEST_F(dev, features_negotiated)
 {
-	uint64_t offered, bad;
+	__u64 offered, bad;
 
 	ASSERT_EQ(0, ioctl(self->fd, VHOST_GET_FEATURES, &offered));
 	EXPECT_EQ(0, ioctl(self->fd, VHOST_SET_FEATURES, &offered));
@@ -196,7 +196,7 @@ TEST_F(dev, features_negotiated)
 
 TEST_F(dev, backend_features_none)
 {
-	uint64_t features = ~0ULL;
+	__u64 features = ~0ULL;
 
 	ASSERT_EQ(0, ioctl(self->fd, VHOST_GET_BACKEND_FEATURES, &features));
 	EXPECT_EQ(0, features);
@@ -227,7 +227,7 @@ TEST_F(dev, vring_setup)
 	};
 	struct vhost_vring_file kick = { .index = VHOST_9P_VQ_REQUEST };
 	struct vhost_vring_file call = { .index = VHOST_9P_VQ_REQUEST };
-	uint64_t features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_9P_MOUNT_TAG);
+	__u64 features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_9P_MOUNT_TAG);
 
 	ASSERT_EQ(0, set_mem_table(self->fd, self->mem, 0));
 	ASSERT_EQ(0, ioctl(self->fd, VHOST_SET_FEATURES, &features));
@@ -242,7 +242,7 @@ TEST_F(dev, vring_setup)
 	EXPECT_EQ(0, ioctl(self->fd, VHOST_SET_VRING_KICK, &kick));
 	EXPECT_EQ(0, ioctl(self->fd, VHOST_SET_VRING_CALL, &call));
 	/* A kick with no export served must be harmless. */
-	EXPECT_EQ(8, write(kick.fd, &(uint64_t){ 1 }, 8));
+	EXPECT_EQ(8, write(kick.fd, &(__u64){ 1 }, 8));
 
 	base.num = 0;
 	EXPECT_EQ(0, ioctl(self->fd, VHOST_GET_VRING_BASE, &base));

@@ -118,7 +118,7 @@ vm_run()
 		-accel "$accel" -cpu "$cpu" -smp 2 -m 3072 \
 		-nographic -nodefaults -no-reboot -serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" \
-		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP" \
+		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP ${V9P_APPEND:-}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 		> "$out/qemu.log" 2>&1 || rc=$?
@@ -151,7 +151,7 @@ vm_fail()
 		echo "VM FAILURE: $*"
 		if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log" 2>/dev/null; then
 			echo "--- kernel reports in the console:"
-			grep -E -m 5 "$VM_BAD_KERNEL_LINES" "$out/console.log"
+			grep -E -m 10 "$VM_BAD_KERNEL_LINES" "$out/console.log"
 		fi
 		echo "--- console tail ($out/console.log):"
 		tail -n 40 "$out/console.log" 2>/dev/null

@@ -8,6 +8,17 @@ set -u
 . "$V9P_TOP/selftests/vm/guest-lib.sh"
 
 SELFTESTS=$V9P_TOP/build/selftests
+CTL=$V9P_TOP/build/tools/vhost9p-ctl
+
+# With neither module nor device node, vhost9p-ctl must fail and say how
+# to fix it.
+ctl_names_fix()
+{
+	local out
+
+	out=$("$CTL" info 2>&1) && return 1
+	grep -q "run 'modprobe vhost_9p'" <<< "$out"
+}
 MODDIR=$V9P_MODROOT/lib/modules/$KVER
 dmesg_new > /dev/null
 
@@ -30,9 +41,23 @@ dmesg_check module-autoload
 
 run_program vhost_9p_test 300 "$SELFTESTS/vhost_9p_test"
 
+ktap_group_begin vhost9p-ctl
+info=$("$CTL" info 2>&1)
+check "vhost9p-ctl info succeeds" [ $? = 0 ]
+check "vhost9p-ctl info names the device" grep -q '^device: *[/]dev/vhost-9p (char 10:' <<< "$info"
+check "vhost9p-ctl info shows the mount-tag feature" \
+	grep -Eq '^  VIRTIO_9P_MOUNT_TAG +offered' <<< "$info"
+check "vhost9p-ctl info shows no dirty logging" \
+	grep -Eq '^  VHOST_F_LOG_ALL +-$' <<< "$info"
+"$CTL" bogus > /dev/null 2>&1
+check "vhost9p-ctl rejects an unknown command with status 2" [ $? = 2 ]
+ktap_group_end
+
 ktap_group_begin module-unload
 check "rmmod vhost_9p after use" rmmod vhost_9p
 check "misc device gone after unload" [ ! -e /sys/class/misc/vhost-9p ]
+rm -f /dev/vhost-9p
+check "vhost9p-ctl says to modprobe when the module is not loaded" ctl_names_fix
 check "modprobe vhost_9p loads it again" v9p_modprobe vhost_9p
 check "rmmod vhost_9p again" rmmod vhost_9p
 ktap_group_end

@@ -6,6 +6,7 @@
 #define _DRIVERS_VHOST_9P_VHOST_9P_H
 
 #include <linux/virtio_9p.h>
+#include <linux/vhost_9p.h>
 
 #include "../vhost.h"
 
@@ -24,14 +25,14 @@
 
 /**
  * struct vhost_9p - one /dev/vhost-9p instance, i.e. one virtio-9p device
+ * @vqs: the array of virtqueue pointers that vhost_dev_init() wants
  * @dev: the vhost device; @dev.mutex serialises configuration ioctls
  * @vq: the request virtqueue (VHOST_9P_VQ_REQUEST)
- * @vqs: the array of virtqueue pointers that vhost_dev_init() wants
  */
 struct vhost_9p {
+	struct vhost_virtqueue *vqs[VHOST_9P_VQ_MAX];
 	struct vhost_dev dev;
 	struct vhost_virtqueue vq;
-	struct vhost_virtqueue *vqs[1];
 };
 
 #endif /* _DRIVERS_VHOST_9P_VHOST_9P_H */

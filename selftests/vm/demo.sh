@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# demo.sh [KVER]: boot a guest with Debian's kernel, load vhost_9p and show
+# /dev/vhost-9p and its features.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:-$(default_kver)}
+out=$VHOST9P_BUILD/vm/$kver/demo
+rm -rf "$out"
+echo "Booting Debian's $kver in QEMU ($(vm_accel "$kver")); this takes a few seconds..."
+if vm_run "$kver" "$VM_DIR/demo-guest.sh" "$out" 300; then
+	cat "$out/guest.log"
+else
+	cat "$out/guest.log" 2>/dev/null
+	exit 1
+fi

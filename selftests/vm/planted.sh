@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of harness-selftest.sh: failures planted on purpose, each of
+# which the harness must report.  V9P_PLANT picks the set.
+. "$V9P_TOP/selftests/vm/guest-lib.sh"
+
+crashme=$V9P_TOP/build/crashme/$KVER/crashme.ko
+dmesg_new > /dev/null
+
+case "${V9P_PLANT:-}" in
+failures)
+	run_program planted-assertion 30 printf 'TAP version 13\n1..2\nok 1 fine\nnot ok 2 planted assertion\n'
+	run_program planted-early-exit 30 sh -c 'printf "TAP version 13\n1..3\nok 1 first\n"; exit 3'
+	run_program planted-infinite-loop 5 sh -c 'echo "TAP version 13"; echo "1..1"; while :; do :; done'
+	run_program planted-passing 30 printf 'TAP version 13\n1..1\nok 1 fine\n'
+	insmod "$crashme" mode=warn && rmmod crashme
+	dmesg_check planted-warn
+	insmod "$crashme" mode=oops
+	dmesg_check planted-oops
+	;;
+hang-user)
+	sleep 100000
+	;;
+hang-kernel)
+	insmod "$crashme" mode=hang
+	;;
+*)
+	echo "planted.sh: unknown V9P_PLANT '${V9P_PLANT:-}'"
+	exit 1
+	;;
+esac
+exit 0

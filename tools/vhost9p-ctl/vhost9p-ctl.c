@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost9p-ctl: control tool for vhost-9p, the in-kernel virtio-9p server.
+ *
+ *   vhost9p-ctl info    what /dev/vhost-9p is and which features it offers
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/vhost.h>
+#include <linux/virtio_9p.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <linux/vhost_9p.h>
+
+#define DEV_PATH "/dev/vhost-9p"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} feature_names[] = {
+	{ VIRTIO_9P_MOUNT_TAG, "VIRTIO_9P_MOUNT_TAG" },
+	{ VIRTIO_F_NOTIFY_ON_EMPTY, "VIRTIO_F_NOTIFY_ON_EMPTY" },
+	{ VIRTIO_F_ANY_LAYOUT, "VIRTIO_F_ANY_LAYOUT" },
+	{ VIRTIO_RING_F_INDIRECT_DESC, "VIRTIO_RING_F_INDIRECT_DESC" },
+	{ VIRTIO_RING_F_EVENT_IDX, "VIRTIO_RING_F_EVENT_IDX" },
+	{ VHOST_F_LOG_ALL, "VHOST_F_LOG_ALL" },
+	{ VIRTIO_F_VERSION_1, "VIRTIO_F_VERSION_1" },
+	{ VIRTIO_F_ACCESS_PLATFORM, "VIRTIO_F_ACCESS_PLATFORM" },
+};
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"usage: vhost9p-ctl COMMAND\n"
+		"\n"
+		"commands:\n"
+		"  info      show " DEV_PATH " and the virtio features it offers\n"
+		"  help      this text\n");
+}
+
+/* Open the device, or say what to do about it. */
+static int open_device(void)
+{
+	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	const char *fix = NULL;
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		fix = "the module is not loaded: run 'modprobe vhost_9p'";
+		break;
+	case EACCES:
+	case EPERM:
+		fix = "run as root, or grant access with a udev rule (see the admin guide)";
+		break;
+	}
+	fprintf(stderr, "vhost9p-ctl: %s: %s%s%s\n", DEV_PATH, strerror(errno),
+		fix ? "; " : "", fix ? fix : "");
+	return -1;
+}
+
+static int cmd_info(void)
+{
+	__u64 features, backend;
+	struct stat st;
+	unsigned int i;
+	int fd;
+
+	fd = open_device();
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st) || ioctl(fd, VHOST_GET_FEATURES, &features) ||
+	    ioctl(fd, VHOST_GET_BACKEND_FEATURES, &backend)) {
+		fprintf(stderr, "vhost9p-ctl: %s: %s\n", DEV_PATH, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+
+	printf("device:           %s (char %u:%u)\n", DEV_PATH,
+	       major(st.st_rdev), minor(st.st_rdev));
+	printf("virtqueues:       %d (requests)\n", VHOST_9P_VQ_MAX);
+	printf("features:         0x%016llx\n", (unsigned long long)features);
+	for (i = 0; i < ARRAY_SIZE(feature_names); i++)
+		printf("  %-28s %s\n", feature_names[i].name,
+		       features & (1ULL << feature_names[i].bit) ? "offered" : "-");
+	printf("backend features: 0x%016llx\n", (unsigned long long)backend);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		print_help(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "info"))
+		return cmd_info();
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		print_help(stdout);
+		return 0;
+	}
+	fprintf(stderr, "vhost9p-ctl: unknown command '%s'\n", argv[1]);
+	print_help(stderr);
+	return 2;
+}
