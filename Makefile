@@ -57,16 +57,21 @@ checkpatch:
 	@scripts/ksrc.sh $(lastword $(KERNELS))
 	scripts/checkpatch.sh $(KSRC_NEWEST)
 
-SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test
+SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test
+# The test client encodes with the module's own protocol code.
+SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
+	drivers/vhost/9p/protocol.c
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
 
 selftests: $(SELFTEST_BINS)
 tools: $(TOOL_BINS)
 
-$(BUILD)/selftests/%: selftests/vhost_9p/%.c $(wildcard selftests/vhost_9p/*.h) include/uapi/linux/vhost_9p.h
+$(BUILD)/selftests/%: selftests/vhost_9p/%.c $(SELFTEST_LIB) $(wildcard selftests/vhost_9p/*.h) \
+		drivers/vhost/9p/protocol.h include/uapi/linux/vhost_9p.h
 	@scripts/ksrc.sh $(lastword $(KERNELS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_NEWEST)/tools/testing/selftests -o $@ $< -lpthread
+	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_NEWEST)/tools/testing/selftests -o $@ $< \
+		$(SELFTEST_LIB) -lpthread
 
 $(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.c) include/uapi/linux/vhost_9p.h
 	@mkdir -p $(dir $@)

@@ -20,15 +20,22 @@ checkpatch()
 	perl "$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --terse \
 		--show-types "$@"
 }
-kernel=() user=()
+kernel=() user=() compat=()
 for f in "${files[@]}"; do
 	case "$f" in
 	tools/* | selftests/*) user+=("$f") ;;
+	*/compat.h) compat+=("$f") ;;
 	*) kernel+=("$f") ;;
 	esac
 done
 rc=0
 checkpatch -f "${kernel[@]}" || rc=$?
+# compat.h is the one place that tests kernel versions, and would not go
+# upstream: those checks are the reason it exists.
+if [ "${#compat[@]}" -gt 0 ]; then
+	checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,NEW_TYPEDEFS \
+		-f "${compat[@]}" || rc=$?
+fi
 if [ "${#user[@]}" -gt 0 ]; then
 	checkpatch --ignore BIT_MACRO -f "${user[@]}" || rc=$?
 fi

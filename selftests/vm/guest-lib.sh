@@ -21,6 +21,12 @@ dmesg_new()
 }
 
 # A group of shell-level test cases, reported as one KTAP program.
+# wanted NAME: whether the suite runs NAME (all, unless V9P_ONLY names one).
+wanted()
+{
+	[ -z "${V9P_ONLY:-}" ] || [ "$V9P_ONLY" = "$1" ]
+}
+
 ktap_group_begin()
 {
 	KTAP_GROUP=$1
@@ -80,6 +86,7 @@ run_program()
 {
 	local name=$1 limit=$2 rc=0
 	shift 2
+	wanted "$name" || return 0
 	echo "# vm-suite: program $name" >> "$RESULTS"
 	timeout --kill-after=5 "$limit" "$@" >> "$RESULTS" 2>&1 || rc=$?
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then

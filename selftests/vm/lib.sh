@@ -16,7 +16,7 @@ VM_BAD_KERNEL_LINES='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KA
 # on the host and in the guest alike) plus vhost_9p.ko in extra/.
 vm_stage_modules()
 {
-	local kver=$1 root=$VHOST9P_BUILD/vm/$1/modroot
+	local kver=$1 root=$VHOST9P_BUILD/vm/$1/${V9P_RUN_NAME:+$V9P_RUN_NAME-}modroot
 	local dir=$root/lib/modules/$1
 	local ko=$VHOST9P_BUILD/kmod/$kver/drivers/vhost/9p/vhost_9p.ko
 

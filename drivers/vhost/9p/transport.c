@@ -28,12 +28,112 @@
 #define VHOST_9P_PKT_WEIGHT	256
 #define VHOST_9P_BYTE_WEIGHT	0x80000
 
+/*
+ * Serve the request in the descriptors vhost_get_vq_desc() just took: the
+ * first @out iovecs hold the T-message, the @in after them receive the
+ * R-message.  Returns the bytes written to the guest: 0 when the request
+ * was too short to answer, and is dropped.
+ */
+static u32 vhost_9p_handle_request(struct v9p_server *srv,
+				   struct vhost_virtqueue *vq,
+				   unsigned int out, unsigned int in)
+{
+	struct iov_iter req_iter, resp_iter;
+	struct v9p_request req = {};
+	size_t req_len, resp_len, copy;
+	u8 *buf = srv->req_buf;
+	struct v9p_buf hdr;
+	u32 size;
+
+	req_len = iov_length(vq->iov, out);
+	resp_len = iov_length(vq->iov + out, in);
+	iov_iter_init(&req_iter, ITER_SOURCE, vq->iov, out, req_len);
+	iov_iter_init(&resp_iter, ITER_DEST, vq->iov + out, in, resp_len);
+
+	/* Too short to carry a tag, or no room for an Rlerror: drop it. */
+	if (req_len < V9P_HDR_SIZE || resp_len < V9P_IOHDR_SIZE ||
+	    !copy_from_iter_full(buf, V9P_HDR_SIZE, &req_iter)) {
+		srv->stats.bad_requests++;
+		return 0;
+	}
+	v9p_buf_init(&hdr, buf, V9P_HDR_SIZE, NULL, 0);
+	v9p_readf(&hdr, "dbw", &size, &req.type, &req.tag);
+
+	/* Twrite data stays in guest memory: copy only its header. */
+	copy = req.type == V9P_TWRITE ? min_t(size_t, req_len, V9P_TWRITE_HDR_SIZE) : req_len;
+	v9p_buf_init(&req.out, srv->reply_buf, min_t(size_t, resp_len, srv->max_msize),
+		     NULL, 0);
+	if (size != req_len || copy > V9P_REQ_MAX ||
+	    (srv->msize && req_len > srv->msize) ||
+	    !copy_from_iter_full(buf + V9P_HDR_SIZE, copy - V9P_HDR_SIZE, &req_iter)) {
+		srv->stats.bad_requests++;
+		srv->stats.errors++;
+		v9p_put_error(&req.out, req.tag, size != req_len ? EPROTO : EMSGSIZE);
+		req.reply_len = req.out.pos;
+		goto reply;
+	}
+	v9p_buf_init(&req.in, buf, copy, buf + V9P_REQ_MAX, V9P_REQ_MAX);
+	req.in.pos = V9P_HDR_SIZE;
+	req.data_in = &req_iter;
+	req.data_out = &resp_iter;
+	v9p_serve(srv, &req);
+	srv->stats.requests++;
+	if (req.type < VHOST_9P_MSG_TYPES)
+		srv->stats.msg_count[req.type]++;
+	if (req.data_placed) {
+		/* Rread: the data is in place; the header goes in front of it. */
+		iov_iter_init(&resp_iter, ITER_DEST, vq->iov + out, in, resp_len);
+		if (copy_to_iter(req.out.data, V9P_IOHDR_SIZE, &resp_iter) != V9P_IOHDR_SIZE)
+			return 0;
+		return req.reply_len;
+	}
+reply:
+	if (copy_to_iter(req.out.data, req.reply_len, &resp_iter) != req.reply_len)
+		return 0;
+	return req.reply_len;
+}
+
 static void vhost_9p_handle_kick(struct vhost_work *work)
 {
-	/*
-	 * No export can be set yet, so there is no backend: requests stay on
-	 * the ring, where the guest's 9p client waits for them.
-	 */
+	struct vhost_virtqueue *vq = container_of(work, struct vhost_virtqueue,
+						  poll.work);
+	struct v9p_server *srv;
+	unsigned int out, in;
+	int head, served = 0;
+	size_t total = 0;
+	bool added = false;
+	u32 len;
+
+	mutex_lock(&vq->mutex);
+	/* No backend: not running; requests wait on the ring. */
+	srv = vhost_vq_get_backend(vq);
+	if (!srv)
+		goto out;
+
+	vhost_disable_notify(vq->dev, vq);
+	do {
+		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
+					 &out, &in, NULL, NULL);
+		/* A malformed ring: vhost_get_vq_desc() said why (vq_err). */
+		if (unlikely(head < 0))
+			break;
+		if (head == vq->num) {
+			if (unlikely(vhost_enable_notify(vq->dev, vq))) {
+				vhost_disable_notify(vq->dev, vq);
+				continue;
+			}
+			break;
+		}
+		len = vhost_9p_handle_request(srv, vq, out, in);
+		vhost_add_used(vq, head, len);
+		added = true;
+		total += len;
+	} while (likely(!vhost_exceeds_weight(vq, ++served, total)));
+	/* One interrupt for the whole batch. */
+	if (added)
+		vhost_signal(vq->dev, vq);
+out:
+	mutex_unlock(&vq->mutex);
 }
 
 static int vhost_9p_open(struct inode *inode, struct file *file)
@@ -60,6 +160,107 @@ static void vhost_9p_stop(struct vhost_9p *v9p)
 	mutex_unlock(&v9p->vq.mutex);
 }
 
+static bool vhost_9p_running(struct vhost_9p *v9p)
+{
+	bool running;
+
+	mutex_lock(&v9p->vq.mutex);
+	running = vhost_vq_get_backend(&v9p->vq);
+	mutex_unlock(&v9p->vq.mutex);
+	return running;
+}
+
+static long vhost_9p_set_export(struct vhost_9p *v9p, void __user *argp)
+{
+	struct vhost_9p_export exp;
+	struct v9p_server *srv;
+	long ret;
+
+	if (copy_from_user(&exp, argp, sizeof(exp)))
+		return -EFAULT;
+	mutex_lock(&v9p->dev.mutex);
+	ret = vhost_dev_check_owner(&v9p->dev);
+	if (ret)
+		goto out;
+	ret = -EBUSY;
+	if (vhost_9p_running(v9p))
+		goto out;
+	srv = v9p_server_create(&exp);
+	ret = PTR_ERR_OR_ZERO(srv);
+	if (ret)
+		goto out;
+	if (v9p->server)
+		v9p_server_destroy(v9p->server);
+	v9p->server = srv;
+out:
+	mutex_unlock(&v9p->dev.mutex);
+	return ret;
+}
+
+static long vhost_9p_set_running(struct vhost_9p *v9p, void __user *argp)
+{
+	struct vhost_virtqueue *vq = &v9p->vq;
+	int start;
+	long ret;
+
+	if (copy_from_user(&start, argp, sizeof(start)))
+		return -EFAULT;
+	mutex_lock(&v9p->dev.mutex);
+	ret = vhost_dev_check_owner(&v9p->dev);
+	if (ret)
+		goto out;
+	if (!start) {
+		vhost_9p_stop(v9p);
+		vhost_dev_flush(&v9p->dev);
+		goto out;
+	}
+	ret = -EINVAL;
+	if (!v9p->server)
+		goto out;
+	mutex_lock(&vq->mutex);
+	ret = -EFAULT;
+	if (!vhost_vq_access_ok(vq))
+		goto out_vq;
+	if (!vhost_vq_get_backend(vq)) {
+		vhost_vq_set_backend(vq, v9p->server);
+		ret = vhost_vq_init_access(vq);
+		if (ret) {
+			vhost_vq_set_backend(vq, NULL);
+			goto out_vq;
+		}
+	}
+	ret = 0;
+	/* Serve what the guest queued before the device started. */
+	vhost_poll_queue(&vq->poll);
+out_vq:
+	mutex_unlock(&vq->mutex);
+out:
+	mutex_unlock(&v9p->dev.mutex);
+	return ret;
+}
+
+static long vhost_9p_get_stats(struct vhost_9p *v9p, void __user *argp)
+{
+	struct vhost_9p_stats stats = {};
+	u32 size;
+
+	if (get_user(size, (u32 __user *)argp))
+		return -EFAULT;
+	if (size < offsetofend(struct vhost_9p_stats, fids))
+		return -EINVAL;
+	size = min_t(u32, size, sizeof(stats));
+	mutex_lock(&v9p->dev.mutex);
+	if (v9p->server) {
+		mutex_lock(&v9p->vq.mutex);
+		stats = v9p->server->stats;
+		stats.fids = atomic_read(&v9p->server->nr_fids);
+		mutex_unlock(&v9p->vq.mutex);
+	}
+	mutex_unlock(&v9p->dev.mutex);
+	stats.size = size;
+	return copy_to_user(argp, &stats, size) ? -EFAULT : 0;
+}
+
 static int vhost_9p_release(struct inode *inode, struct file *file)
 {
 	struct vhost_9p *v9p = file->private_data;
@@ -67,6 +268,8 @@ static int vhost_9p_release(struct inode *inode, struct file *file)
 	vhost_9p_stop(v9p);
 	vhost_dev_flush(&v9p->dev);
 	vhost_dev_stop(&v9p->dev);
+	if (v9p->server)
+		v9p_server_destroy(v9p->server);
 	vhost_dev_cleanup(&v9p->dev);
 	kfree(v9p);
 	return 0;
@@ -90,6 +293,9 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 	vhost_9p_stop(v9p);
 	vhost_dev_flush(&v9p->dev);
 	vhost_dev_stop(&v9p->dev);
+	/* The guest is gone: so is its session, not the export. */
+	if (v9p->server)
+		v9p_server_reset(v9p->server);
 	vhost_dev_reset_owner(&v9p->dev, umem);
 out:
 	mutex_unlock(&v9p->dev.mutex);
@@ -138,6 +344,12 @@ static long vhost_9p_ioctl(struct file *file, unsigned int ioctl,
 		return features ? -EOPNOTSUPP : 0;
 	case VHOST_RESET_OWNER:
 		return vhost_9p_reset_owner(v9p);
+	case VHOST_9P_SET_EXPORT:
+		return vhost_9p_set_export(v9p, argp);
+	case VHOST_9P_SET_RUNNING:
+		return vhost_9p_set_running(v9p, argp);
+	case VHOST_9P_GET_STATS:
+		return vhost_9p_get_stats(v9p, argp);
 	default:
 		mutex_lock(&v9p->dev.mutex);
 		ret = vhost_dev_ioctl(&v9p->dev, ioctl, argp);

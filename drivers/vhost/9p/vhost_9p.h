@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vhost-9p: state shared by the transport, protocol and file-server parts.
+ * vhost-9p: state shared by the transport, the fid table, the operations and
+ * the export.
  */
 #ifndef _DRIVERS_VHOST_9P_VHOST_9P_H
 #define _DRIVERS_VHOST_9P_VHOST_9P_H
 
-#include <linux/virtio_9p.h>
+#include <linux/cred.h>
+#include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/refcount.h>
+#include <linux/uio.h>
 #include <linux/vhost_9p.h>
+#include <linux/virtio_9p.h>
+#include <linux/xarray.h>
 
 #include "../vhost.h"
+#include "compat.h"
+#include "protocol.h"
 
 /*
  * What the device offers the VMM.  VHOST_F_LOG_ALL is left out on purpose:
@@ -23,16 +32,150 @@
 			   (1ULL << VIRTIO_F_VERSION_1) |		\
 			   (1ULL << VIRTIO_9P_MOUNT_TAG))
 
+/*
+ * The largest request other than Twrite: Twalk of 16 names of 255 bytes,
+ * or Tsymlink with a PATH_MAX target.  Twrite data is never copied.
+ */
+#define V9P_REQ_MAX		(16 * 1024)
+
+enum v9p_fid_kind {
+	V9P_FID_PATH,		/* names a file; may be opened */
+	V9P_FID_XATTR_READ,	/* Txattrwalk: reads return the value */
+	V9P_FID_XATTR_WRITE,	/* Txattrcreate: writes fill it, clunk sets it */
+};
+
+/**
+ * struct v9p_fid - a guest handle on a file of the export
+ * @rcu: frees the fid after lookups under RCU are done with it
+ * @ref: one for the fid table, one for each request using it
+ * @id: the guest's number for it
+ * @kind: what it is for (enum v9p_fid_kind)
+ * @uid: the user the guest acts for through it (Tattach n_uname)
+ * @path: the file it names, always inside the export
+ * @file: the open file, after Tlopen or Tlcreate
+ * @lock: serialises opening and directory reads on this fid
+ * @lock_owners: POSIX lock owners that took locks through @file
+ * @xattr_name: the attribute a Txattrcreate fid will set
+ * @xattr_flags: its XATTR_CREATE/XATTR_REPLACE flags
+ * @xattr_value: the attribute's value (read) or the value being written
+ * @xattr_size: its size
+ * @xattr_filled: bytes of it written so far
+ */
+struct v9p_fid {
+	struct rcu_head rcu;
+	refcount_t ref;
+	u32 id;
+	u8 kind;
+	kuid_t uid;
+	struct path path;
+	struct file *file;
+	struct mutex lock;	/* open, readdir position, xattr value */
+	struct xarray lock_owners;
+	char *xattr_name;
+	int xattr_flags;
+	void *xattr_value;
+	size_t xattr_size;
+	size_t xattr_filled;
+};
+
+/**
+ * struct v9p_request - one request being served
+ * @tag: its tag
+ * @type: its T-message type
+ * @in: the request, copied from the guest (all of it but Twrite data)
+ * @out: the reply being built
+ * @data_in: Twrite: the data, still in guest memory
+ * @data_out: Rread: the guest's reply buffers, for data written in place
+ * @data_placed: the reply's data went straight to @data_out, after room
+ *	left for the header, which is all @out holds
+ * @reply_len: the size of the reply, data included
+ */
+struct v9p_request {
+	u16 tag;
+	u8 type;
+	struct v9p_buf in;
+	struct v9p_buf out;
+	struct iov_iter *data_in;
+	struct iov_iter *data_out;
+	bool data_placed;
+	u32 reply_len;
+};
+
+/**
+ * struct v9p_server - one export being served to one guest
+ * @root: the export's root directory
+ * @cred: the credentials every file operation runs with (the VMM's)
+ * @flags: VHOST_9P_EXPORT_*
+ * @security_model: VHOST_9P_SECURITY_*
+ * @max_fids: the guest may hold this many fids at once
+ * @max_msize: the largest msize offered
+ * @msize: the msize of the session (0 before Tversion)
+ * @tag: the mount tag, for messages
+ * @fids: the guest's fids, by number
+ * @nr_fids: how many it holds
+ * @devices: host file systems seen, numbered for qid.path
+ * @nr_devices: the last number given
+ * @lock_owners: one POSIX lock owner per guest process id
+ * @req_buf: where each request is copied, then its strings
+ * @reply_buf: where each reply is built (@max_msize bytes)
+ * @stats: counters for VHOST_9P_GET_STATS
+ */
+struct v9p_server {
+	struct path root;
+	const struct cred *cred;
+	u32 flags;
+	u32 security_model;
+	u32 max_fids;
+	u32 max_msize;
+	u32 msize;
+	char tag[VHOST_9P_TAG_MAX];
+	struct xarray fids;
+	atomic_t nr_fids;
+	struct xarray devices;
+	atomic_t nr_devices;
+	struct xarray lock_owners;
+	void *req_buf;
+	void *reply_buf;
+	struct vhost_9p_stats stats;
+};
+
 /**
  * struct vhost_9p - one /dev/vhost-9p instance, i.e. one virtio-9p device
  * @vqs: the array of virtqueue pointers that vhost_dev_init() wants
  * @dev: the vhost device; @dev.mutex serialises configuration ioctls
  * @vq: the request virtqueue (VHOST_9P_VQ_REQUEST)
+ * @server: the export, once set; the vq's backend while running
  */
 struct vhost_9p {
 	struct vhost_virtqueue *vqs[VHOST_9P_VQ_MAX];
 	struct vhost_dev dev;
 	struct vhost_virtqueue vq;
+	struct v9p_server *server;
 };
+
+/* export.c */
+struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp);
+void v9p_server_destroy(struct v9p_server *srv);
+void v9p_server_reset(struct v9p_server *srv);
+bool v9p_readonly(const struct v9p_server *srv);
+int v9p_walk_one(struct v9p_server *srv, struct path *path,
+		 const struct v9p_str *name);
+void v9p_make_qid(struct v9p_server *srv, const struct path *path,
+		  const struct kstat *stat, struct v9p_qid *qid);
+int v9p_path_qid(struct v9p_server *srv, const struct path *path,
+		 struct v9p_qid *qid);
+
+/* fid.c */
+struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id);
+void v9p_fid_put(struct v9p_fid *fid);
+struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
+			       const struct path *path, kuid_t uid);
+int v9p_fid_clunk(struct v9p_server *srv, u32 id);
+void v9p_fid_clunk_all(struct v9p_server *srv);
+
+/* ops.c */
+void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
+int v9p_xattr_commit(struct v9p_fid *fid);
+void v9p_release_locks(struct v9p_fid *fid);
 
 #endif /* _DRIVERS_VHOST_9P_VHOST_9P_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vhost-9p: what differs between the kernels the module builds for, in one
+ * place.  Upstream, this file would not exist.
+ */
+#ifndef _DRIVERS_VHOST_9P_COMPAT_H
+#define _DRIVERS_VHOST_9P_COMPAT_H
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <linux/filelock.h>
+#endif
+
+#include "../vhost.h"
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+/* 6.3 replaced the mount's user namespace by an idmap in the VFS calls. */
+typedef struct mnt_idmap v9p_idmap_t;
+
+static inline v9p_idmap_t *v9p_idmap(const struct path *path)
+{
+	return mnt_idmap(path->mnt);
+}
+
+static inline void v9p_renamedata_idmap(struct renamedata *rd, v9p_idmap_t *idmap)
+{
+	rd->old_mnt_idmap = idmap;
+	rd->new_mnt_idmap = idmap;
+}
+#else
+typedef struct user_namespace v9p_idmap_t;
+
+static inline v9p_idmap_t *v9p_idmap(const struct path *path)
+{
+	return mnt_user_ns(path->mnt);
+}
+
+static inline void v9p_renamedata_idmap(struct renamedata *rd, v9p_idmap_t *idmap)
+{
+	rd->old_mnt_userns = idmap;
+	rd->new_mnt_userns = idmap;
+}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+/* 6.5 made work queueing per virtqueue. */
+static inline void v9p_vq_work_queue(struct vhost_virtqueue *vq,
+				     struct vhost_work *work)
+{
+	vhost_vq_work_queue(vq, work);
+}
+
+static inline int v9p_follow_down(struct path *path)
+{
+	return follow_down(path, 0);
+}
+#else
+static inline void v9p_vq_work_queue(struct vhost_virtqueue *vq,
+				     struct vhost_work *work)
+{
+	vhost_work_queue(vq->dev, work);
+}
+
+static inline int v9p_follow_down(struct path *path)
+{
+	return follow_down(path);
+}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+/* 6.9 moved the common lock fields into struct file_lock_core. */
+static inline void v9p_lock_init(struct file_lock *fl, struct file *file,
+				 fl_owner_t owner, unsigned char type, pid_t pid)
+{
+	locks_init_lock(fl);
+	fl->c.flc_flags = FL_POSIX;
+	fl->c.flc_file = file;
+	fl->c.flc_owner = owner;
+	fl->c.flc_type = type;
+	fl->c.flc_pid = pid;
+}
+
+static inline unsigned char v9p_lock_type(const struct file_lock *fl)
+{
+	return fl->c.flc_type;
+}
+
+static inline pid_t v9p_lock_pid(const struct file_lock *fl)
+{
+	return fl->c.flc_pid;
+}
+#else
+static inline void v9p_lock_init(struct file_lock *fl, struct file *file,
+				 fl_owner_t owner, unsigned char type, pid_t pid)
+{
+	locks_init_lock(fl);
+	fl->fl_flags = FL_POSIX;
+	fl->fl_file = file;
+	fl->fl_owner = owner;
+	fl->fl_type = type;
+	fl->fl_pid = pid;
+}
+
+static inline unsigned char v9p_lock_type(const struct file_lock *fl)
+{
+	return fl->fl_type;
+}
+
+static inline pid_t v9p_lock_pid(const struct file_lock *fl)
+{
+	return fl->fl_pid;
+}
+#endif
+
+/*
+ * Close a file now.  fput() from the vhost worker would defer the close to
+ * task work that a 6.4+ vhost_task never runs before it exits, keeping
+ * every file the guest ever opened open.  Before 6.7, __fput_sync() was
+ * for kernel threads only, which 6.1's vhost worker is.
+ */
+static inline void v9p_fput(struct file *file)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	if (!(current->flags & PF_KTHREAD)) {
+		fput(file);
+		return;
+	}
+#endif
+	__fput_sync(file);
+}
+
+#endif /* _DRIVERS_VHOST_9P_COMPAT_H */

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vhost-9p fid table: the guest's handles, in an xarray per device.
+ *
+ * A fid is found under RCU and pinned with a reference before the RCU read
+ * section ends, so a request that holds it keeps it alive across a racing
+ * Tclunk, Tremove or device reset: those only drop the table's reference.
+ * The last reference closes the file and frees the fid after a grace period.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "vhost_9p.h"
+
+/**
+ * v9p_fid_get() - find a fid and take a reference on it
+ * @srv: the server
+ * @id: the guest's fid number
+ *
+ * Return: the fid, to be released with v9p_fid_put(), or NULL.
+ */
+struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id)
+{
+	struct v9p_fid *fid;
+
+	rcu_read_lock();
+	fid = xa_load(&srv->fids, id);
+	if (fid && !refcount_inc_not_zero(&fid->ref))
+		fid = NULL;
+	rcu_read_unlock();
+	return fid;
+}
+
+static void v9p_fid_free(struct v9p_fid *fid)
+{
+	if (fid->file) {
+		v9p_release_locks(fid);
+		v9p_fput(fid->file);
+	}
+	path_put(&fid->path);
+	xa_destroy(&fid->lock_owners);
+	kfree(fid->xattr_name);
+	kvfree(fid->xattr_value);
+	kfree_rcu(fid, rcu);
+}
+
+/**
+ * v9p_fid_put() - drop a reference taken by v9p_fid_get()/v9p_fid_create()
+ * @fid: the fid
+ */
+void v9p_fid_put(struct v9p_fid *fid)
+{
+	if (refcount_dec_and_test(&fid->ref))
+		v9p_fid_free(fid);
+}
+
+/**
+ * v9p_fid_create() - add a fid naming @path to the table
+ * @srv: the server
+ * @id: the guest's number for it, which must be free
+ * @path: what it names (the fid takes its own reference)
+ * @uid: the user the guest acts for through it
+ *
+ * Return: the new fid with a reference for the caller, or ERR_PTR():
+ * -EEXIST if @id is in use, -EMFILE if the guest holds the most fids the
+ * export allows, -ENOMEM.
+ */
+struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
+			       const struct path *path, kuid_t uid)
+{
+	struct v9p_fid *fid;
+	int ret;
+
+	if (id == V9P_NOFID)
+		return ERR_PTR(-EINVAL);
+	if (atomic_inc_return(&srv->nr_fids) > srv->max_fids) {
+		ret = -EMFILE;
+		goto err_count;
+	}
+	fid = kzalloc(sizeof(*fid), GFP_KERNEL_ACCOUNT);
+	if (!fid) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	/* One reference for the table, one for the caller. */
+	refcount_set(&fid->ref, 2);
+	fid->id = id;
+	fid->kind = V9P_FID_PATH;
+	fid->uid = uid;
+	fid->path = *path;
+	path_get(&fid->path);
+	mutex_init(&fid->lock);
+	xa_init(&fid->lock_owners);
+
+	ret = xa_insert(&srv->fids, id, fid, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		path_put(&fid->path);
+		kfree(fid);
+		if (ret == -EBUSY)
+			ret = -EEXIST;
+		goto err_count;
+	}
+	return fid;
+
+err_count:
+	atomic_dec(&srv->nr_fids);
+	return ERR_PTR(ret);
+}
+
+/**
+ * v9p_fid_clunk() - remove a fid from the table
+ * @srv: the server
+ * @id: the guest's fid number
+ *
+ * Requests still using the fid keep it until they finish.  A fid created by
+ * Txattrcreate sets its attribute now, and the result is returned.
+ *
+ * Return: 0, -EBADF if there is no such fid, or the error of setting the
+ * attribute.
+ */
+int v9p_fid_clunk(struct v9p_server *srv, u32 id)
+{
+	struct v9p_fid *fid;
+	int ret = 0;
+
+	fid = xa_erase(&srv->fids, id);
+	if (!fid)
+		return -EBADF;
+	atomic_dec(&srv->nr_fids);
+	if (fid->kind == V9P_FID_XATTR_WRITE)
+		ret = v9p_xattr_commit(fid);
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/**
+ * v9p_fid_clunk_all() - drop every fid, as on Tversion or device reset
+ * @srv: the server
+ */
+void v9p_fid_clunk_all(struct v9p_server *srv)
+{
+	struct v9p_fid *fid;
+	unsigned long id;
+
+	xa_for_each(&srv->fids, id, fid) {
+		xa_erase(&srv->fids, id);
+		atomic_dec(&srv->nr_fids);
+		v9p_fid_put(fid);
+	}
+}

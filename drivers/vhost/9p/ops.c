@@ -1,0 +1,1658 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vhost-9p operations: each 9P2000.L request served through the host VFS.
+ *
+ * Every function here runs with the export's credentials (see
+ * v9p_serve()), on fids pinned for the whole request.  Data moves straight
+ * between the page cache and guest memory: Tread fills the guest's reply
+ * buffers in place and Twrite reads the guest's request buffers, through
+ * iov_iters over the descriptors.  Device nodes, FIFOs and sockets are
+ * created, stat'ed, chmod'ed, renamed and removed, but never opened.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include <linux/uidgid.h>
+#include <linux/xattr.h>
+
+#include "vhost_9p.h"
+
+/* Rlopen/Rlcreate iounit: 0 lets the client use msize. */
+#define V9P_IOUNIT	0
+
+/* A fid of the request, pinned until the request is done. */
+static struct v9p_fid *req_fid(struct v9p_server *srv, u32 id)
+{
+	struct v9p_fid *fid = v9p_fid_get(srv, id);
+
+	return fid ?: ERR_PTR(-EBADF);
+}
+
+static int reply_qid(struct v9p_request *req, const struct v9p_qid *qid)
+{
+	return v9p_writef(&req->out, "Q", qid);
+}
+
+static kgid_t wire_gid(u32 gid)
+{
+	return make_kgid(current_user_ns(), gid);
+}
+
+/* Tlopen/Tlcreate flags to open(2) flags, whatever the host arch. */
+static int open_flags(u32 flags)
+{
+	static const struct { u32 wire; int host; } map[] = {
+		{ V9P_DOTL_TRUNC, O_TRUNC },
+		{ V9P_DOTL_APPEND, O_APPEND },
+		{ V9P_DOTL_DSYNC, O_DSYNC },
+		{ V9P_DOTL_LARGEFILE, O_LARGEFILE },
+		{ V9P_DOTL_DIRECTORY, O_DIRECTORY },
+		{ V9P_DOTL_NOFOLLOW, O_NOFOLLOW },
+		{ V9P_DOTL_SYNC, O_SYNC },
+	};
+	int host = flags & V9P_DOTL_ACCMODE;
+	unsigned int i;
+
+	/*
+	 * O_DIRECT, O_NOATIME, O_NONBLOCK, O_ASYNC, O_NOCTTY and O_CLOEXEC
+	 * are the guest's business: the host file is the server's, and
+	 * O_DIRECT would impose the host's alignment on guest buffers.
+	 */
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (flags & map[i].wire)
+			host |= map[i].host;
+	return host | O_LARGEFILE;
+}
+
+static int may_open_path(struct v9p_server *srv, const struct path *path,
+			 int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	int acc = flags & O_ACCMODE;
+	int mask = 0;
+
+	switch (inode->i_mode & S_IFMT) {
+	case S_IFLNK:
+		return -ELOOP;
+	case S_IFDIR:
+		if (acc != O_RDONLY || (flags & O_TRUNC))
+			return -EISDIR;
+		break;
+	case S_IFREG:
+		if (flags & O_DIRECTORY)
+			return -ENOTDIR;
+		break;
+	default:
+		/* Never a host device, FIFO or socket (CVE-2023-2861). */
+		return -ENXIO;
+	}
+	if (acc == 3)
+		return -EINVAL;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		mask |= MAY_READ;
+	if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC))
+		mask |= MAY_WRITE;
+	if ((mask & MAY_WRITE) && v9p_readonly(srv))
+		return -EROFS;
+	if ((mask & MAY_WRITE) && IS_APPEND(inode) && !(flags & O_APPEND))
+		return -EPERM;
+	return inode_permission(v9p_idmap(path), inode, mask | MAY_OPEN);
+}
+
+static int open_fid(struct v9p_server *srv, struct v9p_fid *fid, int flags)
+{
+	struct file *file;
+	int ret;
+
+	if (fid->file || fid->kind != V9P_FID_PATH)
+		return -EBADF;
+	ret = may_open_path(srv, &fid->path, flags);
+	if (ret)
+		return ret;
+	if (flags & O_TRUNC) {
+		ret = vfs_truncate(&fid->path, 0);
+		if (ret)
+			return ret;
+	}
+	file = dentry_open(&fid->path, flags & ~O_TRUNC, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fid->file = file;
+	return 0;
+}
+
+static int op_version(struct v9p_server *srv, struct v9p_request *req)
+{
+	static const struct v9p_str dotl = { .len = 8, .str = "9P2000.L" };
+	static const struct v9p_str unknown = { .len = 7, .str = "unknown" };
+	struct v9p_str version;
+	u32 msize;
+
+	if (v9p_readf(&req->in, "ds", &msize, &version))
+		return -EPROTO;
+	/* A new session: whatever the old one held is gone. */
+	v9p_server_reset(srv);
+	if (msize < VHOST_9P_MIN_MSIZE)
+		return -EINVAL;
+	msize = min(msize, srv->max_msize);
+	if (version.len != dotl.len || memcmp(version.str, dotl.str, dotl.len))
+		return v9p_writef(&req->out, "ds", msize, &unknown);
+	srv->msize = msize;
+	srv->stats.msize = msize;
+	return v9p_writef(&req->out, "ds", msize, &dotl);
+}
+
+static int op_attach(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str uname, aname;
+	u32 fid_id, afid, n_uname;
+	struct v9p_fid *fid;
+	struct v9p_qid qid;
+	int ret;
+
+	if (v9p_readf(&req->in, "ddssd", &fid_id, &afid, &uname, &aname, &n_uname))
+		return -EPROTO;
+	if (!srv->msize)
+		return -EPROTO;
+	/* No Tauth is ever answered, so no afid can be valid. */
+	if (afid != V9P_NOFID)
+		return -EINVAL;
+	ret = v9p_path_qid(srv, &srv->root, &qid);
+	if (ret)
+		return ret;
+	fid = v9p_fid_create(srv, fid_id, &srv->root,
+			     make_kuid(current_user_ns(), n_uname));
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	v9p_fid_put(fid);
+	return reply_qid(req, &qid);
+}
+
+static int op_walk(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str names[V9P_MAXWELEM];
+	struct v9p_qid qids[V9P_MAXWELEM];
+	u32 fid_id, newfid_id;
+	struct v9p_fid *fid, *newfid;
+	struct path path;
+	u16 nwname, i;
+	int ret = 0;
+
+	if (v9p_readf(&req->in, "ddw", &fid_id, &newfid_id, &nwname))
+		return -EPROTO;
+	if (nwname > V9P_MAXWELEM)
+		return -EINVAL;
+	for (i = 0; i < nwname; i++)
+		if (v9p_readf(&req->in, "s", &names[i]))
+			return -EPROTO;
+
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	if (fid->kind != V9P_FID_PATH) {
+		v9p_fid_put(fid);
+		return -EBADF;
+	}
+	path = fid->path;
+	path_get(&path);
+	for (i = 0; i < nwname; i++) {
+		ret = v9p_walk_one(srv, &path, &names[i]);
+		if (!ret)
+			ret = v9p_path_qid(srv, &path, &qids[i]);
+		if (ret)
+			break;
+	}
+	if (i == nwname) {
+		/* Complete: newfid names the result (newfid == fid moves fid). */
+		if (newfid_id == fid_id)
+			v9p_fid_clunk(srv, fid_id);
+		newfid = v9p_fid_create(srv, newfid_id, &path, fid->uid);
+		if (IS_ERR(newfid))
+			ret = PTR_ERR(newfid);
+		else
+			v9p_fid_put(newfid);
+	}
+	path_put(&path);
+	v9p_fid_put(fid);
+	/*
+	 * A failed first step is an error, a later one a partial walk whose
+	 * qids say how far it went (and newfid is not created).
+	 */
+	if (ret && (i == 0 || i == nwname))
+		return ret;
+	ret = v9p_writef(&req->out, "w", (unsigned int)i);
+	for (nwname = i, i = 0; !ret && i < nwname; i++)
+		ret = reply_qid(req, &qids[i]);
+	return ret;
+}
+
+static int op_clunk(struct v9p_server *srv, struct v9p_request *req)
+{
+	u32 fid_id;
+
+	if (v9p_readf(&req->in, "d", &fid_id))
+		return -EPROTO;
+	return v9p_fid_clunk(srv, fid_id);
+}
+
+static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	struct kstat st;
+	struct v9p_qid qid;
+	u64 mask, valid;
+	u32 fid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "dq", &fid_id, &mask))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = vfs_getattr(&fid->path, &st, STATX_BASIC_STATS | STATX_BTIME,
+			  AT_STATX_SYNC_AS_STAT);
+	if (!ret)
+		v9p_make_qid(srv, &fid->path, &st, &qid);
+	v9p_fid_put(fid);
+	if (ret)
+		return ret;
+	valid = V9P_GETATTR_BASIC;
+	if (st.result_mask & STATX_BTIME)
+		valid |= V9P_GETATTR_BTIME;
+	else
+		st.btime = (struct timespec64){};
+	return v9p_writef(&req->out, "qQdddqqqqqqqqqqqqqqq", valid, &qid,
+			  (u32)st.mode,
+			  (u32)from_kuid_munged(current_user_ns(), st.uid),
+			  (u32)from_kgid_munged(current_user_ns(), st.gid),
+			  (u64)st.nlink, (u64)new_encode_dev(st.rdev),
+			  (u64)st.size, (u64)st.blksize, (u64)st.blocks,
+			  (u64)st.atime.tv_sec, (u64)st.atime.tv_nsec,
+			  (u64)st.mtime.tv_sec, (u64)st.mtime.tv_nsec,
+			  (u64)st.ctime.tv_sec, (u64)st.ctime.tv_nsec,
+			  (u64)st.btime.tv_sec, (u64)st.btime.tv_nsec,
+			  (u64)0, (u64)0);
+}
+
+/* Is this failure one the "none" model hides (QEMU's meaning)? */
+static bool ownership_failure_ignored(struct v9p_server *srv, int err)
+{
+	return srv->security_model == VHOST_9P_SECURITY_NONE &&
+	       (err == -EPERM || err == -EINVAL);
+}
+
+static int set_attrs(const struct path *path, struct iattr *attr)
+{
+	struct inode *inode = d_inode(path->dentry);
+	int ret;
+
+	ret = mnt_want_write(path->mnt);
+	if (ret)
+		return ret;
+	inode_lock(inode);
+	ret = notify_change(v9p_idmap(path), path->dentry, attr, NULL);
+	inode_unlock(inode);
+	mnt_drop_write(path->mnt);
+	return ret;
+}
+
+static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
+{
+	u64 size, atime_sec, atime_nsec, mtime_sec, mtime_nsec;
+	u32 fid_id, valid, mode, uid, gid;
+	struct iattr attr = {};
+	struct v9p_fid *fid;
+	int ret = 0;
+
+	if (v9p_readf(&req->in, "ddddqqqqq", &fid_id, &valid, &mode, &uid, &gid, &size,
+		      &atime_sec, &atime_nsec, &mtime_sec, &mtime_nsec))
+		return -EPROTO;
+	if (valid & ~(V9P_SETATTR_MODE | V9P_SETATTR_UID | V9P_SETATTR_GID |
+		      V9P_SETATTR_SIZE | V9P_SETATTR_ATIME | V9P_SETATTR_MTIME |
+		      V9P_SETATTR_CTIME | V9P_SETATTR_ATIME_SET |
+		      V9P_SETATTR_MTIME_SET))
+		return -EINVAL;
+	if (v9p_readonly(srv))
+		return -EROFS;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+
+	if (valid & V9P_SETATTR_SIZE) {
+		ret = vfs_truncate(&fid->path, size);
+		if (ret)
+			goto out;
+	}
+	if (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID)) {
+		if (valid & V9P_SETATTR_UID) {
+			attr.ia_valid |= ATTR_UID;
+			attr.ia_uid = make_kuid(current_user_ns(), uid);
+		}
+		if (valid & V9P_SETATTR_GID) {
+			attr.ia_valid |= ATTR_GID;
+			attr.ia_gid = wire_gid(gid);
+		}
+		ret = set_attrs(&fid->path, &attr);
+		if (ret && ownership_failure_ignored(srv, ret))
+			ret = 0;
+		if (ret)
+			goto out;
+		attr.ia_valid = 0;
+	}
+	/* The wire's remaining bits are the kernel's ATTR_* bits. */
+	if (valid & V9P_SETATTR_MODE) {
+		attr.ia_valid |= ATTR_MODE;
+		attr.ia_mode = (mode & S_IALLUGO) |
+			       (d_inode(fid->path.dentry)->i_mode & S_IFMT);
+	}
+	if (valid & V9P_SETATTR_ATIME) {
+		attr.ia_valid |= ATTR_ATIME;
+		if (valid & V9P_SETATTR_ATIME_SET) {
+			attr.ia_valid |= ATTR_ATIME_SET;
+			attr.ia_atime.tv_sec = atime_sec;
+			attr.ia_atime.tv_nsec = atime_nsec;
+		}
+	}
+	if (valid & V9P_SETATTR_MTIME) {
+		attr.ia_valid |= ATTR_MTIME;
+		if (valid & V9P_SETATTR_MTIME_SET) {
+			attr.ia_valid |= ATTR_MTIME_SET;
+			attr.ia_mtime.tv_sec = mtime_sec;
+			attr.ia_mtime.tv_nsec = mtime_nsec;
+		}
+	}
+	if (valid & V9P_SETATTR_CTIME)
+		attr.ia_valid |= ATTR_CTIME;
+	if (((attr.ia_valid & ATTR_ATIME_SET) && attr.ia_atime.tv_nsec >= NSEC_PER_SEC) ||
+	    ((attr.ia_valid & ATTR_MTIME_SET) && attr.ia_mtime.tv_nsec >= NSEC_PER_SEC)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (attr.ia_valid)
+		ret = set_attrs(&fid->path, &attr);
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+static int op_statfs(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct kstatfs st;
+	struct v9p_fid *fid;
+	u32 fid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "d", &fid_id))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = vfs_statfs(&fid->path, &st);
+	v9p_fid_put(fid);
+	if (ret)
+		return ret;
+	return v9p_writef(&req->out, "ddqqqqqqd", (u32)st.f_type, (u32)st.f_bsize,
+			  (u64)st.f_blocks, (u64)st.f_bfree, (u64)st.f_bavail,
+			  (u64)st.f_files, (u64)st.f_ffree,
+			  (u64)st.f_fsid.val[0] | ((u64)st.f_fsid.val[1] << 32),
+			  (u32)st.f_namelen);
+}
+
+static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	struct v9p_qid qid;
+	u32 fid_id, flags;
+	int ret;
+
+	if (v9p_readf(&req->in, "dd", &fid_id, &flags))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	mutex_lock(&fid->lock);
+	ret = open_fid(srv, fid, open_flags(flags));
+	mutex_unlock(&fid->lock);
+	if (!ret)
+		ret = v9p_path_qid(srv, &fid->path, &qid);
+	v9p_fid_put(fid);
+	if (ret)
+		return ret;
+	return v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
+}
+
+/*
+ * Creating: lock the directory, look the name up, and hand back a negative
+ * dentry to create, with write access to the mount held.
+ */
+static struct dentry *create_begin(struct v9p_server *srv, const struct path *dir,
+				   const struct v9p_str *name)
+{
+	struct dentry *dentry;
+	int ret;
+
+	if (v9p_readonly(srv))
+		return ERR_PTR(-EROFS);
+	if (!v9p_name_ok(name))
+		return ERR_PTR(-EINVAL);
+	if (!d_can_lookup(dir->dentry))
+		return ERR_PTR(-ENOTDIR);
+	ret = mnt_want_write(dir->mnt);
+	if (ret)
+		return ERR_PTR(ret);
+	inode_lock_nested(d_inode(dir->dentry), I_MUTEX_PARENT);
+	dentry = lookup_one_len(name->str, dir->dentry, name->len);
+	if (!IS_ERR(dentry) && d_really_is_positive(dentry)) {
+		dput(dentry);
+		dentry = ERR_PTR(-EEXIST);
+	}
+	if (IS_ERR(dentry)) {
+		inode_unlock(d_inode(dir->dentry));
+		mnt_drop_write(dir->mnt);
+	}
+	return dentry;
+}
+
+static void create_end(const struct path *dir, struct dentry *dentry)
+{
+	inode_unlock(d_inode(dir->dentry));
+	dput(dentry);
+	mnt_drop_write(dir->mnt);
+}
+
+static bool has_default_acl(const struct path *dir)
+{
+	return vfs_getxattr(v9p_idmap(dir), dir->dentry, XATTR_NAME_POSIX_ACL_DEFAULT,
+			    NULL, 0) > 0;
+}
+
+/*
+ * Give a new file the guest's owner and mode.  The file was created with
+ * the server's credentials, and the worker's umask may have cleared mode
+ * bits the guest asked for (its own umask was already applied); a default
+ * ACL, though, is the directory's word and stands.
+ */
+static int finish_create(struct v9p_server *srv, const struct path *dir,
+			 struct dentry *dentry, kuid_t uid, u32 gid, umode_t mode)
+{
+	struct inode *inode = d_inode(dentry);
+	struct path path = { .mnt = dir->mnt, .dentry = dentry };
+	struct iattr attr = {};
+	umode_t want = mode & S_IALLUGO;
+	int ret;
+
+	if (uid_valid(uid)) {
+		attr.ia_valid |= ATTR_UID;
+		attr.ia_uid = uid;
+	}
+	if (gid != V9P_NOFID) {
+		attr.ia_valid |= ATTR_GID;
+		attr.ia_gid = wire_gid(gid);
+	}
+	if (attr.ia_valid) {
+		ret = notify_change(v9p_idmap(dir), dentry, &attr, NULL);
+		if (ret && !ownership_failure_ignored(srv, ret))
+			return ret;
+	}
+	if (S_ISDIR(inode->i_mode))
+		want |= inode->i_mode & S_ISGID;
+	if ((inode->i_mode & S_IALLUGO) == want || S_ISLNK(inode->i_mode))
+		return 0;
+	if ((want & ~inode->i_mode & 0777) && has_default_acl(dir))
+		return 0;
+	attr.ia_valid = ATTR_MODE;
+	attr.ia_mode = want | (inode->i_mode & S_IFMT);
+	return notify_change(v9p_idmap(&path), dentry, &attr, NULL);
+}
+
+/* Undo a creation whose ownership could not be set (passthrough model). */
+static void undo_create(const struct path *dir, struct dentry *dentry)
+{
+	struct inode *dir_inode = d_inode(dir->dentry);
+
+	if (d_is_dir(dentry))
+		vfs_rmdir(v9p_idmap(dir), dir_inode, dentry);
+	else
+		vfs_unlink(v9p_idmap(dir), dir_inode, dentry, NULL);
+}
+
+static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
+{
+	u32 fid_id, flags, mode, gid;
+	struct dentry *dentry;
+	struct v9p_str name;
+	struct v9p_fid *fid;
+	struct v9p_qid qid;
+	struct path path;
+	struct file *file;
+	int ret;
+
+	if (v9p_readf(&req->in, "dsddd", &fid_id, &name, &flags, &mode, &gid))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	mutex_lock(&fid->lock);
+	ret = -EBADF;
+	if (fid->file || fid->kind != V9P_FID_PATH)
+		goto out;
+	dentry = create_begin(srv, &fid->path, &name);
+	ret = PTR_ERR(dentry);
+	if (IS_ERR(dentry))
+		goto out;
+	ret = vfs_create(v9p_idmap(&fid->path), d_inode(fid->path.dentry), dentry,
+			 (mode & S_IALLUGO) | S_IFREG, true);
+	if (!ret) {
+		ret = finish_create(srv, &fid->path, dentry, fid->uid, gid, mode);
+		if (ret)
+			undo_create(&fid->path, dentry);
+	}
+	path.mnt = fid->path.mnt;
+	path.dentry = dget(dentry);
+	create_end(&fid->path, dentry);
+	if (ret)
+		goto out_path;
+
+	/* The creator may write a file it created read-only. */
+	file = dentry_open(&path, open_flags(flags) & ~(O_TRUNC | O_DIRECTORY),
+			   current_cred());
+	ret = PTR_ERR_OR_ZERO(file);
+	if (ret)
+		goto out_path;
+	ret = v9p_path_qid(srv, &path, &qid);
+	if (ret) {
+		v9p_fput(file);
+		goto out_path;
+	}
+	/* The fid now names the new file, open. */
+	path_put(&fid->path);
+	fid->path = path;
+	path_get(&fid->path);
+	fid->file = file;
+	ret = v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
+out_path:
+	path_put(&path);
+out:
+	mutex_unlock(&fid->lock);
+	v9p_fid_put(fid);
+	return ret;
+}
+
+static int xattr_read(struct v9p_fid *fid, struct v9p_request *req,
+		      u64 offset, u32 count)
+{
+	u32 n = 0;
+	int ret;
+
+	if (offset < fid->xattr_size)
+		n = min_t(u64, count, fid->xattr_size - offset);
+	ret = v9p_writef(&req->out, "d", n);
+	if (ret)
+		return ret;
+	if (n > req->out.size - req->out.pos)
+		return -EMSGSIZE;
+	memcpy(req->out.data + req->out.pos, fid->xattr_value + offset, n);
+	req->out.pos += n;
+	return 0;
+}
+
+static int op_read(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	u32 fid_id, count;
+	u64 offset;
+	loff_t pos;
+	ssize_t n;
+
+	if (v9p_readf(&req->in, "dqd", &fid_id, &offset, &count))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	count = min3(count, srv->msize - V9P_IOHDR_SIZE,
+		     (u32)iov_iter_count(req->data_out) - V9P_IOHDR_SIZE);
+	if (fid->kind == V9P_FID_XATTR_READ) {
+		n = xattr_read(fid, req, offset, count);
+		goto out;
+	}
+	n = -EBADF;
+	if (!fid->file || !(fid->file->f_mode & FMODE_READ))
+		goto out;
+	n = -EINVAL;
+	if (offset > LLONG_MAX)
+		goto out;
+	/* The data goes straight into the guest's buffers, after the header. */
+	iov_iter_advance(req->data_out, V9P_IOHDR_SIZE);
+	iov_iter_truncate(req->data_out, count);
+	pos = offset;
+	n = vfs_iter_read(fid->file, req->data_out, &pos, 0);
+	if (n >= 0) {
+		v9p_writef(&req->out, "d", (u32)n);
+		req->data_placed = true;
+		req->reply_len = V9P_IOHDR_SIZE + n;
+		srv->stats.read_bytes += n;
+		n = 0;
+	}
+out:
+	v9p_fid_put(fid);
+	return n;
+}
+
+/* A write by a guest user other than root drops set-user-ID and set-group-ID. */
+static int drop_privs_for(struct v9p_fid *fid)
+{
+	struct inode *inode = file_inode(fid->file);
+	struct iattr attr = { .ia_valid = ATTR_MODE | ATTR_FORCE };
+	umode_t mode = inode->i_mode;
+
+	if (uid_eq(fid->uid, GLOBAL_ROOT_UID) || !uid_valid(fid->uid))
+		return 0;
+	if (!(mode & S_ISUID) && (mode & (S_ISGID | 0010)) != (S_ISGID | 0010))
+		return 0;
+	attr.ia_mode = mode & ~S_ISUID;
+	if (mode & 0010)
+		attr.ia_mode &= ~S_ISGID;
+	return set_attrs(&fid->file->f_path, &attr);
+}
+
+static int xattr_write(struct v9p_fid *fid, struct v9p_request *req,
+		       u64 offset, u32 count)
+{
+	if (offset > fid->xattr_size || count > fid->xattr_size - offset)
+		return -ENOSPC;
+	if (!copy_from_iter_full(fid->xattr_value + offset, count, req->data_in))
+		return -EFAULT;
+	fid->xattr_filled = max_t(size_t, fid->xattr_filled, offset + count);
+	return v9p_writef(&req->out, "d", count);
+}
+
+static int op_write(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	u32 fid_id, count;
+	u64 offset;
+	loff_t pos;
+	ssize_t n;
+
+	if (v9p_readf(&req->in, "dqd", &fid_id, &offset, &count))
+		return -EPROTO;
+	/* The data follows the header in guest memory, exactly count bytes. */
+	if (count != iov_iter_count(req->data_in))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	if (fid->kind == V9P_FID_XATTR_WRITE) {
+		mutex_lock(&fid->lock);
+		n = xattr_write(fid, req, offset, count);
+		mutex_unlock(&fid->lock);
+		goto out;
+	}
+	n = -EBADF;
+	if (!fid->file || !(fid->file->f_mode & FMODE_WRITE))
+		goto out;
+	n = -EINVAL;
+	if (offset > LLONG_MAX)
+		goto out;
+	n = drop_privs_for(fid);
+	if (n)
+		goto out;
+	pos = offset;
+	n = vfs_iter_write(fid->file, req->data_in, &pos, 0);
+	if (n >= 0) {
+		srv->stats.write_bytes += n;
+		n = v9p_writef(&req->out, "d", (u32)n);
+	}
+out:
+	v9p_fid_put(fid);
+	return n;
+}
+
+/*
+ * Treaddir: entries are qid[13] offset[8] type[1] name[s], where offset is
+ * where to resume after the entry.  That is only known when the next entry
+ * comes (its own position) or the directory ends, so each entry's offset
+ * is filled in one entry late.
+ */
+struct readdir_ctx {
+	struct dir_context ctx;
+	struct v9p_server *srv;
+	struct v9p_buf *out;
+	u32 limit;
+	u32 dev_index;
+	u32 pending;		/* where the last entry's offset goes, or 0 */
+};
+
+static void put_u64_at(struct v9p_buf *out, u32 at, u64 v)
+{
+	u32 saved = out->pos;
+
+	out->pos = at;
+	v9p_writef(out, "q", v);
+	out->pos = saved;
+}
+
+static bool readdir_actor(struct dir_context *dctx, const char *name, int len,
+			  loff_t offset, u64 ino, unsigned int type)
+{
+	struct readdir_ctx *rc = container_of(dctx, struct readdir_ctx, ctx);
+	struct v9p_str str = { .len = len, .str = name };
+	struct v9p_qid qid = {};
+	u32 at;
+
+	if (rc->pending) {
+		put_u64_at(rc->out, rc->pending, offset);
+		rc->pending = 0;
+	}
+	if (V9P_QID_SIZE + 8 + 1 + 2 + (u32)len > rc->limit - rc->out->pos)
+		return false;
+	qid.type = type == DT_DIR ? V9P_QTDIR : type == DT_LNK ? V9P_QTSYMLINK : V9P_QTFILE;
+	qid.path = ((u64)rc->dev_index << 48) | (ino & ((1ULL << 48) - 1));
+	v9p_writef(rc->out, "Q", &qid);
+	at = rc->out->pos;
+	v9p_writef(rc->out, "qbs", (u64)0, type, &str);
+	rc->pending = at;
+	return true;
+}
+
+static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct readdir_ctx rc = { .ctx.actor = readdir_actor, .srv = srv };
+	struct v9p_fid *fid;
+	u32 fid_id, count, count_at;
+	u64 offset;
+	loff_t pos;
+	int ret;
+
+	if (v9p_readf(&req->in, "dqd", &fid_id, &offset, &count))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = -EBADF;
+	if (!fid->file)
+		goto out;
+	ret = -ENOTDIR;
+	if (!d_can_lookup(fid->path.dentry))
+		goto out;
+
+	count_at = req->out.pos;
+	v9p_writef(&req->out, "d", (u32)0);
+	rc.out = &req->out;
+	rc.limit = req->out.pos + min(count, srv->msize - V9P_IOHDR_SIZE);
+	rc.limit = min(rc.limit, req->out.size);
+	rc.dev_index = 0;
+
+	mutex_lock(&fid->lock);
+	pos = vfs_llseek(fid->file, offset, SEEK_SET);
+	ret = pos < 0 ? pos : 0;
+	if (!ret)
+		ret = iterate_dir(fid->file, &rc.ctx);
+	if (!ret && rc.pending)
+		put_u64_at(&req->out, rc.pending, rc.ctx.pos);
+	mutex_unlock(&fid->lock);
+	if (!ret) {
+		u32 end = req->out.pos;
+
+		req->out.pos = count_at;
+		v9p_writef(&req->out, "d", end - count_at - 4);
+		req->out.pos = end;
+	}
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	u32 fid_id, datasync;
+	int ret;
+
+	if (v9p_readf(&req->in, "dd", &fid_id, &datasync))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = fid->file ? vfs_fsync(fid->file, !!datasync) : -EBADF;
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/* Tmkdir, Tsymlink, Tmknod: make a file in a directory, reply its qid. */
+enum make_kind { MAKE_DIR, MAKE_SYMLINK, MAKE_NODE };
+
+static int make_file(struct v9p_server *srv, struct v9p_request *req,
+		     u32 dfid_id, const struct v9p_str *name, enum make_kind kind,
+		     umode_t mode, dev_t rdev, const char *target, u32 gid)
+{
+	struct v9p_fid *dfid;
+	struct dentry *dentry;
+	struct inode *dir;
+	struct v9p_qid qid;
+	struct path path;
+	v9p_idmap_t *idmap;
+	int ret;
+
+	dfid = req_fid(srv, dfid_id);
+	if (IS_ERR(dfid))
+		return PTR_ERR(dfid);
+	dentry = create_begin(srv, &dfid->path, name);
+	ret = PTR_ERR(dentry);
+	if (IS_ERR(dentry))
+		goto out;
+	dir = d_inode(dfid->path.dentry);
+	idmap = v9p_idmap(&dfid->path);
+	switch (kind) {
+	case MAKE_DIR:
+		ret = vfs_mkdir(idmap, dir, dentry, mode & S_IALLUGO);
+		break;
+	case MAKE_SYMLINK:
+		ret = vfs_symlink(idmap, dir, dentry, target);
+		break;
+	case MAKE_NODE:
+		ret = vfs_mknod(idmap, dir, dentry, mode, rdev);
+		break;
+	}
+	if (!ret && d_really_is_negative(dentry))
+		ret = -ENOENT;	/* the file system did not instantiate it */
+	if (!ret) {
+		ret = finish_create(srv, &dfid->path, dentry, dfid->uid, gid, mode);
+		if (ret)
+			undo_create(&dfid->path, dentry);
+	}
+	if (!ret) {
+		path.mnt = dfid->path.mnt;
+		path.dentry = dentry;
+		ret = v9p_path_qid(srv, &path, &qid);
+	}
+	create_end(&dfid->path, dentry);
+	if (!ret)
+		ret = reply_qid(req, &qid);
+out:
+	v9p_fid_put(dfid);
+	return ret;
+}
+
+static int op_mkdir(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str name;
+	u32 dfid, mode, gid;
+
+	if (v9p_readf(&req->in, "dsdd", &dfid, &name, &mode, &gid))
+		return -EPROTO;
+	return make_file(srv, req, dfid, &name, MAKE_DIR, mode, 0, NULL, gid);
+}
+
+static int op_symlink(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str name, target;
+	u32 dfid, gid;
+
+	if (v9p_readf(&req->in, "dssd", &dfid, &name, &target, &gid))
+		return -EPROTO;
+	if (!target.len || target.len >= PATH_MAX ||
+	    memchr(target.str, '\0', target.len))
+		return -EINVAL;
+	return make_file(srv, req, dfid, &name, MAKE_SYMLINK, S_IFLNK | 0777, 0,
+			 target.str, gid);
+}
+
+static int op_mknod(struct v9p_server *srv, struct v9p_request *req)
+{
+	u32 dfid, mode, major, minor, gid;
+	struct v9p_str name;
+	dev_t rdev;
+
+	if (v9p_readf(&req->in, "dsdddd", &dfid, &name, &mode, &major, &minor, &gid))
+		return -EPROTO;
+	switch (mode & S_IFMT) {
+	case S_IFCHR:
+	case S_IFBLK:
+		rdev = MKDEV(major, minor);
+		if (MAJOR(rdev) != major || MINOR(rdev) != minor)
+			return -EINVAL;
+		break;
+	case S_IFIFO:
+	case S_IFSOCK:
+		rdev = 0;
+		break;
+	case S_IFREG:
+	case 0:
+		mode = (mode & S_IALLUGO) | S_IFREG;
+		rdev = 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return make_file(srv, req, dfid, &name, MAKE_NODE, mode, rdev, NULL, gid);
+}
+
+static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
+{
+	DEFINE_DELAYED_CALL(done);
+	struct v9p_str target;
+	struct v9p_fid *fid;
+	const char *link;
+	u32 fid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "d", &fid_id))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = -EINVAL;
+	if (!d_is_symlink(fid->path.dentry))
+		goto out;
+	link = vfs_get_link(fid->path.dentry, &done);
+	ret = PTR_ERR_OR_ZERO(link);
+	if (!ret) {
+		target.str = link;
+		target.len = strnlen(link, PATH_MAX);
+		ret = v9p_writef(&req->out, "s", &target);
+	}
+	do_delayed_call(&done);
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/* Look up a name under a locked directory: a positive dentry or an error. */
+static struct dentry *lookup_existing(const struct path *dir,
+				      const struct v9p_str *name)
+{
+	struct dentry *dentry;
+
+	if (!v9p_name_ok(name))
+		return ERR_PTR(-EINVAL);
+	dentry = lookup_one_len(name->str, dir->dentry, name->len);
+	if (!IS_ERR(dentry) && d_really_is_negative(dentry)) {
+		dput(dentry);
+		dentry = ERR_PTR(-ENOENT);
+	}
+	return dentry;
+}
+
+static int unlink_dentry(const struct path *dir, struct dentry *dentry,
+			 bool want_dir)
+{
+	v9p_idmap_t *idmap = v9p_idmap(dir);
+
+	if (want_dir)
+		return d_is_dir(dentry) ? vfs_rmdir(idmap, d_inode(dir->dentry), dentry) :
+					  -ENOTDIR;
+	if (d_is_dir(dentry))
+		return -EISDIR;
+	return vfs_unlink(idmap, d_inode(dir->dentry), dentry, NULL);
+}
+
+static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct dentry *dentry;
+	struct v9p_str name;
+	struct v9p_fid *dfid;
+	u32 dfid_id, flags;
+	int ret;
+
+	if (v9p_readf(&req->in, "dsd", &dfid_id, &name, &flags))
+		return -EPROTO;
+	if (flags & ~V9P_AT_REMOVEDIR)
+		return -EINVAL;
+	if (v9p_readonly(srv))
+		return -EROFS;
+	dfid = req_fid(srv, dfid_id);
+	if (IS_ERR(dfid))
+		return PTR_ERR(dfid);
+	ret = -ENOTDIR;
+	if (!d_can_lookup(dfid->path.dentry))
+		goto out;
+	ret = mnt_want_write(dfid->path.mnt);
+	if (ret)
+		goto out;
+	inode_lock_nested(d_inode(dfid->path.dentry), I_MUTEX_PARENT);
+	dentry = lookup_existing(&dfid->path, &name);
+	ret = PTR_ERR_OR_ZERO(dentry);
+	if (!ret) {
+		ret = unlink_dentry(&dfid->path, dentry, flags & V9P_AT_REMOVEDIR);
+		dput(dentry);
+	}
+	inode_unlock(d_inode(dfid->path.dentry));
+	mnt_drop_write(dfid->path.mnt);
+out:
+	v9p_fid_put(dfid);
+	return ret;
+}
+
+static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
+{
+	struct dentry *dentry = fid->path.dentry;
+	struct path parent = { .mnt = fid->path.mnt };
+	int ret;
+
+	if (v9p_readonly(srv))
+		return -EROFS;
+	if (path_equal(&fid->path, &srv->root) || dentry == fid->path.mnt->mnt_root)
+		return -EBUSY;
+	ret = mnt_want_write(parent.mnt);
+	if (ret)
+		return ret;
+	parent.dentry = dget_parent(dentry);
+	inode_lock_nested(d_inode(parent.dentry), I_MUTEX_PARENT);
+	/* Renamed away since the walk, or already removed? */
+	if (dentry->d_parent != parent.dentry || d_unhashed(dentry))
+		ret = -ENOENT;
+	else
+		ret = unlink_dentry(&parent, dentry, d_is_dir(dentry));
+	inode_unlock(d_inode(parent.dentry));
+	dput(parent.dentry);
+	mnt_drop_write(parent.mnt);
+	return ret;
+}
+
+static int op_remove(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid;
+	u32 fid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "d", &fid_id))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = remove_fid_file(srv, fid);
+	v9p_fid_put(fid);
+	/* Tremove clunks the fid even when the removal fails. */
+	v9p_fid_clunk(srv, fid_id);
+	return ret;
+}
+
+static int op_link(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *dfid, *fid;
+	struct dentry *dentry;
+	struct v9p_str name;
+	u32 dfid_id, fid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "dds", &dfid_id, &fid_id, &name))
+		return -EPROTO;
+	dfid = req_fid(srv, dfid_id);
+	if (IS_ERR(dfid))
+		return PTR_ERR(dfid);
+	fid = req_fid(srv, fid_id);
+	ret = PTR_ERR(fid);
+	if (IS_ERR(fid))
+		goto out_dfid;
+	ret = -EXDEV;
+	if (fid->path.mnt != dfid->path.mnt)
+		goto out;
+	dentry = create_begin(srv, &dfid->path, &name);
+	ret = PTR_ERR(dentry);
+	if (IS_ERR(dentry))
+		goto out;
+	ret = vfs_link(fid->path.dentry, v9p_idmap(&dfid->path),
+		       d_inode(dfid->path.dentry), dentry, NULL);
+	create_end(&dfid->path, dentry);
+out:
+	v9p_fid_put(fid);
+out_dfid:
+	v9p_fid_put(dfid);
+	return ret;
+}
+
+static int rename_at(struct v9p_server *srv, const struct path *olddir,
+		     const struct v9p_str *oldname, const struct path *newdir,
+		     const struct v9p_str *newname)
+{
+	struct renamedata rd = {};
+	struct dentry *trap, *old, *new;
+	int ret;
+
+	if (v9p_readonly(srv))
+		return -EROFS;
+	if (!v9p_name_ok(oldname) || !v9p_name_ok(newname))
+		return -EINVAL;
+	if (olddir->mnt != newdir->mnt)
+		return -EXDEV;
+	if (!d_can_lookup(olddir->dentry) || !d_can_lookup(newdir->dentry))
+		return -ENOTDIR;
+	ret = mnt_want_write(olddir->mnt);
+	if (ret)
+		return ret;
+	trap = lock_rename(newdir->dentry, olddir->dentry);
+	ret = PTR_ERR_OR_ZERO(trap);
+	if (ret)
+		goto out_write;
+	old = lookup_existing(olddir, oldname);
+	ret = PTR_ERR_OR_ZERO(old);
+	if (ret)
+		goto out_unlock;
+	ret = -EINVAL;
+	if (old == trap)
+		goto out_old;
+	new = lookup_one_len(newname->str, newdir->dentry, newname->len);
+	ret = PTR_ERR_OR_ZERO(new);
+	if (ret)
+		goto out_old;
+	ret = -ENOTEMPTY;
+	if (new == trap)
+		goto out_new;
+	v9p_renamedata_idmap(&rd, v9p_idmap(olddir));
+	rd.old_dir = d_inode(olddir->dentry);
+	rd.old_dentry = old;
+	rd.new_dir = d_inode(newdir->dentry);
+	rd.new_dentry = new;
+	ret = vfs_rename(&rd);
+out_new:
+	dput(new);
+out_old:
+	dput(old);
+out_unlock:
+	unlock_rename(newdir->dentry, olddir->dentry);
+out_write:
+	mnt_drop_write(olddir->mnt);
+	return ret;
+}
+
+static int op_renameat(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str oldname, newname;
+	struct v9p_fid *olddir, *newdir;
+	u32 olddir_id, newdir_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "dsds", &olddir_id, &oldname, &newdir_id, &newname))
+		return -EPROTO;
+	olddir = req_fid(srv, olddir_id);
+	if (IS_ERR(olddir))
+		return PTR_ERR(olddir);
+	newdir = req_fid(srv, newdir_id);
+	ret = PTR_ERR_OR_ZERO(newdir);
+	if (!ret) {
+		ret = rename_at(srv, &olddir->path, &oldname, &newdir->path, &newname);
+		v9p_fid_put(newdir);
+	}
+	v9p_fid_put(olddir);
+	return ret;
+}
+
+static int op_rename(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct name_snapshot snap;
+	struct v9p_fid *fid, *dfid;
+	struct v9p_str oldname, newname;
+	struct path olddir;
+	u32 fid_id, dfid_id;
+	int ret;
+
+	if (v9p_readf(&req->in, "dds", &fid_id, &dfid_id, &newname))
+		return -EPROTO;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	dfid = req_fid(srv, dfid_id);
+	ret = PTR_ERR_OR_ZERO(dfid);
+	if (ret)
+		goto out;
+	ret = -EBUSY;
+	if (path_equal(&fid->path, &srv->root) ||
+	    fid->path.dentry == fid->path.mnt->mnt_root)
+		goto out_dfid;
+	olddir.mnt = fid->path.mnt;
+	olddir.dentry = dget_parent(fid->path.dentry);
+	take_dentry_name_snapshot(&snap, fid->path.dentry);
+	oldname.str = snap.name.name;
+	oldname.len = snap.name.len;
+	ret = rename_at(srv, &olddir, &oldname, &dfid->path, &newname);
+	release_dentry_name_snapshot(&snap);
+	dput(olddir.dentry);
+out_dfid:
+	v9p_fid_put(dfid);
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/*
+ * Extended attributes: only user.* and POSIX ACLs.  trusted.* and
+ * security.* would let the guest set what the host trusts with the
+ * server's credentials.
+ */
+static bool xattr_name_allowed(const char *name)
+{
+	return !strncmp(name, XATTR_USER_PREFIX, XATTR_USER_PREFIX_LEN) ||
+	       !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
+	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
+}
+
+/* Drop the names the guest may not see from a listxattr() result. */
+static ssize_t filter_xattr_list(char *list, ssize_t size)
+{
+	char *src = list, *dst = list, *end = list + size;
+	size_t len;
+
+	while (src < end) {
+		len = strnlen(src, end - src) + 1;
+		if (xattr_name_allowed(src)) {
+			memmove(dst, src, len);
+			dst += len;
+		}
+		src += len;
+	}
+	return dst - list;
+}
+
+static ssize_t read_xattr(const struct path *path, const struct v9p_str *name,
+			  void **value)
+{
+	ssize_t size;
+	void *buf;
+
+	*value = NULL;
+	if (name->len && !xattr_name_allowed(name->str))
+		return -EOPNOTSUPP;
+	if (name->len)
+		size = vfs_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
+	else
+		size = vfs_listxattr(path->dentry, NULL, 0);
+	if (size <= 0)
+		return size;
+	if (size > (name->len ? XATTR_SIZE_MAX : XATTR_LIST_MAX))
+		return -E2BIG;
+	buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (name->len)
+		size = vfs_getxattr(v9p_idmap(path), path->dentry, name->str, buf, size);
+	else
+		size = vfs_listxattr(path->dentry, buf, size);
+	if (size > 0 && !name->len)
+		size = filter_xattr_list(buf, size);
+	if (size < 0) {
+		kvfree(buf);
+		return size;
+	}
+	*value = buf;
+	return size;
+}
+
+static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_fid *fid, *newfid;
+	u32 fid_id, newfid_id;
+	struct v9p_str name;
+	void *value;
+	ssize_t size;
+
+	if (v9p_readf(&req->in, "dds", &fid_id, &newfid_id, &name))
+		return -EPROTO;
+	if (memchr(name.str, '\0', name.len))
+		return -EINVAL;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	size = read_xattr(&fid->path, &name, &value);
+	if (size < 0)
+		goto out;
+	newfid = v9p_fid_create(srv, newfid_id, &fid->path, fid->uid);
+	if (IS_ERR(newfid)) {
+		kvfree(value);
+		size = PTR_ERR(newfid);
+		goto out;
+	}
+	newfid->kind = V9P_FID_XATTR_READ;
+	newfid->xattr_value = value;
+	newfid->xattr_size = size;
+	v9p_fid_put(newfid);
+	size = v9p_writef(&req->out, "q", (u64)size);
+out:
+	v9p_fid_put(fid);
+	return size;
+}
+
+static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str name;
+	struct v9p_fid *fid;
+	u32 fid_id, flags;
+	u64 size;
+	int ret;
+
+	if (v9p_readf(&req->in, "dsqd", &fid_id, &name, &size, &flags))
+		return -EPROTO;
+	if (!name.len || memchr(name.str, '\0', name.len) ||
+	    (flags & ~(V9P_XATTR_CREATE | V9P_XATTR_REPLACE)))
+		return -EINVAL;
+	if (!xattr_name_allowed(name.str))
+		return -EOPNOTSUPP;
+	if (size > XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (v9p_readonly(srv))
+		return -EROFS;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	mutex_lock(&fid->lock);
+	ret = -EBADF;
+	if (fid->kind != V9P_FID_PATH || fid->file)
+		goto out;
+	ret = -ENOMEM;
+	fid->xattr_name = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
+	fid->xattr_value = kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
+	if (!fid->xattr_name || !fid->xattr_value)
+		goto out;
+	fid->xattr_size = size;
+	fid->xattr_flags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
+			   (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
+	fid->kind = V9P_FID_XATTR_WRITE;
+	ret = 0;
+out:
+	mutex_unlock(&fid->lock);
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/**
+ * v9p_xattr_commit() - set the attribute a Txattrcreate fid was filled with
+ * @fid: the fid, being clunked
+ *
+ * An empty value with XATTR_REPLACE is how the Linux client removes one.
+ *
+ * Return: 0, -EINVAL if fewer bytes were written than announced, or the
+ * error of setting or removing the attribute.
+ */
+int v9p_xattr_commit(struct v9p_fid *fid)
+{
+	const struct path *path = &fid->path;
+	int ret;
+
+	if (fid->xattr_filled != fid->xattr_size)
+		return -EINVAL;
+	ret = mnt_want_write(path->mnt);
+	if (ret)
+		return ret;
+	if (!fid->xattr_size && (fid->xattr_flags & XATTR_REPLACE))
+		ret = vfs_removexattr(v9p_idmap(path), path->dentry, fid->xattr_name);
+	else
+		ret = vfs_setxattr(v9p_idmap(path), path->dentry, fid->xattr_name,
+				   fid->xattr_value, fid->xattr_size, fid->xattr_flags);
+	mnt_drop_write(path->mnt);
+	return ret;
+}
+
+/*
+ * POSIX locks through the host VFS, so that host processes and other guests
+ * see them.  Each guest process (Tlock proc_id) is one lock owner.  A lock
+ * that conflicts is answered "blocked" at once, and the client retries: the
+ * worker never sleeps on a lock.
+ */
+struct v9p_lock_owner {
+	u32 proc_id;
+};
+
+static fl_owner_t lock_owner(struct v9p_server *srv, u32 proc_id)
+{
+	struct v9p_lock_owner *owner, *old;
+
+	owner = xa_load(&srv->lock_owners, proc_id);
+	if (owner)
+		return owner;
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
+	if (!owner)
+		return NULL;
+	owner->proc_id = proc_id;
+	old = xa_cmpxchg(&srv->lock_owners, proc_id, NULL, owner, GFP_KERNEL_ACCOUNT);
+	if (old) {
+		kfree(owner);
+		return xa_is_err(old) ? NULL : old;
+	}
+	return owner;
+}
+
+static int lock_range(u64 start, u64 length, struct file_lock *fl)
+{
+	if (start > OFFSET_MAX || (length && length - 1 > OFFSET_MAX - start))
+		return -EINVAL;
+	fl->fl_start = start;
+	fl->fl_end = length ? start + length - 1 : OFFSET_MAX;
+	return 0;
+}
+
+static int lock_type(u8 type)
+{
+	switch (type) {
+	case V9P_LOCK_TYPE_RDLCK:
+		return F_RDLCK;
+	case V9P_LOCK_TYPE_WRLCK:
+		return F_WRLCK;
+	case V9P_LOCK_TYPE_UNLCK:
+		return F_UNLCK;
+	}
+	return -EINVAL;
+}
+
+static int op_lock(struct v9p_server *srv, struct v9p_request *req)
+{
+	u32 fid_id, flags, proc_id;
+	struct v9p_str client_id;
+	struct file_lock fl;
+	struct v9p_fid *fid;
+	u64 start, length;
+	fl_owner_t owner;
+	u8 type, status;
+	int ret, ftype;
+
+	if (v9p_readf(&req->in, "dbdqqds", &fid_id, &type, &flags, &start, &length,
+		      &proc_id, &client_id))
+		return -EPROTO;
+	ftype = lock_type(type);
+	if (ftype < 0 || (flags & ~(V9P_LOCK_FLAGS_BLOCK | V9P_LOCK_FLAGS_RECLAIM)))
+		return -EINVAL;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = -EBADF;
+	if (!fid->file)
+		goto out;
+	ret = -ENOMEM;
+	owner = lock_owner(srv, proc_id);
+	if (!owner)
+		goto out;
+	/* Remember the owner before locking, so clunk always releases. */
+	ret = xa_err(xa_store(&fid->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT));
+	if (ret)
+		goto out;
+	v9p_lock_init(&fl, fid->file, owner, ftype, proc_id);
+	ret = lock_range(start, length, &fl);
+	if (ret)
+		goto out;
+	ret = vfs_lock_file(fid->file, F_SETLK, &fl, NULL);
+	locks_release_private(&fl);
+	if (ret == -EAGAIN)
+		status = V9P_LOCK_BLOCKED;
+	else if (ret)
+		goto out;
+	else
+		status = V9P_LOCK_SUCCESS;
+	ret = v9p_writef(&req->out, "b", (unsigned int)status);
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_str client_id;
+	struct file_lock fl;
+	struct v9p_fid *fid;
+	u32 fid_id, proc_id;
+	u64 start, length;
+	fl_owner_t owner;
+	int ret, ftype;
+	u8 type;
+
+	if (v9p_readf(&req->in, "dbqqds", &fid_id, &type, &start, &length, &proc_id,
+		      &client_id))
+		return -EPROTO;
+	ftype = lock_type(type);
+	if (ftype < 0 || ftype == F_UNLCK)
+		return -EINVAL;
+	fid = req_fid(srv, fid_id);
+	if (IS_ERR(fid))
+		return PTR_ERR(fid);
+	ret = -EBADF;
+	if (!fid->file)
+		goto out;
+	ret = -ENOMEM;
+	owner = lock_owner(srv, proc_id);
+	if (!owner)
+		goto out;
+	v9p_lock_init(&fl, fid->file, owner, ftype, proc_id);
+	ret = lock_range(start, length, &fl);
+	if (!ret)
+		ret = vfs_test_lock(fid->file, &fl);
+	if (ret)
+		goto out;
+	if (v9p_lock_type(&fl) == F_UNLCK) {
+		ret = v9p_writef(&req->out, "bqqds", (unsigned int)V9P_LOCK_TYPE_UNLCK,
+				 start, length, proc_id, &client_id);
+	} else {
+		/* The conflicting lock: someone else's, maybe a host process. */
+		ret = v9p_writef(&req->out, "bqqds",
+				 v9p_lock_type(&fl) == F_RDLCK ? V9P_LOCK_TYPE_RDLCK :
+								  V9P_LOCK_TYPE_WRLCK,
+				 (u64)fl.fl_start,
+				 (u64)(fl.fl_end == OFFSET_MAX ? 0 : fl.fl_end - fl.fl_start + 1),
+				 (u32)v9p_lock_pid(&fl), &client_id);
+	}
+	locks_release_private(&fl);
+out:
+	v9p_fid_put(fid);
+	return ret;
+}
+
+/**
+ * v9p_release_locks() - drop every POSIX lock taken through a fid's file
+ * @fid: the fid, whose file is about to be closed
+ */
+void v9p_release_locks(struct v9p_fid *fid)
+{
+	unsigned long proc_id;
+	void *owner;
+
+	xa_for_each(&fid->lock_owners, proc_id, owner)
+		locks_remove_posix(fid->file, owner);
+}
+
+static int op_flush(struct v9p_server *srv, struct v9p_request *req)
+{
+	u16 oldtag;
+
+	/*
+	 * Requests are answered in the order they are taken off the ring, so
+	 * the flushed one has been answered already (or never existed).
+	 */
+	if (v9p_readf(&req->in, "w", &oldtag))
+		return -EPROTO;
+	return 0;
+}
+
+static int op_auth(struct v9p_server *srv, struct v9p_request *req)
+{
+	/* Access is the VMM's to grant: there is nothing to authenticate. */
+	return -EOPNOTSUPP;
+}
+
+typedef int (*v9p_op_t)(struct v9p_server *srv, struct v9p_request *req);
+
+static const v9p_op_t v9p_ops[V9P_MSG_TYPE_MAX] = {
+	[V9P_TSTATFS] = op_statfs,
+	[V9P_TLOPEN] = op_lopen,
+	[V9P_TLCREATE] = op_lcreate,
+	[V9P_TSYMLINK] = op_symlink,
+	[V9P_TMKNOD] = op_mknod,
+	[V9P_TRENAME] = op_rename,
+	[V9P_TREADLINK] = op_readlink,
+	[V9P_TGETATTR] = op_getattr,
+	[V9P_TSETATTR] = op_setattr,
+	[V9P_TXATTRWALK] = op_xattrwalk,
+	[V9P_TXATTRCREATE] = op_xattrcreate,
+	[V9P_TREADDIR] = op_readdir,
+	[V9P_TFSYNC] = op_fsync,
+	[V9P_TLOCK] = op_lock,
+	[V9P_TGETLOCK] = op_getlock,
+	[V9P_TLINK] = op_link,
+	[V9P_TMKDIR] = op_mkdir,
+	[V9P_TRENAMEAT] = op_renameat,
+	[V9P_TUNLINKAT] = op_unlinkat,
+	[V9P_TVERSION] = op_version,
+	[V9P_TAUTH] = op_auth,
+	[V9P_TATTACH] = op_attach,
+	[V9P_TFLUSH] = op_flush,
+	[V9P_TWALK] = op_walk,
+	[V9P_TREAD] = op_read,
+	[V9P_TWRITE] = op_write,
+	[V9P_TCLUNK] = op_clunk,
+	[V9P_TREMOVE] = op_remove,
+};
+
+/* Errors the guest must never see: kernel-internal numbers. */
+static int wire_errno(int err)
+{
+	if (err == -ENOTSUPP)
+		return -EOPNOTSUPP;
+	if (err <= -512)
+		return -EIO;
+	return err;
+}
+
+/**
+ * v9p_serve() - serve one request: decode it, run it, build the reply
+ * @srv: the server
+ * @req: the request, copied in; on return @req->out holds the reply, whose
+ *	size is @req->reply_len when its data went straight to the guest
+ *
+ * Runs the operation with the export's credentials.  Anything that fails
+ * is answered with Rlerror and the errno.
+ */
+void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
+{
+	v9p_op_t op = v9p_ops[req->type];
+	const struct cred *old;
+	int ret;
+
+	v9p_begin_reply(&req->out, req->type + 1, req->tag);
+	if (!op) {
+		ret = -EOPNOTSUPP;
+	} else if (!srv->msize && req->type != V9P_TVERSION) {
+		ret = -EPROTO;	/* no session yet */
+	} else {
+		old = override_creds(srv->cred);
+		ret = op(srv, req);
+		revert_creds(old);
+	}
+	if (ret) {
+		if (ret == -EPROTO)
+			srv->stats.bad_requests++;
+		srv->stats.errors++;
+		req->data_placed = false;
+		v9p_put_error(&req->out, req->tag, wire_errno(ret));
+		req->reply_len = req->out.pos;
+	} else if (req->data_placed) {
+		v9p_end_reply_sized(&req->out, req->reply_len);
+	} else {
+		req->reply_len = v9p_end_reply(&req->out);
+	}
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A minimal 9P2000.L client for the kselftests, over virtq.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "p9client.h"
+
+#define P9C_RING	256
+#define P9C_MEM		(8UL << 20)
+
+/**
+ * p9c_open() - open a device serving @exp and start it
+ * @c: the client
+ * @exp: the export
+ *
+ * Return: 0, or -errno of the failing step.
+ */
+int p9c_open(struct p9c *c, const struct vhost_9p_export *exp)
+{
+	int ret, one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->msize = P9C_MSIZE;
+	c->req = malloc(VHOST_9P_MAX_MSIZE);
+	c->resp = malloc(VHOST_9P_MAX_MSIZE);
+	c->scratch = malloc(VHOST_9P_MAX_MSIZE);
+	if (!c->req || !c->resp || !c->scratch) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = virtq_dev_open(&c->vq, P9C_RING, P9C_MEM, true);
+	if (ret)
+		goto err;
+	if (ioctl(c->vq.fd, VHOST_9P_SET_EXPORT, exp) ||
+	    ioctl(c->vq.fd, VHOST_9P_SET_RUNNING, &one)) {
+		ret = -errno;
+		virtq_dev_close(&c->vq);
+		goto err;
+	}
+	return 0;
+err:
+	free(c->req);
+	free(c->resp);
+	free(c->scratch);
+	return ret;
+}
+
+/**
+ * p9c_open_dir() - open a device exporting @dir with @flags
+ * @c: the client
+ * @dir: the directory
+ * @flags: VHOST_9P_EXPORT_*
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_open_dir(struct p9c *c, const char *dir, __u32 flags)
+{
+	struct vhost_9p_export exp = { .flags = flags };
+	int ret;
+
+	snprintf(exp.tag, sizeof(exp.tag), "selftest");
+	exp.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (exp.dirfd < 0)
+		return -errno;
+	ret = p9c_open(c, &exp);
+	close(exp.dirfd);
+	return ret;
+}
+
+/**
+ * p9c_close() - close the device and free the client
+ * @c: the client
+ */
+void p9c_close(struct p9c *c)
+{
+	virtq_dev_close(&c->vq);
+	free(c->req);
+	free(c->resp);
+	free(c->scratch);
+}
+
+/**
+ * p9c_raw() - send @msg as it is, and keep whatever comes back
+ * @c: the client
+ * @msg: the bytes of a message, well-formed or not
+ * @len: their length
+ * @resp_cap: room offered for the reply
+ *
+ * Return: the number of bytes the device wrote back (0 when it dropped the
+ * request), or -errno (-ETIMEDOUT: no completion).
+ */
+int p9c_raw(struct p9c *c, const void *msg, size_t len, size_t resp_cap)
+{
+	__u32 used;
+	void *resp;
+
+	virtq_reset_alloc(&c->vq);
+	resp = virtq_call(&c->vq, msg, len, resp_cap, &used, P9C_TIMEOUT_MS);
+	if (!resp)
+		return -errno;
+	if (used > resp_cap)
+		return -EOVERFLOW;
+	memcpy(c->resp, resp, used);
+	c->resp_len = used;
+	return used;
+}
+
+static int finish_reply(struct p9c *c, __u8 type, __u16 tag)
+{
+	__u32 size, ecode;
+	__u16 rtag;
+	__u8 rtype;
+
+	v9p_buf_init(&c->reply, c->resp, c->resp_len, c->scratch, VHOST_9P_MAX_MSIZE);
+	if (v9p_readf(&c->reply, "dbw", &size, &rtype, &rtag) || size != c->resp_len ||
+	    rtag != tag)
+		return -EPROTO;
+	if (rtype == V9P_RLERROR) {
+		if (v9p_readf(&c->reply, "d", &ecode))
+			return -EPROTO;
+		return -(int)ecode;
+	}
+	return rtype == type + 1 ? 0 : -EPROTO;
+}
+
+static int build(struct p9c *c, __u8 type, __u16 tag, const char *fmt, va_list ap,
+		 struct v9p_buf *buf)
+{
+	v9p_buf_init(buf, c->req, c->msize, NULL, 0);
+	v9p_begin_reply(buf, type, tag);
+	if (v9p_vwritef(buf, fmt, ap))
+		return -EMSGSIZE;
+	v9p_end_reply(buf);
+	return 0;
+}
+
+/**
+ * p9c_rpc() - send a T-message and wait for its reply
+ * @c: the client
+ * @type: the T-message type
+ * @fmt: its body, as for v9p_writef()
+ *
+ * Return: 0 with the reply's body ready for p9c_get(), -errno from an
+ * Rlerror, -EPROTO for a reply that is malformed, of the wrong type or tag,
+ * or -ETIMEDOUT.
+ */
+int p9c_rpc(struct p9c *c, __u8 type, const char *fmt, ...)
+{
+	__u16 tag = type == V9P_TVERSION ? V9P_NOTAG : c->tag++ % 0xfff0;
+	struct v9p_buf buf;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = build(c, type, tag, fmt, ap, &buf);
+	va_end(ap);
+	if (ret)
+		return ret;
+	ret = p9c_raw(c, c->req, buf.pos, c->msize);
+	if (ret < 0)
+		return ret;
+	return finish_reply(c, type, tag);
+}
+
+/**
+ * p9c_get() - decode fields of the last reply's body
+ * @c: the client
+ * @fmt: as for v9p_readf()
+ *
+ * Return: 0 or -EPROTO.
+ */
+int p9c_get(struct p9c *c, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = v9p_vreadf(&c->reply, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/**
+ * p9c_session() - Tversion then Tattach of @root_fid as root
+ * @c: the client
+ * @root_fid: the fid to attach
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_session(struct p9c *c, __u32 root_fid)
+{
+	struct v9p_str version;
+	__u32 msize;
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TVERSION, "ds", (__u32)P9C_MSIZE, P9S("9P2000.L"));
+	if (!ret)
+		ret = p9c_get(c, "ds", &msize, &version);
+	if (ret)
+		return ret;
+	if (strcmp(version.str, "9P2000.L"))
+		return -EPROTO;
+	c->msize = msize;
+	return p9c_rpc(c, V9P_TATTACH, "ddssd", root_fid, (__u32)V9P_NOFID,
+		       P9S("root"), P9S(""), (__u32)0);
+}
+
+/**
+ * p9c_walk() - Twalk from @fid along @path ("a/b/c", "" for a clone)
+ * @c: the client
+ * @fid: where from
+ * @newfid: the fid the walk makes
+ * @path: up to 16 components separated by '/'
+ * @last: if not NULL, the qid of the last component
+ *
+ * Return: the number of qids in Rwalk (a partial walk returns fewer than
+ * the components), or -errno.
+ */
+int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
+	     struct v9p_qid *last)
+{
+	struct v9p_buf buf;
+	char copy[4096], *name, *save = NULL;
+	__u16 n = 0, nwqid, i, tag = c->tag++ % 0xfff0;
+	struct v9p_qid qid;
+	int ret;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	v9p_buf_init(&buf, c->req, c->msize, NULL, 0);
+	v9p_begin_reply(&buf, V9P_TWALK, tag);
+	v9p_writef(&buf, "ddw", fid, newfid, 0U);
+	for (name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+		if (v9p_writef(&buf, "s", P9S(name)))
+			return -EMSGSIZE;
+		n++;
+	}
+	/* Patch nwname now that the names are counted. */
+	c->req[V9P_HDR_SIZE + 8] = n & 0xff;
+	c->req[V9P_HDR_SIZE + 9] = n >> 8;
+	v9p_end_reply(&buf);
+	ret = p9c_raw(c, c->req, buf.pos, c->msize);
+	if (ret < 0)
+		return ret;
+	ret = finish_reply(c, V9P_TWALK, tag);
+	if (ret)
+		return ret;
+	if (p9c_get(c, "w", &nwqid))
+		return -EPROTO;
+	for (i = 0; i < nwqid; i++)
+		if (p9c_get(c, "Q", &qid))
+			return -EPROTO;
+	if (last && nwqid)
+		*last = qid;
+	return nwqid;
+}
+
+/**
+ * p9c_lopen() - Tlopen
+ * @c: the client
+ * @fid: the fid
+ * @flags: Linux open flags as on the wire (V9P_DOTL_*)
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_lopen(struct p9c *c, __u32 fid, __u32 flags)
+{
+	return p9c_rpc(c, V9P_TLOPEN, "dd", fid, flags);
+}
+
+/**
+ * p9c_read() - Tread into @buf, the data landing in its own descriptor
+ *	after an 11-byte header descriptor, as the Linux client's zero-copy
+ *	path lays it out
+ * @c: the client
+ * @fid: an open fid
+ * @offset: where
+ * @buf: where the data goes
+ * @count: how much at most
+ *
+ * Return: the bytes read, or -errno.
+ */
+ssize_t p9c_read(struct p9c *c, __u32 fid, __u64 offset, void *buf, __u32 count)
+{
+	__u16 tag = c->tag++ % 0xfff0;
+	struct iovec out, in[2];
+	struct v9p_buf msg;
+	__u32 used, n;
+	void *token;
+	int ret;
+
+	virtq_reset_alloc(&c->vq);
+	v9p_buf_init(&msg, c->req, c->msize, NULL, 0);
+	v9p_begin_reply(&msg, V9P_TREAD, tag);
+	v9p_writef(&msg, "dqd", fid, offset, count);
+	v9p_end_reply(&msg);
+	out.iov_len = msg.pos;
+	out.iov_base = virtq_alloc(&c->vq, out.iov_len);
+	in[0].iov_len = V9P_IOHDR_SIZE;
+	in[0].iov_base = virtq_alloc(&c->vq, in[0].iov_len);
+	in[1].iov_len = count;
+	in[1].iov_base = virtq_alloc(&c->vq, count);
+	if (!out.iov_base || !in[0].iov_base || !in[1].iov_base)
+		return -ENOMEM;
+	memcpy(out.iov_base, c->req, out.iov_len);
+	ret = virtq_submit(&c->vq, &out, 1, in, 2, false, in[0].iov_base);
+	if (ret < 0)
+		return ret;
+	ret = virtq_wait_used(&c->vq, &token, &used, P9C_TIMEOUT_MS);
+	if (ret <= 0)
+		return ret ? ret : -ETIMEDOUT;
+	if (used < V9P_IOHDR_SIZE)
+		return -EPROTO;
+	memcpy(c->resp, in[0].iov_base, V9P_IOHDR_SIZE);
+	c->resp_len = used;
+	if (c->resp[4] == V9P_RLERROR) {
+		c->resp_len = V9P_IOHDR_SIZE;
+		return finish_reply(c, V9P_TREAD, tag);
+	}
+	if (used - V9P_IOHDR_SIZE > count)
+		return -EPROTO;
+	memcpy(c->resp + V9P_IOHDR_SIZE, in[1].iov_base, used - V9P_IOHDR_SIZE);
+	ret = finish_reply(c, V9P_TREAD, tag);
+	if (ret)
+		return ret;
+	if (p9c_get(c, "d", &n) || n != used - V9P_IOHDR_SIZE)
+		return -EPROTO;
+	memcpy(buf, in[1].iov_base, n);
+	return n;
+}
+
+/**
+ * p9c_write() - Twrite of @buf, the data in its own descriptor after the
+ *	header's, as the Linux client's zero-copy path lays it out
+ * @c: the client
+ * @fid: an open fid
+ * @offset: where
+ * @buf: the data
+ * @count: its length
+ *
+ * Return: the bytes written, or -errno.
+ */
+ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
+		  __u32 count)
+{
+	__u16 tag = c->tag++ % 0xfff0;
+	struct iovec out[2], in;
+	struct v9p_buf msg;
+	__u32 used, n;
+	void *token;
+	int ret;
+
+	virtq_reset_alloc(&c->vq);
+	v9p_buf_init(&msg, c->req, c->msize, NULL, 0);
+	v9p_begin_reply(&msg, V9P_TWRITE, tag);
+	v9p_writef(&msg, "dqd", fid, offset, count);
+	/* The size covers the data that follows in the next descriptor. */
+	v9p_end_reply_sized(&msg, msg.pos + count);
+	out[0].iov_len = msg.pos;
+	out[0].iov_base = virtq_alloc(&c->vq, msg.pos);
+	out[1].iov_len = count;
+	out[1].iov_base = virtq_alloc(&c->vq, count);
+	in.iov_len = 64;
+	in.iov_base = virtq_alloc(&c->vq, in.iov_len);
+	if (!out[0].iov_base || !out[1].iov_base || !in.iov_base)
+		return -ENOMEM;
+	memcpy(out[0].iov_base, c->req, msg.pos);
+	memcpy(out[1].iov_base, buf, count);
+	ret = virtq_submit(&c->vq, out, count ? 2 : 1, &in, 1, false, in.iov_base);
+	if (ret < 0)
+		return ret;
+	ret = virtq_wait_used(&c->vq, &token, &used, P9C_TIMEOUT_MS);
+	if (ret <= 0)
+		return ret ? ret : -ETIMEDOUT;
+	if (used > in.iov_len)
+		return -EPROTO;
+	memcpy(c->resp, in.iov_base, used);
+	c->resp_len = used;
+	ret = finish_reply(c, V9P_TWRITE, tag);
+	if (ret)
+		return ret;
+	return p9c_get(c, "d", &n) ? -EPROTO : (ssize_t)n;
+}
+
+/**
+ * p9c_clunk() - Tclunk
+ * @c: the client
+ * @fid: the fid
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_clunk(struct p9c *c, __u32 fid)
+{
+	return p9c_rpc(c, V9P_TCLUNK, "d", fid);
+}
+
+/**
+ * p9c_getattr() - Tgetattr of everything
+ * @c: the client
+ * @fid: the fid
+ * @a: filled in
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *a)
+{
+	int ret = p9c_rpc(c, V9P_TGETATTR, "dq", fid, (__u64)V9P_GETATTR_ALL);
+
+	if (ret)
+		return ret;
+	return p9c_get(c, "qQdddqqqqqqqqqqqqqqq", &a->valid, &a->qid, &a->mode,
+		       &a->uid, &a->gid, &a->nlink, &a->rdev, &a->size, &a->blksize,
+		       &a->blocks, &a->atime_sec, &a->atime_nsec, &a->mtime_sec,
+		       &a->mtime_nsec, &a->ctime_sec, &a->ctime_nsec, &a->btime_sec,
+		       &a->btime_nsec, &a->gen, &a->data_version);
+}
