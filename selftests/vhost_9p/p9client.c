@@ -421,3 +421,45 @@ int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *a)
 		       &a->mtime_nsec, &a->ctime_sec, &a->ctime_nsec, &a->btime_sec,
 		       &a->btime_nsec, &a->gen, &a->data_version);
 }
+
+/**
+ * p9c_readdir() - read a whole open directory with Treaddir
+ * @c: the client
+ * @fid: an open directory fid
+ * @count: the count asked for in each Treaddir (small values test resuming)
+ * @fn: called for each entry; a non-zero return stops the listing
+ * @arg: passed to @fn
+ *
+ * Return: the number of entries, or -errno (of a Treaddir, or of @fn).
+ */
+int p9c_readdir(struct p9c *c, __u32 fid, __u32 count, p9c_dirent_fn fn, void *arg)
+{
+	__u64 offset = 0, next;
+	struct v9p_str name;
+	struct v9p_qid qid;
+	int ret, entries = 0;
+	__u32 n, end;
+	__u8 type;
+
+	for (;;) {
+		ret = p9c_rpc(c, V9P_TREADDIR, "dqd", fid, offset, count);
+		if (!ret)
+			ret = p9c_get(c, "d", &n);
+		if (ret)
+			return ret;
+		if (!n)
+			return entries;
+		end = c->reply.pos + n;
+		if (end != c->reply.size)
+			return -EPROTO;
+		while (c->reply.pos < end) {
+			if (p9c_get(c, "Qqbs", &qid, &next, &type, &name))
+				return -EPROTO;
+			ret = fn(&name, &qid, type, arg);
+			if (ret)
+				return ret;
+			entries++;
+			offset = next;
+		}
+	}
+}

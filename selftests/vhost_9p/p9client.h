@@ -78,4 +78,8 @@ ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
 int p9c_clunk(struct p9c *c, __u32 fid);
 int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *attr);
 
+typedef int (*p9c_dirent_fn)(const struct v9p_str *name, const struct v9p_qid *qid,
+			     __u8 type, void *arg);
+int p9c_readdir(struct p9c *c, __u32 fid, __u32 count, p9c_dirent_fn fn, void *arg);
+
 #endif /* _SELFTESTS_VHOST_9P_P9CLIENT_H */

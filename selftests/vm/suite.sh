@@ -45,6 +45,7 @@ fi
 
 run_program vhost_9p_test 300 "$SELFTESTS/vhost_9p_test"
 run_program server_test 300 "$SELFTESTS/server_test"
+run_program export_test 300 "$SELFTESTS/export_test"
 
 if wanted vhost9p-ctl; then
 	ktap_group_begin vhost9p-ctl

@@ -205,6 +205,9 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 	}
 	path = fid->path;
 	path_get(&path);
+	/* Even a clone: the fid's directory may have been moved out since. */
+	if (!nwname && !path_is_under(&path, &srv->root))
+		ret = -ENOENT;
 	for (i = 0; i < nwname; i++) {
 		ret = v9p_walk_one(srv, &path, &names[i]);
 		if (!ret)
@@ -212,7 +215,7 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		if (ret)
 			break;
 	}
-	if (i == nwname) {
+	if (i == nwname && !ret) {
 		/* Complete: newfid names the result (newfid == fid moves fid). */
 		if (newfid_id == fid_id)
 			v9p_fid_clunk(srv, fid_id);
