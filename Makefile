@@ -32,7 +32,7 @@ help:
 	@echo 'make check-vm         only the VM suite, for KVER'
 	@echo 'make harness-selftest prove the VM harness reports planted failures'
 	@echo 'make unit             host unit tests'
-	@echo 'make demo             boot a guest with the module and show /dev/vhost-9p'
+	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
 
@@ -58,7 +58,7 @@ checkpatch:
 	scripts/checkpatch.sh $(KSRC_NEWEST)
 
 SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test \
-	$(BUILD)/selftests/export_test
+	$(BUILD)/selftests/export_test $(BUILD)/selftests/demo_client
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
 	drivers/vhost/9p/protocol.c
@@ -99,7 +99,8 @@ check-vm: modules selftests tools
 	selftests/vm/run-suite.sh $(KVER)
 
 
-demo: modules tools
+demo: deps
+	@$(MAKE) --no-print-directory modules tools selftests
 	selftests/vm/demo.sh $(KVER)
 
 clean:

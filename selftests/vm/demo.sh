@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh [KVER]: boot a guest with Debian's kernel, load vhost_9p and show
-# /dev/vhost-9p and its features.
+# demo.sh [KVER]: boot a guest with Debian's kernel, load vhost_9p, show
+# /dev/vhost-9p and its features, and share demo/share through it: a 9P
+# client lists it, reads from it and writes a file back.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,9 @@ rm -rf "$out"
 echo "Booting Debian's $kver in QEMU ($(vm_accel "$kver")); this takes a few seconds..."
 if vm_run "$kver" "$VM_DIR/demo-guest.sh" "$out" 300; then
 	cat "$out/guest.log"
+	echo
+	echo "The share as it came back: $out/share"
+	ls -l "$out/share"
 else
 	cat "$out/guest.log" 2>/dev/null
 	exit 1

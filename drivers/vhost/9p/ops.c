@@ -489,10 +489,9 @@ static int finish_create(struct v9p_server *srv, const struct path *dir,
 			 struct dentry *dentry, kuid_t uid, u32 gid, umode_t mode)
 {
 	struct inode *inode = d_inode(dentry);
-	struct path path = { .mnt = dir->mnt, .dentry = dentry };
 	struct iattr attr = {};
 	umode_t want = mode & S_IALLUGO;
-	int ret;
+	int ret = 0;
 
 	if (uid_valid(uid)) {
 		attr.ia_valid |= ATTR_UID;
@@ -502,20 +501,27 @@ static int finish_create(struct v9p_server *srv, const struct path *dir,
 		attr.ia_valid |= ATTR_GID;
 		attr.ia_gid = wire_gid(gid);
 	}
+	/* The directory is locked; the new inode comes after it in lock order. */
+	inode_lock(inode);
 	if (attr.ia_valid) {
 		ret = notify_change(v9p_idmap(dir), dentry, &attr, NULL);
-		if (ret && !ownership_failure_ignored(srv, ret))
-			return ret;
+		if (ret && ownership_failure_ignored(srv, ret))
+			ret = 0;
+		if (ret)
+			goto out;
 	}
 	if (S_ISDIR(inode->i_mode))
 		want |= inode->i_mode & S_ISGID;
 	if ((inode->i_mode & S_IALLUGO) == want || S_ISLNK(inode->i_mode))
-		return 0;
+		goto out;
 	if ((want & ~inode->i_mode & 0777) && has_default_acl(dir))
-		return 0;
+		goto out;
 	attr.ia_valid = ATTR_MODE;
 	attr.ia_mode = want | (inode->i_mode & S_IFMT);
-	return notify_change(v9p_idmap(&path), dentry, &attr, NULL);
+	ret = notify_change(v9p_idmap(dir), dentry, &attr, NULL);
+out:
+	inode_unlock(inode);
+	return ret;
 }
 
 /* Undo a creation whose ownership could not be set (passthrough model). */
