@@ -20,7 +20,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
 KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
 
 .PHONY: all modules modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	check check-vm demo deps clean help ksrc
+	fuzz check check-vm demo deps clean help ksrc
 
 all: modules tools selftests
 
@@ -31,7 +31,8 @@ help:
 	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
 	@echo 'make check-vm         only the VM suite, for KVER'
 	@echo 'make harness-selftest prove the VM harness reports planted failures'
-	@echo 'make unit             host unit tests'
+	@echo 'make unit             host unit tests (and 30 seconds of fuzzing)'
+	@echo 'make fuzz             fuzz the protocol decoder for FUZZ_SECONDS (default $(FUZZ_SECONDS))'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
@@ -91,6 +92,11 @@ harness-selftest: modules selftests tools crashme
 
 unit:
 	selftests/unit/run.sh
+
+FUZZ_SECONDS ?= 300
+
+fuzz:
+	selftests/fuzz/run.sh $(FUZZ_SECONDS)
 
 check:
 	@scripts/check.sh

@@ -10,7 +10,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential bc bison flex kmod cpio xz-utils zstd gzip perl git
-	busybox-static qemu-system-x86 sparse clang
+	busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev
 )
 while read -r kver srcpkg srcver; do
 	pkgs+=("linux-image-$kver" "linux-headers-$kver" "$srcpkg=$srcver")
