@@ -10,7 +10,10 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/version.h>
+#include <linux/xattr.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #include <linux/filelock.h>
 #endif
@@ -132,5 +135,59 @@ static inline void v9p_fput(struct file *file)
 #endif
 	__fput_sync(file);
 }
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+/*
+ * Since 6.2, POSIX ACLs are not xattrs for the VFS any more: the xattr
+ * calls refuse their names, and the ACL calls take their place.  The guest
+ * still speaks xattrs; convert, with ids in the export's user namespace.
+ */
+static inline ssize_t v9p_getxattr(v9p_idmap_t *idmap, struct dentry *dentry,
+				   const char *name, void *value, size_t size)
+{
+	struct posix_acl *acl;
+	ssize_t ret;
+
+	if (!is_posix_acl_xattr(name))
+		return vfs_getxattr(idmap, dentry, name, value, size);
+	acl = vfs_get_acl(idmap, dentry, name);
+	if (IS_ERR(acl))
+		return PTR_ERR(acl);
+	if (!acl)
+		return -ENODATA;
+	ret = posix_acl_to_xattr(current_user_ns(), acl, value, size);
+	posix_acl_release(acl);
+	return ret;
+}
+
+static inline int v9p_setxattr(v9p_idmap_t *idmap, struct dentry *dentry,
+			       const char *name, const void *value, size_t size,
+			       int flags)
+{
+	struct posix_acl *acl;
+	int ret;
+
+	if (!is_posix_acl_xattr(name))
+		return vfs_setxattr(idmap, dentry, name, value, size, flags);
+	acl = posix_acl_from_xattr(current_user_ns(), value, size);
+	if (IS_ERR(acl))
+		return PTR_ERR(acl);
+	ret = vfs_set_acl(idmap, dentry, name, acl);
+	posix_acl_release(acl);
+	return ret;
+}
+
+static inline int v9p_removexattr(v9p_idmap_t *idmap, struct dentry *dentry,
+				  const char *name)
+{
+	if (is_posix_acl_xattr(name))
+		return vfs_remove_acl(idmap, dentry, name);
+	return vfs_removexattr(idmap, dentry, name);
+}
+#else
+#define v9p_getxattr vfs_getxattr
+#define v9p_setxattr vfs_setxattr
+#define v9p_removexattr vfs_removexattr
+#endif
 
 #endif /* _DRIVERS_VHOST_9P_COMPAT_H */

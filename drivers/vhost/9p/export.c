@@ -104,11 +104,13 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	xa_init(&srv->fids);
 	xa_init(&srv->devices);
 	xa_init(&srv->lock_owners);
+	xa_init(&srv->pending);
 
 	/* The request, then room for its strings: see struct v9p_buf. */
 	srv->req_buf = kvmalloc(2 * V9P_REQ_MAX, GFP_KERNEL_ACCOUNT);
 	srv->reply_buf = kvmalloc(srv->max_msize, GFP_KERNEL_ACCOUNT);
-	if (!srv->req_buf || !srv->reply_buf) {
+	srv->wq = alloc_workqueue("vhost-9p", WQ_UNBOUND, 0);
+	if (!srv->req_buf || !srv->reply_buf || !srv->wq) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -126,6 +128,8 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	return srv;
 
 err_free:
+	if (srv->wq)
+		destroy_workqueue(srv->wq);
 	xa_destroy(&srv->devices);
 	kvfree(srv->reply_buf);
 	kvfree(srv->req_buf);
@@ -143,7 +147,6 @@ void v9p_server_reset(struct v9p_server *srv)
 {
 	v9p_fid_clunk_all(srv);
 	srv->msize = 0;
-	srv->stats.msize = 0;
 }
 
 /**
@@ -155,12 +158,15 @@ void v9p_server_destroy(struct v9p_server *srv)
 	void *owner;
 	unsigned long pid;
 
+	/* The device stopped, and drained the workqueue, before this. */
+	destroy_workqueue(srv->wq);
 	v9p_server_reset(srv);
 	xa_for_each(&srv->lock_owners, pid, owner)
 		kfree(owner);
 	xa_destroy(&srv->lock_owners);
 	xa_destroy(&srv->fids);
 	xa_destroy(&srv->devices);
+	xa_destroy(&srv->pending);
 	path_put(&srv->root);
 	put_cred(srv->cred);
 	kvfree(srv->reply_buf);
@@ -240,7 +246,14 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 	return ret;
 }
 
-static u32 device_index(struct v9p_server *srv, dev_t dev)
+/**
+ * v9p_dev_index() - the number of a host file system, for qid.path
+ * @srv: the server
+ * @dev: the file system's device number
+ *
+ * Return: 0 for the export root's, a small number for one mounted below.
+ */
+u32 v9p_dev_index(struct v9p_server *srv, dev_t dev)
 {
 	void *entry = xa_load(&srv->devices, dev);
 	u32 index;
@@ -287,7 +300,7 @@ void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 	qid->version = (u32)(stat->mtime.tv_sec ^ stat->mtime.tv_nsec ^ (stat->size << 8));
 	if (ino > V9P_QID_INO_MASK)
 		ino = (ino ^ (ino >> V9P_QID_INO_BITS)) & V9P_QID_INO_MASK;
-	qid->path = ((u64)device_index(srv, stat->dev) << V9P_QID_INO_BITS) | ino;
+	qid->path = ((u64)v9p_dev_index(srv, stat->dev) << V9P_QID_INO_BITS) | ino;
 }
 
 /**

@@ -38,6 +38,62 @@ static struct v9p_fid *req_fid(struct v9p_server *srv, u32 id)
 	return fid ?: ERR_PTR(-EBADF);
 }
 
+/*
+ * A fid's open file: set once, by Tlopen or Tlcreate on the worker, and
+ * read by requests on the workqueue, which must see it whole.
+ */
+static struct file *fid_file(struct v9p_fid *fid)
+{
+	/* Pairs with set_fid_file(): the file is seen fully set up. */
+	return smp_load_acquire(&fid->file);
+}
+
+static void set_fid_file(struct v9p_fid *fid, struct file *file)
+{
+	/* Pairs with fid_file(). */
+	smp_store_release(&fid->file, file);
+}
+
+/**
+ * v9p_reply_room() - make room for a reply of @size bytes
+ * @req: the request
+ * @size: the whole reply's size
+ *
+ * Replies are built in a small buffer; the few that can be large (Rreaddir,
+ * Rreadlink, an attribute's value) ask for more first.  What is already in
+ * the reply is kept.
+ *
+ * Return: 0, -EMSGSIZE if the guest gave less room than @size, -ENOMEM.
+ */
+static int v9p_reply_room(struct v9p_request *req, u32 size)
+{
+	void *buf;
+
+	if (size <= req->out.size)
+		return 0;
+	if (size > req->reply_cap)
+		return -EMSGSIZE;
+	buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, req->out.data, req->out.pos);
+	kvfree(req->reply_alloc);
+	req->reply_alloc = buf;
+	req->out.data = buf;
+	req->out.size = size;
+	return 0;
+}
+
+/**
+ * v9p_reply_free() - free what v9p_reply_room() allocated
+ * @req: the request, whose reply has been written to the guest
+ */
+void v9p_reply_free(struct v9p_request *req)
+{
+	kvfree(req->reply_alloc);
+	req->reply_alloc = NULL;
+}
+
 static int reply_qid(struct v9p_request *req, const struct v9p_qid *qid)
 {
 	return v9p_writef(&req->out, "Q", qid);
@@ -114,7 +170,7 @@ static int open_fid(struct v9p_server *srv, struct v9p_fid *fid, int flags)
 	struct file *file;
 	int ret;
 
-	if (fid->file || fid->kind != V9P_FID_PATH)
+	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		return -EBADF;
 	ret = may_open_path(srv, &fid->path, flags);
 	if (ret)
@@ -127,7 +183,7 @@ static int open_fid(struct v9p_server *srv, struct v9p_fid *fid, int flags)
 	file = dentry_open(&fid->path, flags & ~O_TRUNC, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	fid->file = file;
+	set_fid_file(fid, file);
 	return 0;
 }
 
@@ -148,7 +204,6 @@ static int op_version(struct v9p_server *srv, struct v9p_request *req)
 	if (version.len != dotl.len || memcmp(version.str, dotl.str, dotl.len))
 		return v9p_writef(&req->out, "ds", msize, &unknown);
 	srv->msize = msize;
-	srv->stats.msize = msize;
 	return v9p_writef(&req->out, "ds", msize, &dotl);
 }
 
@@ -317,7 +372,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_fid *fid;
 	int ret = 0;
 
-	if (v9p_readf(&req->in, "ddddqqqqq", &fid_id, &valid, &mode, &uid, &gid, &size,
+	if (v9p_readf(&req->in, "dddddqqqqq", &fid_id, &valid, &mode, &uid, &gid, &size,
 		      &atime_sec, &atime_nsec, &mtime_sec, &mtime_nsec))
 		return -EPROTO;
 	if (valid & ~(V9P_SETATTR_MODE | V9P_SETATTR_UID | V9P_SETATTR_GID |
@@ -475,7 +530,7 @@ static void create_end(const struct path *dir, struct dentry *dentry)
 
 static bool has_default_acl(const struct path *dir)
 {
-	return vfs_getxattr(v9p_idmap(dir), dir->dentry, XATTR_NAME_POSIX_ACL_DEFAULT,
+	return v9p_getxattr(v9p_idmap(dir), dir->dentry, XATTR_NAME_POSIX_ACL_DEFAULT,
 			    NULL, 0) > 0;
 }
 
@@ -553,7 +608,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);
 	ret = -EBADF;
-	if (fid->file || fid->kind != V9P_FID_PATH)
+	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		goto out;
 	dentry = create_begin(srv, &fid->path, &name);
 	ret = PTR_ERR(dentry);
@@ -587,7 +642,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	path_put(&fid->path);
 	fid->path = path;
 	path_get(&fid->path);
-	fid->file = file;
+	set_fid_file(fid, file);
 	ret = v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
 out_path:
 	path_put(&path);
@@ -605,7 +660,9 @@ static int xattr_read(struct v9p_fid *fid, struct v9p_request *req,
 
 	if (offset < fid->xattr_size)
 		n = min_t(u64, count, fid->xattr_size - offset);
-	ret = v9p_writef(&req->out, "d", n);
+	ret = v9p_reply_room(req, V9P_IOHDR_SIZE + n);
+	if (!ret)
+		ret = v9p_writef(&req->out, "d", n);
 	if (ret)
 		return ret;
 	if (n > req->out.size - req->out.pos)
@@ -619,6 +676,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid;
 	u32 fid_id, count;
+	struct file *file;
 	u64 offset;
 	loff_t pos;
 	ssize_t n;
@@ -628,6 +686,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
+	file = fid_file(fid);
 	count = min3(count, srv->msize - V9P_IOHDR_SIZE,
 		     (u32)iov_iter_count(req->data_out) - V9P_IOHDR_SIZE);
 	if (fid->kind == V9P_FID_XATTR_READ) {
@@ -635,7 +694,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 		goto out;
 	}
 	n = -EBADF;
-	if (!fid->file || !(fid->file->f_mode & FMODE_READ))
+	if (!file || !(file->f_mode & FMODE_READ))
 		goto out;
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
@@ -644,12 +703,12 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	iov_iter_advance(req->data_out, V9P_IOHDR_SIZE);
 	iov_iter_truncate(req->data_out, count);
 	pos = offset;
-	n = vfs_iter_read(fid->file, req->data_out, &pos, 0);
+	n = vfs_iter_read(file, req->data_out, &pos, 0);
 	if (n >= 0) {
 		v9p_writef(&req->out, "d", (u32)n);
 		req->data_placed = true;
 		req->reply_len = V9P_IOHDR_SIZE + n;
-		srv->stats.read_bytes += n;
+		req->io_bytes = n;
 		n = 0;
 	}
 out:
@@ -658,9 +717,9 @@ out:
 }
 
 /* A write by a guest user other than root drops set-user-ID and set-group-ID. */
-static int drop_privs_for(struct v9p_fid *fid)
+static int drop_privs_for(struct v9p_fid *fid, struct file *file)
 {
-	struct inode *inode = file_inode(fid->file);
+	struct inode *inode = file_inode(file);
 	struct iattr attr = { .ia_valid = ATTR_MODE | ATTR_FORCE };
 	umode_t mode = inode->i_mode;
 
@@ -671,7 +730,7 @@ static int drop_privs_for(struct v9p_fid *fid)
 	attr.ia_mode = mode & ~S_ISUID;
 	if (mode & 0010)
 		attr.ia_mode &= ~S_ISGID;
-	return set_attrs(&fid->file->f_path, &attr);
+	return set_attrs(&file->f_path, &attr);
 }
 
 static int xattr_write(struct v9p_fid *fid, struct v9p_request *req,
@@ -689,6 +748,7 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid;
 	u32 fid_id, count;
+	struct file *file;
 	u64 offset;
 	loff_t pos;
 	ssize_t n;
@@ -707,19 +767,20 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 		mutex_unlock(&fid->lock);
 		goto out;
 	}
+	file = fid_file(fid);
 	n = -EBADF;
-	if (!fid->file || !(fid->file->f_mode & FMODE_WRITE))
+	if (!file || !(file->f_mode & FMODE_WRITE))
 		goto out;
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	n = drop_privs_for(fid);
+	n = drop_privs_for(fid, file);
 	if (n)
 		goto out;
 	pos = offset;
-	n = vfs_iter_write(fid->file, req->data_in, &pos, 0);
+	n = vfs_iter_write(file, req->data_in, &pos, 0);
 	if (n >= 0) {
-		srv->stats.write_bytes += n;
+		req->io_bytes = n;
 		n = v9p_writef(&req->out, "d", (u32)n);
 	}
 out:
@@ -777,8 +838,9 @@ static bool readdir_actor(struct dir_context *dctx, const char *name, int len,
 static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct readdir_ctx rc = { .ctx.actor = readdir_actor, .srv = srv };
+	u32 fid_id, count, count_at, end;
 	struct v9p_fid *fid;
-	u32 fid_id, count, count_at;
+	struct file *file;
 	u64 offset;
 	loff_t pos;
 	int ret;
@@ -788,31 +850,35 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
+	file = fid_file(fid);
 	ret = -EBADF;
-	if (!fid->file)
+	if (!file)
 		goto out;
 	ret = -ENOTDIR;
-	if (!d_can_lookup(fid->path.dentry))
+	if (!S_ISDIR(file_inode(file)->i_mode))
+		goto out;
+	count = min3(count, srv->msize - V9P_IOHDR_SIZE, req->reply_cap - V9P_IOHDR_SIZE);
+	ret = v9p_reply_room(req, V9P_IOHDR_SIZE + count);
+	if (ret)
 		goto out;
 
 	count_at = req->out.pos;
 	v9p_writef(&req->out, "d", (u32)0);
 	rc.out = &req->out;
-	rc.limit = req->out.pos + min(count, srv->msize - V9P_IOHDR_SIZE);
-	rc.limit = min(rc.limit, req->out.size);
-	rc.dev_index = 0;
+	rc.limit = req->out.pos + count;
+	rc.dev_index = v9p_dev_index(srv, file_inode(file)->i_sb->s_dev);
 
+	/* One reader at a time: the position is the file's. */
 	mutex_lock(&fid->lock);
-	pos = vfs_llseek(fid->file, offset, SEEK_SET);
+	pos = vfs_llseek(file, offset, SEEK_SET);
 	ret = pos < 0 ? pos : 0;
 	if (!ret)
-		ret = iterate_dir(fid->file, &rc.ctx);
+		ret = iterate_dir(file, &rc.ctx);
 	if (!ret && rc.pending)
 		put_u64_at(&req->out, rc.pending, rc.ctx.pos);
 	mutex_unlock(&fid->lock);
 	if (!ret) {
-		u32 end = req->out.pos;
-
+		end = req->out.pos;
 		req->out.pos = count_at;
 		v9p_writef(&req->out, "d", end - count_at - 4);
 		req->out.pos = end;
@@ -824,6 +890,7 @@ out:
 
 static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 {
+	struct file *file;
 	struct v9p_fid *fid;
 	u32 fid_id, datasync;
 	int ret;
@@ -833,7 +900,8 @@ static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = fid->file ? vfs_fsync(fid->file, !!datasync) : -EBADF;
+	file = fid_file(fid);
+	ret = file ? vfs_fsync(file, !!datasync) : -EBADF;
 	v9p_fid_put(fid);
 	return ret;
 }
@@ -969,8 +1037,10 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 	if (!ret) {
 		target.str = link;
 		target.len = strnlen(link, PATH_MAX);
-		ret = v9p_writef(&req->out, "s", &target);
+		ret = v9p_reply_room(req, V9P_HDR_SIZE + 2 + target.len);
 	}
+	if (!ret)
+		ret = v9p_writef(&req->out, "s", &target);
 	do_delayed_call(&done);
 out:
 	v9p_fid_put(fid);
@@ -1273,7 +1343,7 @@ static ssize_t read_xattr(const struct path *path, const struct v9p_str *name,
 	if (name->len && !xattr_name_allowed(name->str))
 		return -EOPNOTSUPP;
 	if (name->len)
-		size = vfs_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
+		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
 	else
 		size = vfs_listxattr(path->dentry, NULL, 0);
 	if (size <= 0)
@@ -1284,7 +1354,7 @@ static ssize_t read_xattr(const struct path *path, const struct v9p_str *name,
 	if (!buf)
 		return -ENOMEM;
 	if (name->len)
-		size = vfs_getxattr(v9p_idmap(path), path->dentry, name->str, buf, size);
+		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, buf, size);
 	else
 		size = vfs_listxattr(path->dentry, buf, size);
 	if (size > 0 && !name->len)
@@ -1355,7 +1425,7 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);
 	ret = -EBADF;
-	if (fid->kind != V9P_FID_PATH || fid->file)
+	if (fid->kind != V9P_FID_PATH || fid_file(fid))
 		goto out;
 	ret = -ENOMEM;
 	fid->xattr_name = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
@@ -1393,9 +1463,9 @@ int v9p_xattr_commit(struct v9p_fid *fid)
 	if (ret)
 		return ret;
 	if (!fid->xattr_size && (fid->xattr_flags & XATTR_REPLACE))
-		ret = vfs_removexattr(v9p_idmap(path), path->dentry, fid->xattr_name);
+		ret = v9p_removexattr(v9p_idmap(path), path->dentry, fid->xattr_name);
 	else
-		ret = vfs_setxattr(v9p_idmap(path), path->dentry, fid->xattr_name,
+		ret = v9p_setxattr(v9p_idmap(path), path->dentry, fid->xattr_name,
 				   fid->xattr_value, fid->xattr_size, fid->xattr_flags);
 	mnt_drop_write(path->mnt);
 	return ret;
@@ -1411,6 +1481,10 @@ struct v9p_lock_owner {
 	u32 proc_id;
 };
 
+/*
+ * The lock owner of a guest process.  There are at most as many as the
+ * export allows fids: a guest cannot grow this table without bound.
+ */
 static fl_owner_t lock_owner(struct v9p_server *srv, u32 proc_id)
 {
 	struct v9p_lock_owner *owner, *old;
@@ -1418,14 +1492,21 @@ static fl_owner_t lock_owner(struct v9p_server *srv, u32 proc_id)
 	owner = xa_load(&srv->lock_owners, proc_id);
 	if (owner)
 		return owner;
+	if (atomic_inc_return(&srv->nr_lock_owners) > srv->max_fids) {
+		atomic_dec(&srv->nr_lock_owners);
+		return ERR_PTR(-ENOLCK);
+	}
 	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
-	if (!owner)
-		return NULL;
+	if (!owner) {
+		atomic_dec(&srv->nr_lock_owners);
+		return ERR_PTR(-ENOMEM);
+	}
 	owner->proc_id = proc_id;
 	old = xa_cmpxchg(&srv->lock_owners, proc_id, NULL, owner, GFP_KERNEL_ACCOUNT);
 	if (old) {
 		kfree(owner);
-		return xa_is_err(old) ? NULL : old;
+		atomic_dec(&srv->nr_lock_owners);
+		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
 	}
 	return owner;
 }
@@ -1458,6 +1539,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str client_id;
 	struct file_lock fl;
 	struct v9p_fid *fid;
+	struct file *file;
 	u64 start, length;
 	fl_owner_t owner;
 	u8 type, status;
@@ -1473,21 +1555,26 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	ret = -EBADF;
-	if (!fid->file)
+	file = fid_file(fid);
+	if (!file)
 		goto out;
-	ret = -ENOMEM;
+	/* As fcntl(2): a lock needs the file open for that access. */
+	if ((ftype == F_RDLCK && !(file->f_mode & FMODE_READ)) ||
+	    (ftype == F_WRLCK && !(file->f_mode & FMODE_WRITE)))
+		goto out;
 	owner = lock_owner(srv, proc_id);
-	if (!owner)
+	ret = PTR_ERR(owner);
+	if (IS_ERR(owner))
 		goto out;
 	/* Remember the owner before locking, so clunk always releases. */
 	ret = xa_err(xa_store(&fid->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT));
 	if (ret)
 		goto out;
-	v9p_lock_init(&fl, fid->file, owner, ftype, proc_id);
+	v9p_lock_init(&fl, file, owner, ftype, proc_id);
 	ret = lock_range(start, length, &fl);
 	if (ret)
 		goto out;
-	ret = vfs_lock_file(fid->file, F_SETLK, &fl, NULL);
+	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
 	locks_release_private(&fl);
 	if (ret == -EAGAIN)
 		status = V9P_LOCK_BLOCKED;
@@ -1506,6 +1593,7 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str client_id;
 	struct file_lock fl;
 	struct v9p_fid *fid;
+	struct file *file;
 	u32 fid_id, proc_id;
 	u64 start, length;
 	fl_owner_t owner;
@@ -1522,18 +1610,23 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	ret = -EBADF;
-	if (!fid->file)
+	file = fid_file(fid);
+	if (!file)
 		goto out;
-	ret = -ENOMEM;
-	owner = lock_owner(srv, proc_id);
-	if (!owner)
-		goto out;
-	v9p_lock_init(&fl, fid->file, owner, ftype, proc_id);
+	/*
+	 * A process that never locked owns no lock to tell apart: test it
+	 * as an owner that holds nothing, without making it one.
+	 */
+	owner = xa_load(&srv->lock_owners, proc_id) ?: (fl_owner_t)srv;
+	v9p_lock_init(&fl, file, owner, ftype, proc_id);
 	ret = lock_range(start, length, &fl);
 	if (!ret)
-		ret = vfs_test_lock(fid->file, &fl);
+		ret = vfs_test_lock(file, &fl);
 	if (ret)
 		goto out;
+	ret = v9p_reply_room(req, V9P_HDR_SIZE + 23 + client_id.len);
+	if (ret)
+		goto out_fl;
 	if (v9p_lock_type(&fl) == F_UNLCK) {
 		ret = v9p_writef(&req->out, "bqqds", (unsigned int)V9P_LOCK_TYPE_UNLCK,
 				 start, length, proc_id, &client_id);
@@ -1546,6 +1639,7 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 				 (u64)(fl.fl_end == OFFSET_MAX ? 0 : fl.fl_end - fl.fl_start + 1),
 				 (u32)v9p_lock_pid(&fl), &client_id);
 	}
+out_fl:
 	locks_release_private(&fl);
 out:
 	v9p_fid_put(fid);
@@ -1562,7 +1656,7 @@ void v9p_release_locks(struct v9p_fid *fid)
 	void *owner;
 
 	xa_for_each(&fid->lock_owners, proc_id, owner)
-		locks_remove_posix(fid->file, owner);
+		locks_remove_posix(fid_file(fid), owner);
 }
 
 static int op_flush(struct v9p_server *srv, struct v9p_request *req)
@@ -1630,8 +1724,9 @@ static int wire_errno(int err)
 /**
  * v9p_serve() - serve one request: decode it, run it, build the reply
  * @srv: the server
- * @req: the request, copied in; on return @req->out holds the reply, whose
- *	size is @req->reply_len when its data went straight to the guest
+ * @req: the request, copied in; on return @req->out holds the reply, of
+ *	@req->reply_len bytes (its data, when @req->data_placed, went straight
+ *	to the guest), and @req->err the error answered
  *
  * Runs the operation with the export's credentials.  Anything that fails
  * is answered with Rlerror and the errno.
@@ -1652,10 +1747,8 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 		ret = op(srv, req);
 		revert_creds(old);
 	}
+	req->err = ret;
 	if (ret) {
-		if (ret == -EPROTO)
-			srv->stats.bad_requests++;
-		srv->stats.errors++;
 		req->data_placed = false;
 		v9p_put_error(&req->out, req->tag, wire_errno(ret));
 		req->reply_len = req->out.pos;

@@ -7,8 +7,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kthread.h>
+#include <linux/llist.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -29,22 +32,235 @@
 #define VHOST_9P_BYTE_WEIGHT	0x80000
 
 /*
- * Serve the request in the descriptors vhost_get_vq_desc() just took: the
- * first @out iovecs hold the T-message, the @in after them receive the
- * R-message.  Returns the bytes written to the guest: 0 when the request
- * was too short to answer, and is dropped.
+ * Requests that may block for long (data I/O, fsync, directory reads) are
+ * served off the vhost worker, on the export's workqueue, so that one slow
+ * request does not hold the others: their replies complete out of order.
+ * The rest are answered at once, on the worker.
  */
-static u32 vhost_9p_handle_request(struct v9p_server *srv,
-				   struct vhost_virtqueue *vq,
-				   unsigned int out, unsigned int in)
+static bool runs_async(u8 type)
 {
+	return type == V9P_TREAD || type == V9P_TWRITE || type == V9P_TFSYNC ||
+	       type == V9P_TREADDIR;
+}
+
+/* The largest request served async, but Twrite's data: Tread, Treaddir. */
+#define V9P_ASYNC_MSG_MAX	32
+/* Their replies, but Rreaddir's entries: Rread's header, Rwrite, Rfsync. */
+#define V9P_ASYNC_REPLY_MAX	64
+
+/* What vhost_9p_handle_request() did with a request. */
+enum {
+	V9P_ANSWERED,	/* the reply is written: add it to the used ring */
+	V9P_DEFERRED,	/* it completes later, in vhost_9p_complete() */
+	V9P_RETRY,	/* put back on the ring until requests in flight end */
+};
+
+/**
+ * struct v9p_async - a request served on the export's workqueue
+ * @work: its work item
+ * @done: on vhost_9p.done once answered
+ * @v9p: the device
+ * @srv: the export
+ * @head: its descriptor chain
+ * @len: the bytes its reply wrote into the guest
+ * @flush_head: the chain of a Tflush to answer after it, or -1
+ * @flush_len: that Rflush's length
+ * @req_iter: the rest of the request (Twrite's data)
+ * @resp_iter: the guest's reply buffers
+ * @resp_len: their size
+ * @nout: how many of @iov hold the request
+ * @nin: how many of @iov, after those, are reply buffers
+ * @req: the request
+ * @msg: its copy
+ * @reply: room for its reply
+ * @iov: a copy of its descriptors' iovecs: vq->iov is the next request's
+ */
+struct v9p_async {
+	struct work_struct work;
+	struct llist_node done;
+	struct vhost_9p *v9p;
+	struct v9p_server *srv;
+	int head;
+	u32 len;
+	int flush_head;
+	u32 flush_len;
+	struct iov_iter req_iter;
+	struct iov_iter resp_iter;
+	size_t resp_len;
+	unsigned int nout;
+	unsigned int nin;
+	struct v9p_request req;
+	u8 msg[V9P_ASYNC_MSG_MAX];
+	u8 reply[V9P_ASYNC_REPLY_MAX];
+	struct iovec iov[];
+};
+
+/* Write the reply of a served request into the guest's buffers. */
+static u32 put_reply(struct v9p_request *req, const struct iovec *in_iov,
+		     unsigned int in, size_t resp_len, struct iov_iter *resp_iter)
+{
+	struct iov_iter head;
+
+	if (req->data_placed) {
+		/* Rread: the data is in place; the header goes in front of it. */
+		iov_iter_init(&head, ITER_DEST, in_iov, in, resp_len);
+		if (copy_to_iter(req->out.data, V9P_IOHDR_SIZE, &head) != V9P_IOHDR_SIZE)
+			return 0;
+		return req->reply_len;
+	}
+	if (copy_to_iter(req->out.data, req->reply_len, resp_iter) != req->reply_len)
+		return 0;
+	return req->reply_len;
+}
+
+/* Count a request in the statistics: only ever on the vhost worker. */
+static void account(struct v9p_server *srv, const struct v9p_request *req)
+{
+	srv->stats.requests++;
+	if (req->type < VHOST_9P_MSG_TYPES)
+		srv->stats.msg_count[req->type]++;
+	if (req->err) {
+		srv->stats.errors++;
+		if (req->err == -EPROTO)
+			srv->stats.bad_requests++;
+	}
+	if (req->type == V9P_TREAD)
+		srv->stats.read_bytes += req->io_bytes;
+	else if (req->type == V9P_TWRITE)
+		srv->stats.write_bytes += req->io_bytes;
+	srv->stats.msize = srv->msize;
+}
+
+static void vhost_9p_async_work(struct work_struct *work)
+{
+	struct v9p_async *a = container_of(work, struct v9p_async, work);
+	struct vhost_9p *v9p = a->v9p;
+	struct mm_struct *mm = v9p->dev.mm;
+
+	/* Guest memory is mapped in the VMM: borrow its address space. */
+	if (mm && mmget_not_zero(mm)) {
+		kthread_use_mm(mm);
+		v9p_serve(a->srv, &a->req);
+		a->len = put_reply(&a->req, a->iov + a->nout, a->nin, a->resp_len,
+				   &a->resp_iter);
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+	v9p_reply_free(&a->req);
+	/* @a belongs to vhost_9p_complete() from here. */
+	llist_add(&a->done, &v9p->done);
+	v9p_vq_work_queue(&v9p->vq, &v9p->complete_work);
+}
+
+/* Answer, on the vhost worker, the requests the workqueue has served. */
+static void vhost_9p_complete(struct vhost_work *work)
+{
+	struct vhost_9p *v9p = container_of(work, struct vhost_9p, complete_work);
+	struct vhost_virtqueue *vq = &v9p->vq;
+	struct llist_node *done = llist_del_all(&v9p->done);
+	struct v9p_async *a, *next;
+	struct v9p_server *srv;
+	bool resume = false;
+
+	if (!done)
+		return;
+	mutex_lock(&vq->mutex);
+	llist_for_each_entry_safe(a, next, llist_reverse_order(done), done) {
+		srv = a->srv;
+		vhost_add_used(vq, a->head, a->len);
+		account(srv, &a->req);
+		xa_erase(&srv->pending, a->req.tag);
+		/* Rflush only once the flushed request is answered. */
+		if (a->flush_head >= 0)
+			vhost_add_used(vq, a->flush_head, a->flush_len);
+		if (srv->inflight-- == V9P_MAX_INFLIGHT || (!srv->inflight && srv->barrier))
+			resume = true;
+		kfree(a);
+	}
+	vhost_signal(vq->dev, vq);
+	/* The worker stopped taking requests: let it go on. */
+	if (resume && vhost_vq_get_backend(vq))
+		vhost_poll_queue(&vq->poll);
+	mutex_unlock(&vq->mutex);
+}
+
+/* Hand a request to the workqueue: it gets its own copies of everything. */
+static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
+		       struct v9p_request *req, int head, unsigned int out,
+		       unsigned int in, size_t copied, size_t req_len, size_t resp_len)
+{
+	struct vhost_virtqueue *vq = &v9p->vq;
+	struct v9p_async *a;
+
+	a = kmalloc(struct_size(a, iov, out + in), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	/* A tag can be pending once: a guest reusing one is served inline. */
+	if (xa_insert(&srv->pending, req->tag, a, GFP_KERNEL_ACCOUNT)) {
+		kfree(a);
+		return -EBUSY;
+	}
+	INIT_WORK(&a->work, vhost_9p_async_work);
+	a->v9p = v9p;
+	a->srv = srv;
+	a->head = head;
+	a->len = 0;
+	a->flush_head = -1;
+	a->nout = out;
+	a->nin = in;
+	a->resp_len = resp_len;
+	memcpy(a->iov, vq->iov, (out + in) * sizeof(struct iovec));
+	memcpy(a->msg, req->in.data, copied);
+	iov_iter_init(&a->req_iter, ITER_SOURCE, a->iov, out, req_len);
+	iov_iter_advance(&a->req_iter, copied);
+	iov_iter_init(&a->resp_iter, ITER_DEST, a->iov + out, in, resp_len);
+
+	a->req = *req;
+	v9p_buf_init(&a->req.in, a->msg, copied, NULL, 0);
+	a->req.in.pos = V9P_HDR_SIZE;
+	v9p_buf_init(&a->req.out, a->reply, min_t(size_t, resp_len, sizeof(a->reply)),
+		     NULL, 0);
+	a->req.data_in = &a->req_iter;
+	a->req.data_out = &a->resp_iter;
+	srv->inflight++;
+	queue_work(srv->wq, &a->work);
+	return 0;
+}
+
+/* Tflush of a request in flight: the request to answer it after, or NULL. */
+static struct v9p_async *flush_target(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_async *a;
+	u16 oldtag;
+
+	if (v9p_readf(&req->in, "w", &oldtag))
+		return NULL;
+	req->in.pos = V9P_HDR_SIZE;
+	a = xa_load(&srv->pending, oldtag);
+	/* A second Tflush of the same request is answered at once. */
+	return a && a->flush_head < 0 ? a : NULL;
+}
+
+/*
+ * Take the request in the descriptors vhost_get_vq_desc() just returned:
+ * the first @out iovecs hold the T-message, the @in after them receive the
+ * R-message.  Sets *@len to the bytes written to the guest when answered
+ * at once (0 for a request too short to answer, which is dropped).
+ */
+static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
+				   int head, unsigned int out, unsigned int in,
+				   u32 *len)
+{
+	struct vhost_virtqueue *vq = &v9p->vq;
 	struct iov_iter req_iter, resp_iter;
 	struct v9p_request req = {};
 	size_t req_len, resp_len, copy;
 	u8 *buf = srv->req_buf;
+	struct v9p_async *target;
 	struct v9p_buf hdr;
 	u32 size;
 
+	*len = 0;
 	req_len = iov_length(vq->iov, out);
 	resp_len = iov_length(vq->iov + out, in);
 	iov_iter_init(&req_iter, ITER_SOURCE, vq->iov, out, req_len);
@@ -54,49 +270,59 @@ static u32 vhost_9p_handle_request(struct v9p_server *srv,
 	if (req_len < V9P_HDR_SIZE || resp_len < V9P_IOHDR_SIZE ||
 	    !copy_from_iter_full(buf, V9P_HDR_SIZE, &req_iter)) {
 		srv->stats.bad_requests++;
-		return 0;
+		return V9P_ANSWERED;
 	}
 	v9p_buf_init(&hdr, buf, V9P_HDR_SIZE, NULL, 0);
 	v9p_readf(&hdr, "dbw", &size, &req.type, &req.tag);
 
+	/* A new session waits for the old one's requests to end. */
+	if (req.type == V9P_TVERSION && srv->inflight) {
+		srv->barrier = true;
+		return V9P_RETRY;
+	}
+	srv->barrier = false;
+
 	/* Twrite data stays in guest memory: copy only its header. */
 	copy = req.type == V9P_TWRITE ? min_t(size_t, req_len, V9P_TWRITE_HDR_SIZE) : req_len;
-	v9p_buf_init(&req.out, srv->reply_buf, min_t(size_t, resp_len, srv->max_msize),
-		     NULL, 0);
+	req.reply_cap = min_t(size_t, resp_len, srv->max_msize);
+	v9p_buf_init(&req.out, srv->reply_buf, req.reply_cap, NULL, 0);
 	if (size != req_len || copy > V9P_REQ_MAX ||
 	    (srv->msize && req_len > srv->msize) ||
 	    !copy_from_iter_full(buf + V9P_HDR_SIZE, copy - V9P_HDR_SIZE, &req_iter)) {
-		srv->stats.bad_requests++;
-		srv->stats.errors++;
+		req.err = -EPROTO;
 		v9p_put_error(&req.out, req.tag, size != req_len ? EPROTO : EMSGSIZE);
 		req.reply_len = req.out.pos;
 		goto reply;
 	}
 	v9p_buf_init(&req.in, buf, copy, buf + V9P_REQ_MAX, V9P_REQ_MAX);
 	req.in.pos = V9P_HDR_SIZE;
+
+	if (runs_async(req.type) && srv->msize && copy <= V9P_ASYNC_MSG_MAX &&
+	    !queue_async(v9p, srv, &req, head, out, in, copy, req_len, resp_len))
+		return V9P_DEFERRED;
+	target = req.type == V9P_TFLUSH ? flush_target(srv, &req) : NULL;
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
 	v9p_serve(srv, &req);
-	srv->stats.requests++;
-	if (req.type < VHOST_9P_MSG_TYPES)
-		srv->stats.msg_count[req.type]++;
-	if (req.data_placed) {
-		/* Rread: the data is in place; the header goes in front of it. */
-		iov_iter_init(&resp_iter, ITER_DEST, vq->iov + out, in, resp_len);
-		if (copy_to_iter(req.out.data, V9P_IOHDR_SIZE, &resp_iter) != V9P_IOHDR_SIZE)
-			return 0;
-		return req.reply_len;
+	if (target) {
+		/* Rflush goes to the used ring right after the flushed reply. */
+		account(srv, &req);
+		target->flush_len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
+		target->flush_head = head;
+		return V9P_DEFERRED;
 	}
 reply:
-	if (copy_to_iter(req.out.data, req.reply_len, &resp_iter) != req.reply_len)
-		return 0;
-	return req.reply_len;
+	account(srv, &req);
+	*len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
+	v9p_reply_free(&req);
+	return V9P_ANSWERED;
 }
 
 static void vhost_9p_handle_kick(struct vhost_work *work)
 {
 	struct vhost_virtqueue *vq = container_of(work, struct vhost_virtqueue,
 						  poll.work);
+	struct vhost_9p *v9p = container_of(vq, struct vhost_9p, vq);
 	struct v9p_server *srv;
 	unsigned int out, in;
 	int head, served = 0;
@@ -112,6 +338,12 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 
 	vhost_disable_notify(vq->dev, vq);
 	do {
+		/*
+		 * Enough in flight: leave the rest on the ring; the next
+		 * completion comes back here.
+		 */
+		if (srv->inflight >= V9P_MAX_INFLIGHT)
+			break;
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
 		/* A malformed ring: vhost_get_vq_desc() said why (vq_err). */
@@ -124,11 +356,18 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 			}
 			break;
 		}
-		len = vhost_9p_handle_request(srv, vq, out, in);
+		switch (vhost_9p_handle_request(v9p, srv, head, out, in, &len)) {
+		case V9P_RETRY:
+			vhost_discard_vq_desc(vq, 1);
+			goto signal;
+		case V9P_DEFERRED:
+			continue;
+		}
 		vhost_add_used(vq, head, len);
 		added = true;
 		total += len;
 	} while (likely(!vhost_exceeds_weight(vq, ++served, total)));
+signal:
 	/* One interrupt for the whole batch. */
 	if (added)
 		vhost_signal(vq->dev, vq);
@@ -145,6 +384,8 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 
 	v9p->vqs[VHOST_9P_VQ_REQUEST] = &v9p->vq;
+	init_llist_head(&v9p->done);
+	vhost_work_init(&v9p->complete_work, vhost_9p_complete);
 	v9p->vq.handle_kick = vhost_9p_handle_kick;
 	vhost_dev_init(&v9p->dev, v9p->vqs, ARRAY_SIZE(v9p->vqs), UIO_MAXIOV,
 		       VHOST_9P_PKT_WEIGHT, VHOST_9P_BYTE_WEIGHT, true, NULL);
@@ -153,11 +394,18 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Stop taking requests, and answer every request already taken: the ring
+ * must be consistent for VHOST_GET_VRING_BASE, a restart or a close.
+ */
 static void vhost_9p_stop(struct vhost_9p *v9p)
 {
 	mutex_lock(&v9p->vq.mutex);
 	vhost_vq_set_backend(&v9p->vq, NULL);
 	mutex_unlock(&v9p->vq.mutex);
+	if (v9p->server)
+		flush_workqueue(v9p->server->wq);
+	vhost_dev_flush(&v9p->dev);
 }
 
 static bool vhost_9p_running(struct vhost_9p *v9p)
@@ -211,7 +459,6 @@ static long vhost_9p_set_running(struct vhost_9p *v9p, void __user *argp)
 		goto out;
 	if (!start) {
 		vhost_9p_stop(v9p);
-		vhost_dev_flush(&v9p->dev);
 		goto out;
 	}
 	ret = -EINVAL;
@@ -266,7 +513,6 @@ static int vhost_9p_release(struct inode *inode, struct file *file)
 	struct vhost_9p *v9p = file->private_data;
 
 	vhost_9p_stop(v9p);
-	vhost_dev_flush(&v9p->dev);
 	vhost_dev_stop(&v9p->dev);
 	if (v9p->server)
 		v9p_server_destroy(v9p->server);
@@ -291,7 +537,6 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 		goto out;
 	}
 	vhost_9p_stop(v9p);
-	vhost_dev_flush(&v9p->dev);
 	vhost_dev_stop(&v9p->dev);
 	/* The guest is gone: so is its session, not the export. */
 	if (v9p->server)

@@ -7,12 +7,14 @@
 #define _DRIVERS_VHOST_9P_VHOST_9P_H
 
 #include <linux/cred.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
 #include <linux/uio.h>
 #include <linux/vhost_9p.h>
 #include <linux/virtio_9p.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "../vhost.h"
@@ -37,6 +39,9 @@
  * or Tsymlink with a PATH_MAX target.  Twrite data is never copied.
  */
 #define V9P_REQ_MAX		(16 * 1024)
+
+/* Requests served on the workqueue at once, per device. */
+#define V9P_MAX_INFLIGHT	64
 
 enum v9p_fid_kind {
 	V9P_FID_PATH,		/* names a file; may be opened */
@@ -89,6 +94,10 @@ struct v9p_fid {
  * @data_placed: the reply's data went straight to @data_out, after room
  *	left for the header, which is all @out holds
  * @reply_len: the size of the reply, data included
+ * @reply_alloc: a larger reply buffer, from v9p_reply_room()
+ * @reply_cap: the guest's room for the reply
+ * @err: the error answered, or 0
+ * @io_bytes: data bytes read or written
  */
 struct v9p_request {
 	u16 tag;
@@ -99,6 +108,10 @@ struct v9p_request {
 	struct iov_iter *data_out;
 	bool data_placed;
 	u32 reply_len;
+	void *reply_alloc;
+	u32 reply_cap;
+	int err;
+	u64 io_bytes;
 };
 
 /**
@@ -116,9 +129,15 @@ struct v9p_request {
  * @devices: host file systems seen, numbered for qid.path
  * @nr_devices: the last number given
  * @lock_owners: one POSIX lock owner per guest process id
- * @req_buf: where each request is copied, then its strings
- * @reply_buf: where each reply is built (@max_msize bytes)
- * @stats: counters for VHOST_9P_GET_STATS
+ * @nr_lock_owners: how many
+ * @req_buf: where each request served on the worker is copied, then its
+ *	strings
+ * @reply_buf: where each reply built on the worker goes (@max_msize bytes)
+ * @wq: where requests that may block are served
+ * @pending: those requests, by tag, for Tflush
+ * @inflight: how many there are (vhost worker only)
+ * @barrier: a Tversion waits for them to end (vhost worker only)
+ * @stats: counters for VHOST_9P_GET_STATS (vhost worker only)
  */
 struct v9p_server {
 	struct path root;
@@ -134,8 +153,13 @@ struct v9p_server {
 	struct xarray devices;
 	atomic_t nr_devices;
 	struct xarray lock_owners;
+	atomic_t nr_lock_owners;
 	void *req_buf;
 	void *reply_buf;
+	struct workqueue_struct *wq;
+	struct xarray pending;
+	unsigned int inflight;
+	bool barrier;
 	struct vhost_9p_stats stats;
 };
 
@@ -145,12 +169,16 @@ struct v9p_server {
  * @dev: the vhost device; @dev.mutex serialises configuration ioctls
  * @vq: the request virtqueue (VHOST_9P_VQ_REQUEST)
  * @server: the export, once set; the vq's backend while running
+ * @done: requests the workqueue has answered, for @complete_work
+ * @complete_work: puts them on the used ring, on the vhost worker
  */
 struct vhost_9p {
 	struct vhost_virtqueue *vqs[VHOST_9P_VQ_MAX];
 	struct vhost_dev dev;
 	struct vhost_virtqueue vq;
 	struct v9p_server *server;
+	struct llist_head done;
+	struct vhost_work complete_work;
 };
 
 /* export.c */
@@ -160,6 +188,7 @@ void v9p_server_reset(struct v9p_server *srv);
 bool v9p_readonly(const struct v9p_server *srv);
 int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		 const struct v9p_str *name);
+u32 v9p_dev_index(struct v9p_server *srv, dev_t dev);
 void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 		  const struct kstat *stat, struct v9p_qid *qid);
 int v9p_path_qid(struct v9p_server *srv, const struct path *path,
@@ -175,6 +204,7 @@ void v9p_fid_clunk_all(struct v9p_server *srv);
 
 /* ops.c */
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
+void v9p_reply_free(struct v9p_request *req);
 int v9p_xattr_commit(struct v9p_fid *fid);
 void v9p_release_locks(struct v9p_fid *fid);
 
