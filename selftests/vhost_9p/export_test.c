@@ -469,6 +469,40 @@ TEST_F(conf, mounts_below_are_crossed_when_allowed)
 	p9c_close(&self->c);
 }
 
+/*
+ * Everything the server does takes and puts its mount references in pairs:
+ * a file system it served unmounts cleanly (an extra put is a WARN in the
+ * kernel log, an extra get EBUSY).
+ */
+TEST_F(conf, served_mount_unmounts_cleanly)
+{
+	struct v9p_qid qid;
+	char path[512];
+	__u32 iounit, i;
+
+	ASSERT_EQ(0, mount_inside(self->exp, "x"));
+	snprintf(path, sizeof(path), "%s/mnt", self->exp);
+	ASSERT_EQ(0, p9c_open_dir(&self->c, path, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "new-%u", i);
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10 + i, "", NULL));
+		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 10 + i, P9S(path), 2U,
+				     0644U, V9P_NOFID));
+		ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
+		ASSERT_EQ(1, p9c_write(&self->c, 10 + i, 0, "y", 1));
+	}
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT, P9S("d"), 0755U,
+			     V9P_NOFID));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TSYMLINK, "dssd", (__u32)ROOT, P9S("l"), P9S("d"),
+			     V9P_NOFID));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 20, "d", NULL));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 20U));
+	p9c_close(&self->c);
+	snprintf(path, sizeof(path), "%s/mnt", self->exp);
+	EXPECT_EQ(0, umount2(path, 0));
+}
+
 /* A device closed with requests on its ring and locks held releases all. */
 TEST_F(conf, close_with_requests_in_flight_and_locks_held)
 {

@@ -45,14 +45,15 @@ fi
 
 run_program vhost_9p_test 300 "$SELFTESTS/vhost_9p_test"
 run_program server_test 300 "$SELFTESTS/server_test"
-# ops_test's user.* xattr tests need a file system that has them (tmpfs has
-# them only since 6.6): a small ext4 image.
-if wanted ops_test && v9p_modprobe loop && v9p_modprobe ext4 &&
+# ops_test's user.* xattr tests and mapped_test need a file system that has
+# them (tmpfs has them only since 6.6): a small ext4 image.
+if { wanted ops_test || wanted mapped_test; } && v9p_modprobe loop && v9p_modprobe ext4 &&
 	truncate -s 64M "$TMPDIR/ext4.img" && mkfs.ext4 -q "$TMPDIR/ext4.img" &&
 	mkdir -p "$TMPDIR/ext4" && mount -o loop "$TMPDIR/ext4.img" "$TMPDIR/ext4"; then
 	export V9P_EXT4=$TMPDIR/ext4
 fi
 run_program ops_test 300 "$SELFTESTS/ops_test"
+run_program mapped_test 300 "$SELFTESTS/mapped_test"
 if [ -n "${V9P_EXT4:-}" ]; then
 	umount "$V9P_EXT4"
 	unset V9P_EXT4

@@ -58,8 +58,8 @@ static int check_export(const struct vhost_9p_export *exp)
  *
  * Return: the server, or ERR_PTR(): -EINVAL for bad flags, limits or tag,
  * -EBADF or -ENOTDIR for a bad @exp->dirfd, -EPERM for the passthrough
- * model without CAP_CHOWN, -EOPNOTSUPP for the mapped-xattr model,
- * -ENOMEM.
+ * model without CAP_CHOWN, -EOPNOTSUPP for the mapped-xattr model on a
+ * file system without user.* xattrs, -ENOMEM.
  */
 struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 {
@@ -70,11 +70,6 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	ret = check_export(exp);
 	if (ret)
 		return ERR_PTR(ret);
-	if (exp->security_model == VHOST_9P_SECURITY_MAPPED_XATTR) {
-		pr_warn_ratelimited("%s: security_model=mapped-xattr is not supported yet: use none or passthrough\n",
-				    exp->tag);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	if (exp->security_model == VHOST_9P_SECURITY_PASSTHROUGH &&
 	    !capable(CAP_CHOWN)) {
 		pr_warn_ratelimited("%s: security_model=passthrough needs CAP_CHOWN: run the VMM as root or use security_model=none\n",
@@ -88,6 +83,14 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 		return ERR_PTR(-EBADF);
 	if (!d_can_lookup(dir->f_path.dentry)) {
 		ret = -ENOTDIR;
+		goto err_fd;
+	}
+	if (exp->security_model == VHOST_9P_SECURITY_MAPPED_XATTR &&
+	    v9p_getxattr(v9p_idmap(&dir->f_path), dir->f_path.dentry, "user.virtfs.mode",
+			 NULL, 0) == -EOPNOTSUPP) {
+		pr_warn_ratelimited("%s: security_model=mapped-xattr needs user.* xattrs, which the export's file system lacks: use ext4, xfs or btrfs, or security_model=none\n",
+				    exp->tag);
+		ret = -EOPNOTSUPP;
 		goto err_fd;
 	}
 
@@ -321,6 +324,9 @@ int v9p_path_qid(struct v9p_server *srv, const struct path *path,
 			  AT_STATX_SYNC_AS_STAT);
 	if (ret)
 		return ret;
+	/* A symlink of the mapped model is a regular file on the host. */
+	if (v9p_mapped(srv) && S_ISREG(stat.mode))
+		stat.mode = v9p_mapped_mode(path);
 	v9p_make_qid(srv, path, &stat, qid);
 	return 0;
 }

@@ -68,7 +68,7 @@ void v9p_fid_put(struct v9p_fid *fid)
  * export allows, -ENOMEM.
  */
 struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
-			       const struct path *path, kuid_t uid)
+			       const struct path *path, u32 uid)
 {
 	struct v9p_fid *fid;
 	int ret;

@@ -135,9 +135,10 @@ static int may_open_path(struct v9p_server *srv, const struct path *path,
 {
 	struct inode *inode = d_inode(path->dentry);
 	int acc = flags & O_ACCMODE;
+	umode_t mode = v9p_mapped(srv) ? v9p_mapped_mode(path) : inode->i_mode;
 	int mask = 0;
 
-	switch (inode->i_mode & S_IFMT) {
+	switch (mode & S_IFMT) {
 	case S_IFLNK:
 		return -ELOOP;
 	case S_IFDIR:
@@ -225,8 +226,7 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 	ret = v9p_path_qid(srv, &srv->root, &qid);
 	if (ret)
 		return ret;
-	fid = v9p_fid_create(srv, fid_id, &srv->root,
-			     make_kuid(current_user_ns(), n_uname));
+	fid = v9p_fid_create(srv, fid_id, &srv->root, n_uname);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	v9p_fid_put(fid);
@@ -319,6 +319,8 @@ static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 	ret = vfs_getattr(&fid->path, &st, STATX_BASIC_STATS | STATX_BTIME,
 			  AT_STATX_SYNC_AS_STAT);
+	if (!ret && v9p_mapped(srv))
+		v9p_mapped_stat(&fid->path, &st);
 	if (!ret)
 		v9p_make_qid(srv, &fid->path, &st, &qid);
 	v9p_fid_put(fid);
@@ -390,6 +392,19 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		ret = vfs_truncate(&fid->path, size);
 		if (ret)
 			goto out;
+	}
+	if (v9p_mapped(srv) && (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID |
+					 V9P_SETATTR_MODE))) {
+		/* The guest's owner and mode are the model's, not the host's. */
+		ret = v9p_mapped_set(&fid->path,
+				     (valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
+				     (valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
+				     (valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
+				     uid, gid, (mode & S_IALLUGO) |
+				     (v9p_mapped_mode(&fid->path) & S_IFMT), 0);
+		if (ret)
+			goto out;
+		valid &= ~(V9P_SETATTR_UID | V9P_SETATTR_GID | V9P_SETATTR_MODE);
 	}
 	if (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID)) {
 		if (valid & V9P_SETATTR_UID) {
@@ -538,19 +553,28 @@ static bool has_default_acl(const struct path *dir)
  * Give a new file the guest's owner and mode.  The file was created with
  * the server's credentials, and the worker's umask may have cleared mode
  * bits the guest asked for (its own umask was already applied); a default
- * ACL, though, is the directory's word and stands.
+ * ACL, though, is the directory's word and stands.  In the mapped model,
+ * all of it, and a device's number, goes into the model's attributes.
  */
 static int finish_create(struct v9p_server *srv, const struct path *dir,
-			 struct dentry *dentry, kuid_t uid, u32 gid, umode_t mode)
+			 struct dentry *dentry, u32 uid, u32 gid, umode_t mode, dev_t rdev)
 {
+	struct path path = { .mnt = dir->mnt, .dentry = dentry };
 	struct inode *inode = d_inode(dentry);
 	struct iattr attr = {};
 	umode_t want = mode & S_IALLUGO;
+	kuid_t kuid;
 	int ret = 0;
 
-	if (uid_valid(uid)) {
+	if (v9p_mapped(srv))
+		return v9p_mapped_set(&path, BIT(V9P_MAPPED_UID) | BIT(V9P_MAPPED_MODE) |
+				      (gid != V9P_NOFID ? BIT(V9P_MAPPED_GID) : 0) |
+				      (rdev ? BIT(V9P_MAPPED_RDEV) : 0),
+				      uid, gid, mode, new_encode_dev(rdev));
+	kuid = make_kuid(current_user_ns(), uid);
+	if (uid_valid(kuid)) {
 		attr.ia_valid |= ATTR_UID;
-		attr.ia_uid = uid;
+		attr.ia_uid = kuid;
 	}
 	if (gid != V9P_NOFID) {
 		attr.ia_valid |= ATTR_GID;
@@ -578,6 +602,10 @@ out:
 	inode_unlock(inode);
 	return ret;
 }
+
+/* The mapped model's files are the VMM's and private to it on the host. */
+#define V9P_MAPPED_FILE_MODE	(S_IFREG | 0600)
+#define V9P_MAPPED_DIR_MODE	0700
 
 /* Undo a creation whose ownership could not be set (passthrough model). */
 static void undo_create(const struct path *dir, struct dentry *dentry)
@@ -615,14 +643,17 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(dentry))
 		goto out;
 	ret = vfs_create(v9p_idmap(&fid->path), d_inode(fid->path.dentry), dentry,
-			 (mode & S_IALLUGO) | S_IFREG, true);
+			 v9p_mapped(srv) ? V9P_MAPPED_FILE_MODE : (mode & S_IALLUGO) | S_IFREG,
+			 true);
 	if (!ret) {
-		ret = finish_create(srv, &fid->path, dentry, fid->uid, gid, mode);
+		ret = finish_create(srv, &fid->path, dentry, fid->uid, gid,
+				    (mode & S_IALLUGO) | S_IFREG, 0);
 		if (ret)
 			undo_create(&fid->path, dentry);
 	}
 	path.mnt = fid->path.mnt;
-	path.dentry = dget(dentry);
+	path.dentry = dentry;
+	path_get(&path);
 	create_end(&fid->path, dentry);
 	if (ret)
 		goto out_path;
@@ -717,19 +748,24 @@ out:
 }
 
 /* A write by a guest user other than root drops set-user-ID and set-group-ID. */
-static int drop_privs_for(struct v9p_fid *fid, struct file *file)
+static int drop_privs_for(struct v9p_server *srv, struct v9p_fid *fid,
+			  struct file *file)
 {
-	struct inode *inode = file_inode(file);
 	struct iattr attr = { .ia_valid = ATTR_MODE | ATTR_FORCE };
-	umode_t mode = inode->i_mode;
+	bool mapped = v9p_mapped(srv);
+	umode_t mode;
 
-	if (uid_eq(fid->uid, GLOBAL_ROOT_UID) || !uid_valid(fid->uid))
+	if (!fid->uid || fid->uid == V9P_NOFID)
 		return 0;
+	mode = mapped ? v9p_mapped_mode(&file->f_path) : file_inode(file)->i_mode;
 	if (!(mode & S_ISUID) && (mode & (S_ISGID | 0010)) != (S_ISGID | 0010))
 		return 0;
 	attr.ia_mode = mode & ~S_ISUID;
 	if (mode & 0010)
 		attr.ia_mode &= ~S_ISGID;
+	if (mapped)
+		return v9p_mapped_set(&file->f_path, BIT(V9P_MAPPED_MODE), 0, 0,
+				      attr.ia_mode, 0);
 	return set_attrs(&file->f_path, &attr);
 }
 
@@ -774,7 +810,7 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	n = drop_privs_for(fid, file);
+	n = drop_privs_for(srv, fid, file);
 	if (n)
 		goto out;
 	pos = offset;
@@ -906,6 +942,35 @@ static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 	return ret;
 }
 
+/* A symlink of the mapped model: a regular file holding the target. */
+static int write_mapped_symlink(const struct path *path, const char *target)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
+
+	file = dentry_open(path, O_WRONLY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = kernel_write(file, target, strlen(target), &pos);
+	v9p_fput(file);
+	return n < 0 ? n : 0;
+}
+
+static int read_mapped_symlink(const struct path *path, char *buf, size_t size)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
+
+	file = dentry_open(path, O_RDONLY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = kernel_read(file, buf, size, &pos);
+	v9p_fput(file);
+	return n;
+}
+
 /* Tmkdir, Tsymlink, Tmknod: make a file in a directory, reply its qid. */
 enum make_kind { MAKE_DIR, MAKE_SYMLINK, MAKE_NODE };
 
@@ -930,29 +995,30 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 		goto out;
 	dir = d_inode(dfid->path.dentry);
 	idmap = v9p_idmap(&dfid->path);
-	switch (kind) {
-	case MAKE_DIR:
-		ret = vfs_mkdir(idmap, dir, dentry, mode & S_IALLUGO);
-		break;
-	case MAKE_SYMLINK:
+	path.mnt = dfid->path.mnt;
+	path.dentry = dentry;
+	if (kind == MAKE_DIR)
+		ret = vfs_mkdir(idmap, dir, dentry,
+				v9p_mapped(srv) ? V9P_MAPPED_DIR_MODE : mode & S_IALLUGO);
+	else if (v9p_mapped(srv))
+		ret = vfs_create(idmap, dir, dentry, V9P_MAPPED_FILE_MODE, true);
+	else if (kind == MAKE_SYMLINK)
 		ret = vfs_symlink(idmap, dir, dentry, target);
-		break;
-	case MAKE_NODE:
+	else
 		ret = vfs_mknod(idmap, dir, dentry, mode, rdev);
-		break;
-	}
 	if (!ret && d_really_is_negative(dentry))
 		ret = -ENOENT;	/* the file system did not instantiate it */
+	if (!ret && kind == MAKE_SYMLINK && v9p_mapped(srv))
+		ret = write_mapped_symlink(&path, target);
 	if (!ret) {
-		ret = finish_create(srv, &dfid->path, dentry, dfid->uid, gid, mode);
+		ret = finish_create(srv, &dfid->path, dentry, dfid->uid, gid,
+				    kind == MAKE_DIR ? (mode & S_IALLUGO) | S_IFDIR : mode,
+				    kind == MAKE_NODE ? rdev : 0);
 		if (ret)
 			undo_create(&dfid->path, dentry);
 	}
-	if (!ret) {
-		path.mnt = dfid->path.mnt;
-		path.dentry = dentry;
+	if (!ret)
 		ret = v9p_path_qid(srv, &path, &qid);
-	}
 	create_end(&dfid->path, dentry);
 	if (!ret)
 		ret = reply_qid(req, &qid);
@@ -1021,6 +1087,7 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str target;
 	struct v9p_fid *fid;
 	const char *link;
+	char *buf = NULL;
 	u32 fid_id;
 	int ret;
 
@@ -1029,20 +1096,36 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = -EINVAL;
-	if (!d_is_symlink(fid->path.dentry))
-		goto out;
-	link = vfs_get_link(fid->path.dentry, &done);
-	ret = PTR_ERR_OR_ZERO(link);
-	if (!ret) {
-		target.str = link;
-		target.len = strnlen(link, PATH_MAX);
-		ret = v9p_reply_room(req, V9P_HDR_SIZE + 2 + target.len);
+	if (v9p_mapped(srv) && d_is_reg(fid->path.dentry)) {
+		ret = -EINVAL;
+		if (!S_ISLNK(v9p_mapped_mode(&fid->path)))
+			goto out;
+		ret = -ENOMEM;
+		buf = kmalloc(PATH_MAX, GFP_KERNEL);
+		if (!buf)
+			goto out;
+		ret = read_mapped_symlink(&fid->path, buf, PATH_MAX - 1);
+		if (ret < 0)
+			goto out;
+		buf[ret] = '\0';
+		link = buf;
+	} else {
+		ret = -EINVAL;
+		if (!d_is_symlink(fid->path.dentry))
+			goto out;
+		link = vfs_get_link(fid->path.dentry, &done);
+		ret = PTR_ERR_OR_ZERO(link);
+		if (ret)
+			goto out;
 	}
+	target.str = link;
+	target.len = strnlen(link, PATH_MAX);
+	ret = v9p_reply_room(req, V9P_HDR_SIZE + 2 + target.len);
 	if (!ret)
 		ret = v9p_writef(&req->out, "s", &target);
 	do_delayed_call(&done);
 out:
+	kfree(buf);
 	v9p_fid_put(fid);
 	return ret;
 }
@@ -1309,22 +1392,24 @@ out:
  * security.* would let the guest set what the host trusts with the
  * server's credentials.
  */
-static bool xattr_name_allowed(const char *name)
+static bool xattr_name_allowed(struct v9p_server *srv, const char *name)
 {
+	if (v9p_mapped(srv) && v9p_mapped_name(name))
+		return false;
 	return !strncmp(name, XATTR_USER_PREFIX, XATTR_USER_PREFIX_LEN) ||
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
 /* Drop the names the guest may not see from a listxattr() result. */
-static ssize_t filter_xattr_list(char *list, ssize_t size)
+static ssize_t filter_xattr_list(struct v9p_server *srv, char *list, ssize_t size)
 {
 	char *src = list, *dst = list, *end = list + size;
 	size_t len;
 
 	while (src < end) {
 		len = strnlen(src, end - src) + 1;
-		if (xattr_name_allowed(src)) {
+		if (xattr_name_allowed(srv, src)) {
 			memmove(dst, src, len);
 			dst += len;
 		}
@@ -1333,14 +1418,14 @@ static ssize_t filter_xattr_list(char *list, ssize_t size)
 	return dst - list;
 }
 
-static ssize_t read_xattr(const struct path *path, const struct v9p_str *name,
-			  void **value)
+static ssize_t read_xattr(struct v9p_server *srv, const struct path *path,
+			  const struct v9p_str *name, void **value)
 {
 	ssize_t size;
 	void *buf;
 
 	*value = NULL;
-	if (name->len && !xattr_name_allowed(name->str))
+	if (name->len && !xattr_name_allowed(srv, name->str))
 		return -EOPNOTSUPP;
 	if (name->len)
 		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
@@ -1358,7 +1443,7 @@ static ssize_t read_xattr(const struct path *path, const struct v9p_str *name,
 	else
 		size = vfs_listxattr(path->dentry, buf, size);
 	if (size > 0 && !name->len)
-		size = filter_xattr_list(buf, size);
+		size = filter_xattr_list(srv, buf, size);
 	if (size < 0) {
 		kvfree(buf);
 		return size;
@@ -1382,7 +1467,7 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	size = read_xattr(&fid->path, &name, &value);
+	size = read_xattr(srv, &fid->path, &name, &value);
 	if (size < 0)
 		goto out;
 	newfid = v9p_fid_create(srv, newfid_id, &fid->path, fid->uid);
@@ -1414,7 +1499,7 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	if (!name.len || memchr(name.str, '\0', name.len) ||
 	    (flags & ~(V9P_XATTR_CREATE | V9P_XATTR_REPLACE)))
 		return -EINVAL;
-	if (!xattr_name_allowed(name.str))
+	if (!xattr_name_allowed(srv, name.str))
 		return -EOPNOTSUPP;
 	if (size > XATTR_SIZE_MAX)
 		return -E2BIG;

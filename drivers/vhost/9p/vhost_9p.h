@@ -55,7 +55,8 @@ enum v9p_fid_kind {
  * @ref: one for the fid table, one for each request using it
  * @id: the guest's number for it
  * @kind: what it is for (enum v9p_fid_kind)
- * @uid: the user the guest acts for through it (Tattach n_uname)
+ * @uid: the user the guest acts for through it (Tattach n_uname, the
+ *	guest's number: it may mean nothing on the host)
  * @path: the file it names, always inside the export
  * @file: the open file, after Tlopen or Tlcreate
  * @lock: serialises opening and directory reads on this fid
@@ -71,7 +72,7 @@ struct v9p_fid {
 	refcount_t ref;
 	u32 id;
 	u8 kind;
-	kuid_t uid;
+	u32 uid;
 	struct path path;
 	struct file *file;
 	struct mutex lock;	/* open, readdir position, xattr value */
@@ -198,9 +199,24 @@ int v9p_path_qid(struct v9p_server *srv, const struct path *path,
 struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id);
 void v9p_fid_put(struct v9p_fid *fid);
 struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
-			       const struct path *path, kuid_t uid);
+			       const struct path *path, u32 uid);
 int v9p_fid_clunk(struct v9p_server *srv, u32 id);
 void v9p_fid_clunk_all(struct v9p_server *srv);
+
+/* mapped.c: the mapped-xattr security model */
+enum {
+	V9P_MAPPED_UID,
+	V9P_MAPPED_GID,
+	V9P_MAPPED_MODE,
+	V9P_MAPPED_RDEV,
+};
+
+bool v9p_mapped(const struct v9p_server *srv);
+bool v9p_mapped_name(const char *name);
+void v9p_mapped_stat(const struct path *path, struct kstat *st);
+umode_t v9p_mapped_mode(const struct path *path);
+int v9p_mapped_set(const struct path *path, unsigned int fields, u32 uid,
+		   u32 gid, u32 mode, u64 rdev);
 
 /* ops.c */
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
