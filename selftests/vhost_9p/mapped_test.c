@@ -40,23 +40,6 @@ static struct vhost_9p_export mapped_export(int dirfd)
 	return exp;
 }
 
-/* Tattach as GUEST_UID, so that new files are the guest user's. */
-static int session_as(struct p9c *c, __u32 uid)
-{
-	struct v9p_str version;
-	__u32 msize;
-	int ret;
-
-	ret = p9c_rpc(c, V9P_TVERSION, "ds", (__u32)P9C_MSIZE, P9S("9P2000.L"));
-	if (!ret)
-		ret = p9c_get(c, "ds", &msize, &version);
-	if (!ret)
-		ret = p9c_rpc(c, V9P_TATTACH, "ddssd", (__u32)ROOT, (__u32)V9P_NOFID,
-			      P9S("user"), P9S(""), uid);
-	c->msize = msize;
-	return ret;
-}
-
 static __u32 host_xattr32(const char *path, const char *name)
 {
 	__u32 v = 0xdeadbeef;
@@ -92,7 +75,8 @@ FIXTURE_SETUP(mapped)
 	ASSERT_LE(0, exp.dirfd);
 	ASSERT_EQ(0, p9c_open(&self->c, &exp));
 	close(exp.dirfd);
-	ASSERT_EQ(0, session_as(&self->c, GUEST_UID));
+	/* As a guest user: new files are that user's. */
+	ASSERT_EQ(0, p9c_session_as(&self->c, ROOT, GUEST_UID));
 }
 
 FIXTURE_TEARDOWN(mapped)

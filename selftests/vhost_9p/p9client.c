@@ -189,13 +189,14 @@ int p9c_get(struct p9c *c, const char *fmt, ...)
 }
 
 /**
- * p9c_session() - Tversion then Tattach of @root_fid as root
+ * p9c_session_as() - Tversion then Tattach of @root_fid as guest user @uid
  * @c: the client
  * @root_fid: the fid to attach
+ * @uid: the guest user (Tattach n_uname)
  *
  * Return: 0 or -errno.
  */
-int p9c_session(struct p9c *c, __u32 root_fid)
+int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid)
 {
 	struct v9p_str version;
 	__u32 msize;
@@ -210,7 +211,19 @@ int p9c_session(struct p9c *c, __u32 root_fid)
 		return -EPROTO;
 	c->msize = msize;
 	return p9c_rpc(c, V9P_TATTACH, "ddssd", root_fid, (__u32)V9P_NOFID,
-		       P9S("root"), P9S(""), (__u32)0);
+		       P9S("user"), P9S(""), uid);
+}
+
+/**
+ * p9c_session() - Tversion then Tattach of @root_fid as root
+ * @c: the client
+ * @root_fid: the fid to attach
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_session(struct p9c *c, __u32 root_fid)
+{
+	return p9c_session_as(c, root_fid, 0);
 }
 
 /**

@@ -69,6 +69,7 @@ int p9c_rpc(struct p9c *c, __u8 type, const char *fmt, ...);
 int p9c_get(struct p9c *c, const char *fmt, ...);
 int p9c_raw(struct p9c *c, const void *msg, size_t len, size_t resp_cap);
 int p9c_session(struct p9c *c, __u32 root_fid);
+int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid);
 int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
 	     struct v9p_qid *last);
 int p9c_lopen(struct p9c *c, __u32 fid, __u32 flags);
