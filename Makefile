@@ -20,7 +20,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
 KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
 
 .PHONY: all modules modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz check check-vm demo deps clean help ksrc
+	fuzz qemu check check-vm demo deps clean help ksrc
 
 all: modules tools selftests
 
@@ -34,6 +34,7 @@ help:
 	@echo 'make unit             host unit tests (and 30 seconds of fuzzing)'
 	@echo 'make fuzz             fuzz the protocol decoder for FUZZ_SECONDS (default $(FUZZ_SECONDS))'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
+	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
 
@@ -59,7 +60,7 @@ checkpatch:
 	scripts/checkpatch.sh $(KSRC_NEWEST)
 
 SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test \
-	$(BUILD)/selftests/export_test $(BUILD)/selftests/demo_client \
+	$(BUILD)/selftests/export_test \
 	$(BUILD)/selftests/async_test $(BUILD)/selftests/ops_test $(BUILD)/selftests/mapped_test
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
@@ -91,6 +92,10 @@ crashme:
 harness-selftest: modules selftests tools crashme
 	selftests/vm/harness-selftest.sh $(KVER)
 
+# Debian's QEMU with -device vhost-9p-pci (qemu/), for the end-to-end tests.
+qemu:
+	qemu/build.sh
+
 unit:
 	selftests/unit/run.sh
 
@@ -102,12 +107,12 @@ fuzz:
 check:
 	@scripts/check.sh
 
-check-vm: modules selftests tools
+check-vm: modules selftests tools qemu
 	selftests/vm/run-suite.sh $(KVER)
 
 
 demo: deps
-	@$(MAKE) --no-print-directory modules tools selftests
+	@$(MAKE) --no-print-directory modules tools selftests qemu
 	selftests/vm/demo.sh $(KVER)
 
 clean:

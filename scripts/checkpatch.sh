@@ -23,6 +23,7 @@ checkpatch()
 kernel=() user=() compat=()
 for f in "${files[@]}"; do
 	case "$f" in
+	qemu/*) ;;	# QEMU's style: qemu/build.sh runs QEMU's checkpatch
 	tools/* | selftests/*) user+=("$f") ;;
 	*/compat.h) compat+=("$f") ;;
 	*) kernel+=("$f") ;;

@@ -11,10 +11,20 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex kmod cpio xz-utils zstd gzip perl git
 	busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev
+	e2fsprogs
+	# Building QEMU with the vhost-9p device (qemu/build.sh).
+	dpkg-dev patch bzip2 ninja-build meson pkg-config libglib2.0-dev
+	libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev
 )
 while read -r kver srcpkg srcver; do
 	pkgs+=("linux-image-$kver" "linux-headers-$kver" "$srcpkg=$srcver")
 done < <(awk '!/^#/ && NF' "$VHOST9P_TOP/scripts/kernels.list")
+
+# qemu/build.sh takes QEMU's source package: it needs deb-src entries.
+need_src=
+if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	need_src=1
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -28,12 +38,29 @@ for p in "${pkgs[@]}"; do
 	missing+=("$p")
 done
 
-if [ "${#missing[@]}" = 0 ]; then
+if [ "${#missing[@]}" = 0 ] && [ -z "$need_src" ]; then
 	echo "setup: everything is installed"
 	exit 0
 fi
 
-[ "$(id -u)" = 0 ] || die "these packages are missing: ${missing[*]}; run 'make deps' as root (or with sudo)"
+[ "$(id -u)" = 0 ] || die "these packages are missing: ${missing[*]}${need_src:+ (and deb-src entries)}; run 'make deps' as root (or with sudo)"
+if [ -n "$need_src" ]; then
+	echo "setup: adding deb-src entries (/etc/apt/sources.list.d/vhost9p-src.sources)"
+	. /etc/os-release
+	cat > /etc/apt/sources.list.d/vhost9p-src.sources <<SOURCES
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $VERSION_CODENAME $VERSION_CODENAME-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $VERSION_CODENAME-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -288,7 +288,8 @@ FIXTURE_TEARDOWN(tree)
 	rm_tree(self->dir);
 }
 
-TEST_F(tree, guest_view_equals_host_view)
+/* Reading whole trees under TCG takes longer than the default 30 s. */
+TEST_F_TIMEOUT(tree, guest_view_equals_host_view, 240)
 {
 	int entries, mismatches;
 
@@ -302,7 +303,7 @@ TEST_F(tree, guest_view_equals_host_view)
 	p9c_close(&self->c);
 }
 
-TEST_F(tree, usr_include_linux_read_only)
+TEST_F_TIMEOUT(tree, usr_include_linux_read_only, 240)
 {
 	const char *src = "/usr/include/linux";
 	int entries, mismatches;

@@ -109,6 +109,38 @@ l2_boot()
 		-initrd "$initramfs" -append "console=ttyS0 panic=-1 $append" "$@"
 }
 
+# The QEMU with the vhost-9p device (qemu/build.sh), firmware from Debian's.
+V9P_QEMU=$V9P_TOP/build/qemu/qemu-system-x86_64
+
+# l2_e2e NAME LIMIT SHARE APPEND [DEVICE OPTIONS]: boot the end-to-end
+# guest on vhost-9p sharing SHARE, and add the KTAP it prints to the
+# results as program NAME.  A guest that prints none fails as a whole.
+l2_e2e()
+{
+	local name=$1 limit=$2 share=$3 append=$4 log rc=0
+	shift 4
+	wanted "$name" || return 0
+	log=$V9P_OUT/$name-console.log
+	echo "# vm-suite: program $name" >> "$RESULTS"
+	timeout --kill-after=5 "$limit" "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
+		-accel kvm -cpu host -smp 2 -m 1024 -nographic -nodefaults \
+		-no-reboot -serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
+		-initrd "$V9P_OUT/l2-e2e.gz" \
+		-append "console=ttyS0 panic=-1 quiet $append" \
+		-device "vhost-9p-pci,mount_tag=share,path=$share$*" \
+		>> "$TMPDIR/$name-qemu.log" 2>&1 || rc=$?
+	# The firmware's escape codes may precede the first marker.
+	tr -d '\r' < "$log" | sed -n '/V9P-E2E-BEGIN/,/^V9P-E2E-END/p' |
+		grep -v 'V9P-E2E-' >> "$RESULTS"
+	if ! tr -d '\r' < "$log" | grep -q '^V9P-E2E-END'; then
+		echo "# vm-suite: $name: the guest did not finish (qemu exit $rc)" >> "$RESULTS"
+		sed 's/^/# /' "$TMPDIR/$name-qemu.log" | tail -n 5 >> "$RESULTS"
+		tail -n 20 "$log" | sed 's/^/# l2: /' >> "$RESULTS"
+	fi
+	echo "# vm-suite: exit $rc" >> "$RESULTS"
+	dmesg_check "$name"
+}
+
 # nested_kvm_ready: load kvm_amd (kvm_intel on Intel hosts) and say
 # whether /dev/kvm is there.
 nested_kvm_ready()

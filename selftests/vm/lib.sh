@@ -38,14 +38,25 @@ vm_stage_modules()
 # vm_initramfs KVER OUT MODROOT: the first-level guest's initramfs.
 vm_initramfs()
 {
-	local kver=$1 out=$2 modroot=$3 stage m f
+	local kver=$1 out=$2 modroot=$3 stage
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,modules,host}
 	cp /bin/busybox "$stage/bin/busybox"
 	install -m 755 "$VM_DIR/init" "$stage/init"
 	install -m 755 "$VM_DIR/v9p-modprobe" "$stage/sbin/v9p-modprobe"
 	echo "$modroot" > "$stage/modules/stage-root"
-	# The 9p client, in dependency order, decompressed for busybox insmod.
+	vm_add_9p_client "$kver" "$stage"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	rm -rf "$stage"
+}
+
+# vm_add_9p_client KVER STAGE: the Linux 9p client's modules, in dependency
+# order (STAGE/modules/order), decompressed for busybox's insmod.
+vm_add_9p_client()
+{
+	local kver=$1 stage=$2 m f
+
+	mkdir -p "$stage/modules"
 	for m in virtio_pci 9pnet_virtio 9p; do
 		modprobe -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
@@ -58,7 +69,19 @@ vm_initramfs()
 		esac
 		echo "$m" >> "$stage/modules/order"
 	done
-	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# vm_l2_e2e_initramfs KVER OUT [INIT]: a second-level guest with the Linux
+# 9p client: busybox, the client's modules, and INIT (l2-e2e-init).
+vm_l2_e2e_initramfs()
+{
+	local stage
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,proc,sys,dev,mnt}
+	cp /bin/busybox "$stage/bin/"
+	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
+	vm_add_9p_client "$1" "$stage"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"
 }
 

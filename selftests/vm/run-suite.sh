@@ -18,6 +18,7 @@ limit=${V9P_VM_TIMEOUT:-900}
 rm -rf "$out"
 mkdir -p "$out"
 vm_l2_initramfs "$out/l2-initramfs.gz"
+vm_l2_e2e_initramfs "$kver" "$out/l2-e2e.gz"
 
 vm_ok=0
 V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY}" \

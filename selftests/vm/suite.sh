@@ -62,6 +62,77 @@ fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"
 
+# same_md5 FILE SUMFILE: FILE exists and its MD5 is the one in SUMFILE.
+same_md5()
+{
+	[ -s "$1" ] && [ -s "$2" ] && [ "$(md5sum < "$1" | cut -d' ' -f1)" = "$(cat "$2")" ]
+}
+
+# The real Linux 9p client, in a second-level guest, through QEMU's
+# vhost-9p-pci device, in each of its cache modes.
+if wanted e2e; then
+	share=$TMPDIR/e2e-share
+	mkdir -p "$share"
+	echo "from the host" > "$share/host-file"
+	if [ ! -x "$V9P_QEMU" ]; then
+		ktap_group_begin e2e
+		ktap_skip "end-to-end" "no QEMU with vhost-9p: qemu/build.sh did not build one"
+		ktap_group_end
+	elif ! nested_kvm_ready; then
+		ktap_group_begin e2e
+		ktap_skip "end-to-end" "no /dev/kvm in the guest (CPU without nested SVM/VMX)"
+		ktap_group_end
+	else
+		l2_e2e e2e 600 "$share" "v9p.modes=none,loose,mmap" ",security_model=none"
+		# What the guest wrote is what the host has.
+		ktap_group_begin e2e-host-view
+		for mode in none loose mmap; do
+			d=$share/$mode
+			check "cache=$mode: the host reads what the guest wrote" \
+				[ "$(cat "$d/renamed" 2>/dev/null)" = hello ]
+			check "cache=$mode: the host's copy of the 8 MiB file is intact" \
+				same_md5 "$d/big" "$d/big.md5"
+			check "cache=$mode: the host sees the guest's 200 files" \
+				[ "$(ls "$d/tree/a/b" | wc -l)" = 200 ]
+			check "cache=$mode: the guest's FIFO is a FIFO on the host" [ -p "$d/fifo" ]
+		done
+		ktap_group_end
+	fi
+fi
+
+# qemu_says MESSAGE DEVICE-OPTIONS: QEMU refuses the device with MESSAGE.
+qemu_says()
+{
+	local out
+
+	[ -x "$V9P_QEMU" ] && nested_kvm_ready || return 1
+	out=$(timeout 30 "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
+		-accel kvm -nodefaults -nographic -S \
+		-device "vhost-9p-pci,$2" 2>&1) && return 1
+	grep -qF "$1" <<< "$out" || { echo "$out" | sed 's/^/# /' >> "$KTAP_LINES"; return 1; }
+}
+
+if wanted qemu-errors; then
+	ktap_group_begin qemu-errors
+	check "no mount_tag: says it is required" \
+		qemu_says "mount_tag is required" "path=/"
+	check "no path: says it is required" \
+		qemu_says "path is required" "mount_tag=x"
+	check "a path that does not exist: says so" \
+		qemu_says "cannot export path=/nonexistent: No such file or directory" \
+		"mount_tag=x,path=/nonexistent"
+	check "a path that is a file: says so" \
+		qemu_says "cannot export path=/etc/hostname: Not a directory" \
+		"mount_tag=x,path=/etc/hostname"
+	check "an unknown security_model: names the ones there are" \
+		qemu_says "is not one of passthrough, mapped-xattr or none" \
+		"mount_tag=x,path=/,security_model=bogus"
+	check "a tag too long: says how long it may be" \
+		qemu_says "mount_tag is longer than 255 bytes" \
+		"mount_tag=$(printf '%0300d' 0),path=/"
+	ktap_group_end
+fi
+
 if wanted vhost9p-ctl; then
 	ktap_group_begin vhost9p-ctl
 	info=$("$CTL" info 2>&1)
@@ -82,6 +153,8 @@ if wanted module-unload; then
 	check "misc device gone after unload" [ ! -e /sys/class/misc/vhost-9p ]
 	rm -f /dev/vhost-9p
 	check "vhost9p-ctl says to modprobe when the module is not loaded" ctl_names_fix
+	check "QEMU says to modprobe when the module is not loaded" \
+		qemu_says "load the module with 'modprobe vhost_9p'" "mount_tag=x,path=/"
 	check "modprobe vhost_9p loads it again" v9p_modprobe vhost_9p
 	check "rmmod vhost_9p again" rmmod vhost_9p
 	ktap_group_end

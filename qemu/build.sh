@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu/build.sh: build Debian 12's QEMU with the vhost-9p device into
+# build/qemu/qemu-system-x86_64 (x86_64, KVM only, with virtio-9p too, so
+# both can be compared with one binary).
+#
+# Takes Debian's source package (apt-get source, with Debian's patches),
+# adds our files (qemu/src) and build glue (qemu/patches), and builds the
+# one binary.  Nothing of QEMU's source is in this repository.  Quick when
+# nothing changed.
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+out=$VHOST9P_BUILD/qemu
+here=$VHOST9P_TOP/qemu
+mkdir -p "$out"
+
+# Our inputs: rebuild when any of them is newer than the binary.
+inputs=$(find "$here" "$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" -type f)
+if [ -x "$out/qemu-system-x86_64" ] &&
+   [ -z "$(find $inputs -newer "$out/qemu-system-x86_64" 2>/dev/null)" ]; then
+	exit 0
+fi
+
+version=$(apt-cache showsrc qemu 2>/dev/null | awk '/^Version:/ { print $2 }' |
+	  sort -V | tail -n 1)
+[ -n "$version" ] || die "no source package for qemu: run 'make deps' (it adds deb-src entries)"
+# QEMU refuses a source path with a colon: drop the epoch.
+src=$out/src-${version#*:}
+if [ ! -f "$src/.extracted" ]; then
+	echo "qemu: fetching and unpacking Debian's qemu $version"
+	rm -rf "$out"/src-* "$out/dl"
+	mkdir -p "$out/dl"
+	(cd "$out/dl" && apt-get source -qq --download-only "qemu=$version" >/dev/null) ||
+		die "apt-get source qemu=$version failed"
+	dpkg-source -x --no-check "$out"/dl/qemu_*.dsc "$src" >/dev/null ||
+		die "dpkg-source could not unpack qemu"
+	(cd "$src" && for p in "$here"/patches/*.patch; do
+		patch -p1 -s < "$p" || exit 1
+	done) || die "our build glue does not apply to qemu $version"
+	# The dfsg tarball drops firmware that meson still lists.
+	for f in edk2-aarch64-code edk2-arm-code edk2-arm-vars edk2-i386-code \
+		 edk2-i386-secure-code edk2-i386-vars edk2-x86_64-code \
+		 edk2-x86_64-secure-code edk2-riscv-code edk2-riscv-vars; do
+		[ -e "$src/pc-bios/$f.fd.bz2" ] || bzip2 < /dev/null > "$src/pc-bios/$f.fd.bz2"
+	done
+	touch "$src/.extracted"
+fi
+
+# Our files follow QEMU's style: its own checkpatch must find nothing.
+(cd "$here/src" && find . -name '*.[ch]' -print0 |
+	xargs -0 perl "$src/scripts/checkpatch.pl" --no-tree -q -f) > "$out/checkpatch.log" 2>&1 || true
+if grep -qE '^(ERROR|WARNING):' "$out/checkpatch.log"; then
+	cat "$out/checkpatch.log"
+	die "QEMU's checkpatch.pl finds fault with qemu/src"
+fi
+
+# Our files, and the ioctl ABI as QEMU's copy of the kernel headers.
+cp -r "$here/src/." "$src/"
+cp "$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" "$src/linux-headers/linux/vhost_9p.h"
+
+if [ ! -f "$src/build/build.ninja" ]; then
+	echo "qemu: configuring"
+	mkdir -p "$src/build"
+	(cd "$src/build" && ../configure --target-list=x86_64-softmmu \
+		--without-default-features --enable-kvm --disable-tcg \
+		--enable-virtfs --enable-attr --enable-cap-ng --enable-vhost-kernel \
+		--disable-docs --disable-werror --disable-install-blobs \
+		> "$out/configure.log" 2>&1) || {
+		tail -n 30 "$out/configure.log"
+		die "qemu configure failed (log: $out/configure.log)"
+	}
+fi
+echo "qemu: building qemu-system-x86_64 (a few minutes the first time)"
+ninja -C "$src/build" qemu-system-x86_64 > "$out/build.log" 2>&1 || {
+	grep -E 'error|Error' "$out/build.log" | head -n 30
+	die "qemu build failed (log: $out/build.log)"
+}
+# Our own files build warning-free, even though QEMU's need not.
+if grep -E '(vhost-9p[^ :]*\.[ch]):[0-9]+:[0-9]+: warning' "$out/build.log"; then
+	die "the vhost-9p device builds with warnings (log: $out/build.log)"
+fi
+ln -sfn "$src/build/qemu-system-x86_64" "$out/qemu-system-x86_64.new"
+mv -T "$out/qemu-system-x86_64.new" "$out/qemu-system-x86_64"
+touch -h "$out/qemu-system-x86_64"
+echo "qemu: $out/qemu-system-x86_64"
