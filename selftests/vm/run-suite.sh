@@ -19,6 +19,7 @@ rm -rf "$out"
 mkdir -p "$out"
 vm_l2_initramfs "$out/l2-initramfs.gz"
 vm_l2_e2e_initramfs "$kver" "$out/l2-e2e.gz"
+vm_l2_e2e_initramfs "$kver" "$out/l2-root.gz" l2-root-init
 
 vm_ok=0
 V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY}" \

@@ -112,6 +112,41 @@ qemu_says()
 	grep -qF "$1" <<< "$out" || { echo "$out" | sed 's/^/# /' >> "$KTAP_LINES"; return 1; }
 }
 
+# A guest whose root file system is the share (the virtme-ng and NixOS
+# test driver case): a busybox root, booted from the share.
+if wanted root-on-9p; then
+	ktap_group_begin root-on-9p
+	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
+		ktap_skip "guest boots with its root on vhost-9p" "no QEMU with vhost-9p or no nested KVM"
+	else
+		root=$TMPDIR/rootfs
+		mkdir -p "$root"/{bin,sbin,proc,dev,etc}
+		cp /bin/busybox "$root/bin/"
+		for a in sh mount umount cat echo sync poweroff uname; do
+			ln -sf busybox "$root/bin/$a"
+		done
+		install -m 755 "$V9P_TOP/selftests/vm/root-init" "$root/sbin/init"
+		log=$V9P_OUT/root-on-9p-console.log
+		timeout --kill-after=5 120 "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
+			-accel kvm -cpu host -smp 1 -m 512 -nographic -nodefaults -no-reboot \
+			-serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
+			-initrd "$V9P_OUT/l2-root.gz" \
+			-append "console=ttyS0 quiet panic=-1 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000" \
+			-device "vhost-9p-pci,mount_tag=rootfs,path=$root,security_model=none" \
+			> /dev/null 2>&1
+		mounts=$(tr -d '\r' < "$log" | sed -n '/V9P-ROOT-MOUNTS-BEGIN/,/V9P-ROOT-MOUNTS-END/p')
+		check "guest boots with its root on vhost-9p and runs /sbin/init from it" \
+			grep -q "V9P-ROOT-DONE booted on $KVER" "$log"
+		check "the guest's /proc/mounts shows / on 9p from the share" \
+			grep -Eq '^rootfs / 9p .*trans=virtio' <<< "$mounts"
+		check "what the guest wrote to its root is on the host" \
+			grep -qx "booted on $KVER" "$root/booted"
+		[ -f "$log" ] && tr -d '\r' < "$log" | grep -E '^rootfs|V9P-ROOT' | sed 's/^/# l2: /' >> "$KTAP_LINES"
+	fi
+	ktap_group_end
+	dmesg_check root-on-9p
+fi
+
 if wanted qemu-errors; then
 	ktap_group_begin qemu-errors
 	check "no mount_tag: says it is required" \
