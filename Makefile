@@ -61,7 +61,8 @@ checkpatch:
 
 SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test \
 	$(BUILD)/selftests/export_test \
-	$(BUILD)/selftests/async_test $(BUILD)/selftests/ops_test $(BUILD)/selftests/mapped_test
+	$(BUILD)/selftests/async_test $(BUILD)/selftests/ops_test $(BUILD)/selftests/mapped_test \
+	$(BUILD)/selftests/e2e_client
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
 	drivers/vhost/9p/protocol.c
@@ -76,6 +77,11 @@ $(BUILD)/selftests/%: selftests/vhost_9p/%.c $(SELFTEST_LIB) $(wildcard selftest
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -I$(KSRC_NEWEST)/tools/testing/selftests -o $@ $< \
 		$(SELFTEST_LIB) -lpthread
+
+# The end-to-end guest has busybox and nothing else: link it statically.
+$(BUILD)/selftests/e2e_client: selftests/vhost_9p/e2e_client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
 $(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.c) include/uapi/linux/vhost_9p.h
 	@mkdir -p $(dir $@)

@@ -11,7 +11,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex kmod cpio xz-utils zstd gzip perl git
 	busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev
-	e2fsprogs
+	e2fsprogs attr
 	# Building QEMU with the vhost-9p device (qemu/build.sh).
 	dpkg-dev patch bzip2 ninja-build meson pkg-config libglib2.0-dev
 	libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev

@@ -126,7 +126,7 @@ l2_e2e()
 		-accel kvm -cpu host -smp 2 -m 1024 -nographic -nodefaults \
 		-no-reboot -serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
 		-initrd "$V9P_OUT/l2-e2e.gz" \
-		-append "console=ttyS0 panic=-1 quiet $append" \
+		-append "console=ttyS0 panic=-1 loglevel=4 $append" \
 		-device "vhost-9p-pci,mount_tag=share,path=$share$*" \
 		>> "$TMPDIR/$name-qemu.log" 2>&1 || rc=$?
 	# The firmware's escape codes may precede the first marker.

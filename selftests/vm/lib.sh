@@ -80,6 +80,7 @@ vm_l2_e2e_initramfs()
 	mkdir -p "$stage"/{bin,proc,sys,dev,mnt}
 	cp /bin/busybox "$stage/bin/"
 	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
+	install -m 755 "$VHOST9P_BUILD/selftests/e2e_client" "$stage/bin/e2e_client"
 	vm_add_9p_client "$1" "$stage"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"

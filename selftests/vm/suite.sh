@@ -71,9 +71,16 @@ same_md5()
 # The real Linux 9p client, in a second-level guest, through QEMU's
 # vhost-9p-pci device, in each of its cache modes.
 if wanted e2e; then
+	# On ext4 (with 256-byte inodes, for nanosecond times): the guest's user.*
+# xattrs need a file system that has them.
 	share=$TMPDIR/e2e-share
 	mkdir -p "$share"
+	v9p_modprobe loop && v9p_modprobe ext4 && truncate -s 512M "$TMPDIR/e2e.img" &&
+		mkfs.ext4 -q -I 256 "$TMPDIR/e2e.img" && mount -o loop "$TMPDIR/e2e.img" "$share"
 	echo "from the host" > "$share/host-file"
+	# A directory of 10,000 entries for the guest to list (made here: fast).
+	mkdir -p "$share/many"
+	(cd "$share/many" && seq -f 'entry-%05g' 0 9999 | xargs touch)
 	if [ ! -x "$V9P_QEMU" ]; then
 		ktap_group_begin e2e
 		ktap_skip "end-to-end" "no QEMU with vhost-9p: qemu/build.sh did not build one"
@@ -95,6 +102,16 @@ if wanted e2e; then
 			check "cache=$mode: the host sees the guest's 200 files" \
 				[ "$(ls "$d/tree/a/b" | wc -l)" = 200 ]
 			check "cache=$mode: the guest's FIFO is a FIFO on the host" [ -p "$d/fifo" ]
+			c=$d/c
+			check "cache=$mode: the host has the guest's xattr" \
+				sh -c "getfattr --only-values -n user.kept '$c/xattr' | grep -qx kept"
+			[ $mode = none ] ||
+				check "cache=$mode: the host has the guest's mmap write" \
+				sh -c "dd if='$c/mapped' bs=1 skip=4096 count=20 2>/dev/null | grep -qx 'written through mmap'"
+			check "cache=$mode: the host sees the 5 GiB sparse file" \
+				sh -c "[ \$(stat -c %s '$c/sparse') = 5368709130 ] && dd if='$c/sparse' bs=1 skip=5368709120 count=10 2>/dev/null | grep -qx 'past 4 GiB'"
+			check "cache=$mode: the host has the guest's owner and mode" \
+				[ "$(stat -c %u:%g:%a "$c/attrs")" = 1234:2345:4751 ]
 		done
 		ktap_group_end
 	fi
