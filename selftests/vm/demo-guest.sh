@@ -21,10 +21,7 @@ share=$TMPDIR/share
 cp -a "$V9P_TOP/demo/share" "$share"
 echo
 echo "host# qemu-system-x86_64 ... -device vhost-9p-pci,mount_tag=share,path=$share,security_model=none"
-timeout 120 "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu -accel kvm -cpu host \
-	-smp 2 -m 512 -nographic -nodefaults -no-reboot -serial stdio \
-	-kernel "/boot/vmlinuz-$KVER" -initrd "$V9P_OUT/l2-demo.gz" \
-	-append "console=ttyS0 quiet panic=-1" \
+l2_qemu 120 "$V9P_OUT/l2-demo.gz" quiet -smp 2 -m 512 -serial stdio \
 	-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none" |
 	tr -d '\r' | sed -n 's/^.*\(guest[:#].*\)$/\1/p; /^[-dl][-rwx]\{9\} /p; /^This\|^The\|^which\|^the host/p'
 echo

@@ -111,6 +111,19 @@ l2_boot()
 
 # The QEMU with the vhost-9p device (qemu/build.sh), firmware from Debian's.
 V9P_QEMU=$V9P_TOP/build/qemu/qemu-system-x86_64
+V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
+
+# l2_qemu LIMIT INITRAMFS APPEND [QEMU ARGS...]: boot a second-level guest
+# on this guest's kernel with that QEMU under nested KVM, with a time limit.
+l2_qemu()
+{
+	local limit=$1 initramfs=$2 append=$3
+	shift 3
+	timeout --kill-after=5 "$limit" "$V9P_QEMU" "${V9P_QEMU_FIRMWARE[@]}" \
+		-accel kvm -cpu host -nographic -nodefaults -no-reboot \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$initramfs" \
+		-append "console=ttyS0 panic=-1 $append" "$@"
+}
 
 # l2_e2e NAME LIMIT SHARE APPEND [DEVICE OPTIONS]: boot the end-to-end
 # guest on vhost-9p sharing SHARE, and add the KTAP it prints to the
@@ -122,11 +135,8 @@ l2_e2e()
 	wanted "$name" || return 0
 	log=$V9P_OUT/$name-console.log
 	echo "# vm-suite: program $name" >> "$RESULTS"
-	timeout --kill-after=5 "$limit" "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
-		-accel kvm -cpu host -smp 2 -m 1024 -nographic -nodefaults \
-		-no-reboot -serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
-		-initrd "$V9P_OUT/l2-e2e.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 $append" \
+	l2_qemu "$limit" "$V9P_OUT/l2-e2e.gz" "loglevel=4 $append" \
+		-smp 2 -m 1024 -serial "file:$log" \
 		-device "vhost-9p-pci,mount_tag=share,path=$share$*" \
 		>> "$TMPDIR/$name-qemu.log" 2>&1 || rc=$?
 	# The firmware's escape codes may precede the first marker.

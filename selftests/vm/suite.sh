@@ -123,7 +123,7 @@ qemu_says()
 	local out
 
 	[ -x "$V9P_QEMU" ] && nested_kvm_ready || return 1
-	out=$(timeout 30 "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
+	out=$(timeout 30 "$V9P_QEMU" "${V9P_QEMU_FIRMWARE[@]}" \
 		-accel kvm -nodefaults -nographic -S \
 		-device "vhost-9p-pci,$2" 2>&1) && return 1
 	grep -qF "$1" <<< "$out" || { echo "$out" | sed 's/^/# /' >> "$KTAP_LINES"; return 1; }
@@ -144,11 +144,9 @@ if wanted root-on-9p; then
 		done
 		install -m 755 "$V9P_TOP/selftests/vm/root-init" "$root/sbin/init"
 		log=$V9P_OUT/root-on-9p-console.log
-		timeout --kill-after=5 120 "$V9P_QEMU" -L /usr/share/seabios -L /usr/share/qemu \
-			-accel kvm -cpu host -smp 1 -m 512 -nographic -nodefaults -no-reboot \
-			-serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
-			-initrd "$V9P_OUT/l2-root.gz" \
-			-append "console=ttyS0 quiet panic=-1 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000" \
+		l2_qemu 120 "$V9P_OUT/l2-root.gz" \
+			"quiet root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000" \
+			-smp 1 -m 512 -serial "file:$log" \
 			-device "vhost-9p-pci,mount_tag=rootfs,path=$root,security_model=none" \
 			> /dev/null 2>&1
 		mounts=$(tr -d '\r' < "$log" | sed -n '/V9P-ROOT-MOUNTS-BEGIN/,/V9P-ROOT-MOUNTS-END/p')
