@@ -86,8 +86,7 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 		goto err_fd;
 	}
 	if (exp->security_model == VHOST_9P_SECURITY_MAPPED_XATTR &&
-	    v9p_getxattr(v9p_idmap(&dir->f_path), dir->f_path.dentry, "user.virtfs.mode",
-			 NULL, 0) == -EOPNOTSUPP) {
+	    !v9p_mapped_supported(&dir->f_path)) {
 		pr_warn_ratelimited("%s: security_model=mapped-xattr needs user.* xattrs, which the export's file system lacks: use ext4, xfs or btrfs, or security_model=none\n",
 				    exp->tag);
 		ret = -EOPNOTSUPP;
@@ -126,7 +125,6 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	srv->root = dir->f_path;
 	path_get(&srv->root);
 	srv->cred = get_current_cred();
-	srv->stats.max_fids = srv->max_fids;
 	fput(dir);
 	return srv;
 

@@ -59,6 +59,19 @@ static size_t field_size(int field)
 	return field == V9P_MAPPED_RDEV ? sizeof(__le64) : sizeof(__le32);
 }
 
+/**
+ * v9p_mapped_supported() - can the model keep its attributes on this file
+ * system
+ * @root: the export's root
+ *
+ * Return: false when the file system has no user.* xattrs.
+ */
+bool v9p_mapped_supported(const struct path *root)
+{
+	return v9p_getxattr(v9p_idmap(root), root->dentry,
+			    mapped_names[V9P_MAPPED_MODE], NULL, 0) != -EOPNOTSUPP;
+}
+
 static bool get_field(const struct path *path, int field, u64 *value)
 {
 	union mapped_value v = {};

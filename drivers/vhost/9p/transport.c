@@ -128,7 +128,6 @@ static void account(struct v9p_server *srv, const struct v9p_request *req)
 		srv->stats.read_bytes += req->io_bytes;
 	else if (req->type == V9P_TWRITE)
 		srv->stats.write_bytes += req->io_bytes;
-	srv->stats.msize = srv->msize;
 }
 
 static void vhost_9p_async_work(struct work_struct *work)
@@ -256,7 +255,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	struct v9p_request req = {};
 	size_t req_len, resp_len, copy;
 	u8 *buf = srv->req_buf;
-	struct v9p_async *target;
+	struct v9p_async *target = NULL;
 	struct v9p_buf hdr;
 	u32 size;
 
@@ -300,21 +299,21 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	if (runs_async(req.type) && srv->msize && copy <= V9P_ASYNC_MSG_MAX &&
 	    !queue_async(v9p, srv, &req, head, out, in, copy, req_len, resp_len))
 		return V9P_DEFERRED;
-	target = req.type == V9P_TFLUSH ? flush_target(srv, &req) : NULL;
+	if (req.type == V9P_TFLUSH)
+		target = flush_target(srv, &req);
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
 	v9p_serve(srv, &req);
-	if (target) {
-		/* Rflush goes to the used ring right after the flushed reply. */
-		account(srv, &req);
-		target->flush_len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
-		target->flush_head = head;
-		return V9P_DEFERRED;
-	}
 reply:
 	account(srv, &req);
 	*len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
 	v9p_reply_free(&req);
+	if (target) {
+		/* Rflush goes to the used ring right after the flushed reply. */
+		target->flush_len = *len;
+		target->flush_head = head;
+		return V9P_DEFERRED;
+	}
 	return V9P_ANSWERED;
 }
 
@@ -501,6 +500,8 @@ static long vhost_9p_get_stats(struct vhost_9p *v9p, void __user *argp)
 		mutex_lock(&v9p->vq.mutex);
 		stats = v9p->server->stats;
 		stats.fids = atomic_read(&v9p->server->nr_fids);
+		stats.msize = v9p->server->msize;
+		stats.max_fids = v9p->server->max_fids;
 		mutex_unlock(&v9p->vq.mutex);
 	}
 	mutex_unlock(&v9p->dev.mutex);

@@ -138,7 +138,8 @@ struct v9p_request {
  * @pending: those requests, by tag, for Tflush
  * @inflight: how many there are (vhost worker only)
  * @barrier: a Tversion waits for them to end (vhost worker only)
- * @stats: counters for VHOST_9P_GET_STATS (vhost worker only)
+ * @stats: counters for VHOST_9P_GET_STATS (vhost worker only; the fids,
+ *	msize and max_fids it reports are filled in when read)
  */
 struct v9p_server {
 	struct path root;
@@ -213,6 +214,7 @@ enum {
 
 bool v9p_mapped(const struct v9p_server *srv);
 bool v9p_mapped_name(const char *name);
+bool v9p_mapped_supported(const struct path *root);
 void v9p_mapped_stat(const struct path *path, struct kstat *st);
 umode_t v9p_mapped_mode(const struct path *path);
 int v9p_mapped_set(const struct path *path, unsigned int fields, u32 uid,
