@@ -284,4 +284,38 @@ TEST_F(srv, stats_count_requests)
 	EXPECT_EQ(VHOST_9P_DEFAULT_MAX_FIDS, st.max_fids);
 }
 
+TEST_F(srv, stats_time_requests)
+{
+	struct vhost_9p_stats st = { .size = sizeof(st) };
+	__u64 in_hist = 0;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10 + i, "", NULL));
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
+	EXPECT_EQ(10, st.msg_count[V9P_TWALK]);
+	/* Each request takes some time, and none takes a second. */
+	EXPECT_GE(st.msg_time_ns[V9P_TWALK], 10);
+	EXPECT_LT(st.msg_time_ns[V9P_TWALK], 10 * 1000000000ULL);
+	EXPECT_GT(st.msg_time_ns[V9P_TVERSION], 0);
+	for (i = 0; i < VHOST_9P_LATENCY_BUCKETS; i++)
+		in_hist += st.latency_hist[i];
+	EXPECT_EQ(st.requests, in_hist);
+	EXPECT_EQ(0, st.latency_hist[VHOST_9P_LATENCY_BUCKETS - 1]);
+}
+
+/* A caller built with the first layout of the counters gets just those. */
+TEST_F(srv, stats_size_of_older_callers)
+{
+	struct vhost_9p_stats st;
+	size_t first = offsetof(struct vhost_9p_stats, msg_time_ns);
+
+	memset(&st, 0xa5, sizeof(st));
+	st.size = first;
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
+	EXPECT_EQ(first, st.size);
+	EXPECT_EQ(1, st.msg_count[V9P_TATTACH]);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.msg_time_ns[V9P_TVERSION]);
+}
+
 TEST_HARNESS_MAIN

@@ -45,6 +45,38 @@ fi
 
 run_program vhost_9p_test 300 "$SELFTESTS/vhost_9p_test"
 run_program server_test 300 "$SELFTESTS/server_test"
+# The tracepoints, as perf and bpftrace see them: tracefs.
+if wanted tracepoints; then
+	ktap_group_begin tracepoints
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	check "vhost_9p:vhost_9p_request and vhost_9p_reply are listed" \
+		[ -d $T/events/vhost_9p/vhost_9p_request -a -d $T/events/vhost_9p/vhost_9p_reply ]
+	echo > $T/trace
+	echo 1 > $T/events/vhost_9p/enable
+	"$SELFTESTS/server_test" > /dev/null 2>&1
+	echo 0 > $T/events/vhost_9p/enable
+	check "a Tversion shows as a request without a fid" \
+		grep -Eq 'vhost_9p_request: .* tag=65535 type=100 fid=-1 size=[1-9]' $T/trace
+	check "a Tattach shows its fid" \
+		grep -Eq 'vhost_9p_request: .* type=104 fid=[0-9]+ ' $T/trace
+	check "replies show their length and server time" \
+		grep -Eq 'vhost_9p_reply: .* type=100 err=0 len=[1-9][0-9]* bytes=0 server_ns=[1-9]' $T/trace
+	check "a Tread's reply shows the bytes read" \
+		grep -Eq 'vhost_9p_reply: .* type=116 err=0 len=[0-9]+ bytes=[1-9]' $T/trace
+	grep -m 3 vhost_9p_ $T/trace | sed 's/^/# /' >> "$KTAP_LINES"
+	echo > $T/trace
+	if command -v perf > /dev/null; then
+		n=$(perf stat -x, -e vhost_9p:vhost_9p_reply -- "$SELFTESTS/server_test" 2>&1 > /dev/null |
+			awk -F, '/vhost_9p_reply/ { print $1 }')
+		check "perf counts vhost_9p:vhost_9p_reply events ($n)" [ "${n:-0}" -gt 10 ]
+	else
+		ktap_skip "perf counts vhost_9p:vhost_9p_reply events" "no perf (linux-perf) installed"
+	fi
+	ktap_group_end
+	dmesg_check tracepoints
+fi
+
 # ops_test's user.* xattr tests and mapped_test need a file system that has
 # them (tmpfs has them only since 6.6): a small ext4 image.
 if { wanted ops_test || wanted mapped_test; } && v9p_modprobe loop && v9p_modprobe ext4 &&

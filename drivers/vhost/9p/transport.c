@@ -20,6 +20,9 @@
 
 #include "vhost_9p.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /*
  * A fixed misc minor, so that kmod's static nodes create /dev/vhost-9p at
  * boot and the first open loads the module (as /dev/vhost-vsock does).  If a
@@ -113,12 +116,23 @@ static u32 put_reply(struct v9p_request *req, const struct iovec *in_iov,
 	return req->reply_len;
 }
 
-/* Count a request in the statistics: only ever on the vhost worker. */
-static void account(struct v9p_server *srv, const struct v9p_request *req)
+/*
+ * Count a request, answered with @len bytes, in the statistics: only ever
+ * on the vhost worker.
+ */
+static void account(struct v9p_server *srv, const struct v9p_request *req, u32 len)
 {
+	u64 ns = ktime_get_ns() - req->start_ns;
+
+	trace_vhost_9p_reply(srv->tag, req->tag, req->type, req->err, len,
+			     req->io_bytes, ns);
 	srv->stats.requests++;
-	if (req->type < VHOST_9P_MSG_TYPES)
+	srv->stats.latency_hist[min_t(unsigned int, fls64(div_u64(ns, NSEC_PER_USEC)),
+				      VHOST_9P_LATENCY_BUCKETS - 1)]++;
+	if (req->type < VHOST_9P_MSG_TYPES) {
 		srv->stats.msg_count[req->type]++;
+		srv->stats.msg_time_ns[req->type] += ns;
+	}
 	if (req->err) {
 		srv->stats.errors++;
 		if (req->err == -EPROTO)
@@ -166,8 +180,8 @@ static void vhost_9p_complete(struct vhost_work *work)
 	mutex_lock(&vq->mutex);
 	llist_for_each_entry_safe(a, next, llist_reverse_order(done), done) {
 		srv = a->srv;
+		account(srv, &a->req, a->len);
 		vhost_add_used(vq, a->head, a->len);
-		account(srv, &a->req);
 		xa_erase(&srv->pending, a->req.tag);
 		/* Rflush only once the flushed request is answered. */
 		if (a->flush_head >= 0)
@@ -226,6 +240,18 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	return 0;
 }
 
+/* The fid a request starts with: all but Tversion and Tflush have one. */
+static u32 first_fid(const struct v9p_request *req)
+{
+	__le32 fid;
+
+	if (req->type == V9P_TVERSION || req->type == V9P_TFLUSH ||
+	    req->in.size < V9P_HDR_SIZE + sizeof(fid))
+		return V9P_NOFID;
+	memcpy(&fid, req->in.data + V9P_HDR_SIZE, sizeof(fid));
+	return le32_to_cpu(fid);
+}
+
 /* Tflush of a request in flight: the request to answer it after, or NULL. */
 static struct v9p_async *flush_target(struct v9p_server *srv, struct v9p_request *req)
 {
@@ -260,6 +286,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	u32 size;
 
 	*len = 0;
+	req.start_ns = ktime_get_ns();
 	req_len = iov_length(vq->iov, out);
 	resp_len = iov_length(vq->iov + out, in);
 	iov_iter_init(&req_iter, ITER_SOURCE, vq->iov, out, req_len);
@@ -295,6 +322,8 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	}
 	v9p_buf_init(&req.in, buf, copy, buf + V9P_REQ_MAX, V9P_REQ_MAX);
 	req.in.pos = V9P_HDR_SIZE;
+	if (trace_vhost_9p_request_enabled())
+		trace_vhost_9p_request(srv->tag, req.tag, req.type, first_fid(&req), size);
 
 	if (runs_async(req.type) && srv->msize && copy <= V9P_ASYNC_MSG_MAX &&
 	    !queue_async(v9p, srv, &req, head, out, in, copy, req_len, resp_len))
@@ -305,8 +334,8 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	req.data_out = &resp_iter;
 	v9p_serve(srv, &req);
 reply:
-	account(srv, &req);
 	*len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
+	account(srv, &req, *len);
 	v9p_reply_free(&req);
 	if (target) {
 		/* Rflush goes to the used ring right after the flushed reply. */
@@ -487,26 +516,34 @@ out:
 
 static long vhost_9p_get_stats(struct vhost_9p *v9p, void __user *argp)
 {
-	struct vhost_9p_stats stats = {};
+	struct vhost_9p_stats *stats;
+	long ret = 0;
 	u32 size;
 
 	if (get_user(size, (u32 __user *)argp))
 		return -EFAULT;
 	if (size < offsetofend(struct vhost_9p_stats, fids))
 		return -EINVAL;
-	size = min_t(u32, size, sizeof(stats));
+	size = min_t(u32, size, sizeof(*stats));
+	/* Too large for the stack with the per-message arrays. */
+	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
 	mutex_lock(&v9p->dev.mutex);
 	if (v9p->server) {
 		mutex_lock(&v9p->vq.mutex);
-		stats = v9p->server->stats;
-		stats.fids = atomic_read(&v9p->server->nr_fids);
-		stats.msize = v9p->server->msize;
-		stats.max_fids = v9p->server->max_fids;
+		*stats = v9p->server->stats;
+		stats->fids = atomic_read(&v9p->server->nr_fids);
+		stats->msize = v9p->server->msize;
+		stats->max_fids = v9p->server->max_fids;
 		mutex_unlock(&v9p->vq.mutex);
 	}
 	mutex_unlock(&v9p->dev.mutex);
-	stats.size = size;
-	return copy_to_user(argp, &stats, size) ? -EFAULT : 0;
+	stats->size = size;
+	if (copy_to_user(argp, stats, size))
+		ret = -EFAULT;
+	kfree(stats);
+	return ret;
 }
 
 static int vhost_9p_release(struct inode *inode, struct file *file)

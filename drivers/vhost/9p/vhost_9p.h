@@ -99,6 +99,7 @@ struct v9p_fid {
  * @reply_cap: the guest's room for the reply
  * @err: the error answered, or 0
  * @io_bytes: data bytes read or written
+ * @start_ns: when it was taken off the ring, for its server time
  */
 struct v9p_request {
 	u16 tag;
@@ -113,6 +114,7 @@ struct v9p_request {
 	u32 reply_cap;
 	int err;
 	u64 io_bytes;
+	u64 start_ns;
 };
 
 /**

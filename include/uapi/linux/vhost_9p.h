@@ -80,6 +80,7 @@ struct vhost_9p_export {
 };
 
 #define VHOST_9P_MSG_TYPES	128
+#define VHOST_9P_LATENCY_BUCKETS	24
 
 /**
  * struct vhost_9p_stats - counters of a device (VHOST_9P_GET_STATS)
@@ -96,6 +97,12 @@ struct vhost_9p_export {
  * @msize: the msize negotiated by the last Tversion, 0 before
  * @max_fids: the export's fid limit
  * @msg_count: requests answered, indexed by T-message type
+ * @msg_time_ns: server time of those requests, summed, in nanoseconds,
+ *	indexed by T-message type; a request's server time runs from
+ *	taking it off the ring to putting its reply on the used ring
+ * @latency_hist: requests by server time: [0] counts those under 1
+ *	microsecond, [i] those from 2^(i-1) to under 2^i microseconds, the
+ *	last all longer ones
  */
 struct vhost_9p_stats {
 	__u32 size;
@@ -108,6 +115,8 @@ struct vhost_9p_stats {
 	__u32 msize;
 	__u32 max_fids;
 	__u64 msg_count[VHOST_9P_MSG_TYPES];
+	__u64 msg_time_ns[VHOST_9P_MSG_TYPES];
+	__u64 latency_hist[VHOST_9P_LATENCY_BUCKETS];
 };
 
 /*
