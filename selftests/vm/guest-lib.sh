@@ -21,10 +21,11 @@ dmesg_new()
 }
 
 # A group of shell-level test cases, reported as one KTAP program.
-# wanted NAME: whether the suite runs NAME (all, unless V9P_ONLY names one).
+# wanted NAME: whether the suite runs NAME (all, unless V9P_ONLY, a list
+# separated by commas, leaves it out).
 wanted()
 {
-	[ -z "${V9P_ONLY:-}" ] || [ "$V9P_ONLY" = "$1" ]
+	[ -z "${V9P_ONLY:-}" ] || [[ ",$V9P_ONLY," == *",$1,"* ]]
 }
 
 ktap_group_begin()
@@ -125,30 +126,112 @@ l2_qemu()
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
 
-# l2_e2e NAME LIMIT SHARE APPEND [DEVICE OPTIONS]: boot the end-to-end
-# guest on vhost-9p sharing SHARE, and add the KTAP it prints to the
-# results as program NAME.  A guest that prints none fails as a whole.
-l2_e2e()
+# l2_e2e_boot NAME LIMIT APPEND DEVICE-ARGS...: boot the end-to-end guest
+# with the QEMU arguments that give it its share (tag "share"); the KTAP it
+# printed is left in $TMPDIR/NAME.ktap (empty if it did not finish).
+l2_e2e_boot()
 {
-	local name=$1 limit=$2 share=$3 append=$4 log rc=0
-	shift 4
-	wanted "$name" || return 0
-	log=$V9P_OUT/$name-console.log
-	echo "# vm-suite: program $name" >> "$RESULTS"
+	local name=$1 limit=$2 append=$3 log=$V9P_OUT/$1-console.log rc=0
+	shift 3
 	l2_qemu "$limit" "$V9P_OUT/l2-e2e.gz" "loglevel=4 $append" \
-		-smp 2 -m 1024 -serial "file:$log" \
-		-device "vhost-9p-pci,mount_tag=share,path=$share$*" \
+		-smp 2 -m 1024 -serial "file:$log" "$@" \
 		>> "$TMPDIR/$name-qemu.log" 2>&1 || rc=$?
 	# The firmware's escape codes may precede the first marker.
 	tr -d '\r' < "$log" | sed -n '/V9P-E2E-BEGIN/,/^V9P-E2E-END/p' |
-		grep -v 'V9P-E2E-' >> "$RESULTS"
-	if ! tr -d '\r' < "$log" | grep -q '^V9P-E2E-END'; then
+		grep -v 'V9P-E2E-' > "$TMPDIR/$name.ktap"
+	tr -d '\r' < "$log" | grep -q '^V9P-E2E-END' || : > "$TMPDIR/$name.ktap"
+	return $rc
+}
+
+# l2_e2e NAME LIMIT APPEND DEVICE-ARGS...: l2_e2e_boot, and the KTAP it
+# printed added to the results as program NAME.  A guest that prints none
+# fails as a whole.
+l2_e2e()
+{
+	local name=$1 limit=$2 append=$3 log=$V9P_OUT/$1-console.log rc=0
+	shift 3
+	wanted "$name" || return 0
+	echo "# vm-suite: program $name" >> "$RESULTS"
+	l2_e2e_boot "$name" "$limit" "$append" "$@" || rc=$?
+	cat "$TMPDIR/$name.ktap" >> "$RESULTS"
+	if [ ! -s "$TMPDIR/$name.ktap" ]; then
 		echo "# vm-suite: $name: the guest did not finish (qemu exit $rc)" >> "$RESULTS"
 		sed 's/^/# /' "$TMPDIR/$name-qemu.log" | tail -n 5 >> "$RESULTS"
 		tail -n 20 "$log" | sed 's/^/# l2: /' >> "$RESULTS"
 	fi
 	echo "# vm-suite: exit $rc" >> "$RESULTS"
 	dmesg_check "$name"
+}
+
+# l2_host LIMIT NAME FS SHARE SCRIPT [MODEL]: boot a second-level guest
+# that, as the first level does, runs the bash SCRIPT in the host's
+# userland (this guest's root, shared read-only over QEMU's virtio-9p),
+# with SHARE mounted by the script over FS: vhost-9p, 9p (QEMU's own
+# virtio-9p, same QEMU binary) or virtiofs (Debian's virtiofsd and QEMU).
+# The script mounts it with l2_mount_share; MODEL is the security model
+# of the 9p pair (default passthrough), V9P_CACHE their cache mode
+# (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci.  What it writes
+# to /run/out lands in $TMPDIR/l2/NAME, beside its console.log.
+l2_host()
+{
+	local limit=$1 name=$2 fs=$3 share=$4 script=$5 model=${6:-passthrough}
+	local out=$TMPDIR/l2/$2 qemu=$V9P_QEMU vfsd= rc=0 dev
+
+	nested_kvm_ready || { echo "l2_host: no /dev/kvm in this guest" >&2; return 1; }
+	rm -rf "$out"
+	mkdir -p "$out"
+	case "$fs" in
+	vhost-9p)
+		dev=(-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=$model${V9P_DEVICE_OPTS:-}") ;;
+	9p)
+		dev=(-virtfs "local,path=$share,mount_tag=share,security_model=$model,multidevs=remap") ;;
+	virtiofs)
+		# Debian's QEMU: ours is built without vhost-user.
+		qemu=qemu-system-x86_64
+		/usr/lib/qemu/virtiofsd --socket-path="$out/vfsd.sock" -o source="$share" \
+			-o cache=none -o xattr -o posix_lock -o flock -o sandbox=chroot \
+			> "$out/virtiofsd.log" 2>&1 &
+		vfsd=$!
+		for _ in $(seq 50); do [ -S "$out/vfsd.sock" ] && break; sleep 0.1; done
+		dev=(-chardev "socket,id=vfs,path=$out/vfsd.sock"
+		     -device vhost-user-fs-pci,chardev=vfs,tag=share
+		     -object memory-backend-memfd,id=mem,size=1024M,share=on
+		     -numa node,memdev=mem) ;;
+	*)
+		echo "l2_host: unknown file system $fs" >&2
+		return 2 ;;
+	esac
+	timeout --kill-after=5 "$limit" "$qemu" "${V9P_QEMU_FIRMWARE[@]}" \
+		-accel kvm -cpu host -smp "${V9P_L2_SMP:-2}" -m 1024 -nographic -nodefaults -no-reboot \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$V9P_OUT/initramfs.gz" \
+		-append "console=ttyS0 loglevel=4 panic=-1 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none}" \
+		-serial "file:$out/console.log" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+		"${dev[@]}" > "$out/qemu.log" 2>&1 || rc=$?
+	[ -z "$vfsd" ] || { kill "$vfsd" 2>/dev/null; wait "$vfsd" 2>/dev/null; }
+	[ -f "$out/exit-status" ] && [ "$(cat "$out/exit-status")" = 0 ] && [ "$rc" = 0 ]
+}
+
+# l2_mount_share DIR: in a guest booted by l2_host, mount the share at DIR
+# over the file system and, for 9p, in the cache mode its command line
+# names (virtiofsd is told cache=none).
+l2_mount_share()
+{
+	local fs cache
+
+	fs=$(sed -n 's/.*v9p\.fs=\([^ ]*\).*/\1/p' /proc/cmdline)
+	cache=$(sed -n 's/.*v9p\.cache=\([^ ]*\).*/\1/p' /proc/cmdline)
+	mkdir -p "$1"
+	case "$fs" in
+	vhost-9p|9p)
+		mount -t 9p -o "trans=virtio,version=9p2000.L,msize=512000,cache=${cache:-none}" share "$1" ;;
+	virtiofs)
+		mount -t virtiofs share "$1" ;;
+	*)
+		echo "l2_mount_share: no v9p.fs= on the command line" >&2
+		return 1 ;;
+	esac
 }
 
 # nested_kvm_ready: load kvm_amd (kvm_intel on Intel hosts) and say

@@ -50,14 +50,16 @@ vm_initramfs()
 	rm -rf "$stage"
 }
 
-# vm_add_9p_client KVER STAGE: the Linux 9p client's modules, in dependency
-# order (STAGE/modules/order), decompressed for busybox's insmod.
+# vm_add_9p_client KVER STAGE [MODULE...]: the Linux 9p client's modules
+# (and virtiofs, and MODULEs), in dependency order (STAGE/modules/order),
+# decompressed for busybox's insmod.
 vm_add_9p_client()
 {
 	local kver=$1 stage=$2 m f
+	shift 2
 
 	mkdir -p "$stage/modules"
-	for m in virtio_pci 9pnet_virtio 9p; do
+	for m in virtio_pci 9pnet_virtio 9p virtiofs "$@"; do
 		modprobe -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 	while read -r f; do
@@ -72,7 +74,8 @@ vm_add_9p_client()
 }
 
 # vm_l2_e2e_initramfs KVER OUT [INIT]: a second-level guest with the Linux
-# 9p client: busybox, the client's modules, and INIT (l2-e2e-init).
+# 9p client: busybox, the client's modules, and INIT (l2-e2e-init); and
+# cachefiles with an ext4 of its own, for cache=fscache.
 vm_l2_e2e_initramfs()
 {
 	local stage
@@ -81,7 +84,7 @@ vm_l2_e2e_initramfs()
 	cp /bin/busybox "$stage/bin/"
 	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
 	install -m 755 "$VHOST9P_BUILD/selftests/e2e_client" "$stage/bin/e2e_client"
-	vm_add_9p_client "$1" "$stage"
+	vm_add_9p_client "$1" "$stage" cachefiles loop ext4
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"
 }
@@ -139,7 +142,7 @@ vm_run()
 	cpu=max
 	[ "$accel" = kvm ] && cpu=host
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-		-accel "$accel" -cpu "$cpu" -smp 2 -m 3072 \
+		-accel "$accel" -cpu "$cpu" -smp 2 -m "${V9P_VM_MEM:-3072}" \
 		-nographic -nodefaults -no-reboot -serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" \
 		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP ${V9P_APPEND:-}" \

@@ -5,7 +5,7 @@
 # (selftests/vm/suite.sh) in it.  Prints the failures and a line
 # "RESULT pass fail skip"; exits non-zero if anything failed.
 #
-# V9P_ONLY=PROGRAM runs only that test program of the suite (a kselftest
+# V9P_ONLY=PROGRAM[,PROGRAM...] runs only those programs of the suite (kselftest
 # binary name or a group name), V9P_RUN_NAME=NAME keeps the run's files in
 # build/vm/KVER/NAME, so that several runs can go on side by side.
 set -euo pipefail
