@@ -37,6 +37,11 @@ help:
 	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
+	@echo 'make install          install-module and install-tools (DESTDIR, PREFIX=$(PREFIX))'
+	@echo 'make install-module   vhost_9p.ko in lib/modules/KVER/updates (INSTALL_MOD_PATH), depmod'
+	@echo 'make install-tools    vhost9p-ctl in PREFIX/sbin, its man page in PREFIX/share/man/man8'
+	@echo 'make uninstall        remove them (also uninstall-module, uninstall-tools)'
+	@echo 'make dkms-source      the sources DKMS builds from, in /usr/src/vhost-9p-$(VERSION)'
 
 deps:
 	scripts/setup.sh
@@ -120,6 +125,68 @@ check-vm: modules selftests tools qemu
 demo: deps
 	@$(MAKE) --no-print-directory modules tools selftests qemu
 	selftests/vm/demo.sh $(KVER)
+
+# ----------------------------------------------------------------------
+# Installing: make install (by hand) and make dkms-source (for DKMS).
+
+.PHONY: install install-module install-tools uninstall uninstall-module uninstall-tools \
+	dkms-source
+
+# The version is named in one place, dkms.conf.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+
+# make install: the module goes to $(DESTDIR)$(INSTALL_MOD_PATH)/lib/modules/
+# $(KVER)/updates, the tool and its man page under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+MODDIR = $(DESTDIR)$(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates
+SBINDIR = $(DESTDIR)$(PREFIX)/sbin
+MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
+# depmod indexes the real module tree, so it runs only without DESTDIR (a
+# staging root is indexed on the machine it is installed to).
+DEPMOD ?= depmod
+DEPMOD_CMD = $(if $(DESTDIR),@echo 'DESTDIR is set: not running depmod; run "depmod -a $(KVER)" where this is installed', \
+	$(DEPMOD)$(if $(INSTALL_MOD_PATH), -b $(INSTALL_MOD_PATH)) -a $(KVER))
+# make dkms-source: what the DKMS build needs, and nothing else.
+DKMS_SRC = $(DESTDIR)/usr/src/vhost-9p-$(VERSION)
+DKMS_FILES := dkms.conf Makefile Kbuild include/uapi/linux/vhost_9p.h \
+	$(wildcard drivers/vhost/9p/*.[ch]) drivers/vhost/9p/Makefile drivers/vhost/9p/Kconfig \
+	scripts/lib.sh scripts/kernels.list
+DKMS_SCRIPTS := scripts/ksrc.sh scripts/kbuild-tree.sh
+
+# After `make`, install builds nothing and changes nothing in build/ (run
+# it as root, the build as yourself); it builds what is missing or older
+# than its sources.
+KO := $(KMOD)/drivers/vhost/9p/vhost_9p.ko
+$(KO): $(wildcard drivers/vhost/9p/*.[ch]) drivers/vhost/9p/Makefile Kbuild include/uapi/linux/vhost_9p.h
+	$(MAKE) --no-print-directory KVER=$(KVER) modules
+
+install: install-module install-tools
+
+install-module: $(KO)
+	install -d $(MODDIR)
+	install -m 0644 $(KO) $(MODDIR)/
+	$(DEPMOD_CMD)
+
+install-tools: $(BUILD)/tools/vhost9p-ctl
+	install -d $(SBINDIR) $(MAN8DIR)
+	install -m 0755 $(BUILD)/tools/vhost9p-ctl $(SBINDIR)/
+	install -m 0644 tools/vhost9p-ctl/vhost9p-ctl.8 $(MAN8DIR)/
+
+uninstall: uninstall-module uninstall-tools
+
+uninstall-module:
+	rm -f $(MODDIR)/vhost_9p.ko
+	$(DEPMOD_CMD)
+
+uninstall-tools:
+	rm -f $(SBINDIR)/vhost9p-ctl $(MAN8DIR)/vhost9p-ctl.8
+
+dkms-source:
+	@test -n "$(VERSION)" || { echo 'dkms-source: no PACKAGE_VERSION="..." line in dkms.conf' >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	for f in $(DKMS_FILES); do install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	for f in $(DKMS_SCRIPTS); do install -D -m 0755 $$f $(DKMS_SRC)/$$f || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

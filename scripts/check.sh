@@ -4,8 +4,9 @@
 # check.sh: every test of the project, as `make check` runs it on a fresh
 # Debian 12 machine: setup, the module built warning-free and sparse-clean
 # for every kernel in kernels.list, checkpatch --strict, the tools and
-# selftests built, host unit tests, the VM harness's self-test, and the VM
-# suite on every kernel.  Ends with "N passed, N failed, N skipped".
+# selftests built, host unit tests, make install and DKMS into temporary
+# trees, the VM harness's self-test, and the VM suite on every kernel.
+# Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VHOST9P_TOP"
@@ -79,6 +80,9 @@ step "QEMU with the vhost-9p device builds" make --no-print-directory qemu
 
 echo "== host unit tests"
 counted "unit tests" selftests/unit/run.sh
+
+echo "== make install and DKMS"
+counted "make install, man page, DKMS" scripts/test-install.sh
 
 echo "== VM harness self-test ($(default_kver))"
 counted "harness catches planted failures" selftests/vm/harness-selftest.sh "$(default_kver)"

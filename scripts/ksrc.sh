@@ -5,21 +5,43 @@
 # the few files the build needs and no headers package ships (vhost.h, the
 # kselftest harness, checkpatch) into build/ksrc/KVER.  They are never
 # committed.  Quick when already done.
+#
+# The kernels in kernels.list are the tested ones.  For any other (as when
+# DKMS builds for a kernel the machine just installed), the source is found
+# by the rule kernels.list follows: Debian builds the image, the headers and
+# linux-source-X.Y from one source package, so the matching linux-source is
+# linux-source-X.Y at exactly the version of linux-headers-KVER.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+# installed_version PKG: PKG's version if it is installed, else nothing.
+installed_version()
+{
+	local status version
+	read -r status version < <(dpkg-query -W -f='${db:Status-Status} ${Version}\n' \
+		"$1" 2>/dev/null || echo none)
+	if [ "$status" = installed ]; then
+		echo "$version"
+	fi
+}
 
 kver=${1:-$(default_kver)}
 pkg=$(kernel_field "$kver" 2)
 ver=$(kernel_field "$kver" 3)
-[ -n "$pkg" ] || die "unknown kernel '$kver': pick one of $(kernels_list 1 | xargs) (scripts/kernels.list)"
+if [ -z "$pkg" ]; then
+	ver=$(installed_version "linux-headers-$kver")
+	[ -n "$ver" ] || die "kernel '$kver' is not in scripts/kernels.list and linux-headers-$kver is not installed: install it ('apt-get install linux-headers-$kver'), or pick one of $(kernels_list 1 | xargs)"
+	pkg=linux-source-$(echo "$kver" | cut -d. -f1,2)
+fi
 
 out=$VHOST9P_BUILD/ksrc/$kver
 stamp=$out/.extracted-$ver
 [ -e "$stamp" ] && exit 0
 
-have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
-[ "$have" = "$ver" ] || die "$pkg $ver is needed, found '${have:-nothing}': run 'make deps'"
-tarball=$(ls /usr/src/"$pkg".tar.xz 2>/dev/null) || die "/usr/src/$pkg.tar.xz is missing: reinstall $pkg ('make deps')"
+have=$(installed_version "$pkg")
+[ "$have" = "$ver" ] || die "$kver needs drivers/vhost/vhost.h from $pkg $ver (found ${have:-nothing}): run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
+tarball=/usr/src/$pkg.tar.xz
+[ -f "$tarball" ] || die "$tarball is missing: reinstall $pkg ('apt-get install --reinstall $pkg=$ver')"
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -3,8 +3,9 @@
 #
 # setup.sh: install from Debian's archive everything vhost-9p's build and
 # tests need on a Debian 12 machine: for every kernel in kernels.list its
-# image, headers and linux-source (exactly that version), QEMU, busybox and
-# the checkers.  Idempotent: when all is there it only checks, in a second.
+# image, headers and linux-source (exactly that version), QEMU, busybox,
+# dkms and the checkers.  Idempotent: when all is there it only checks, in a
+# second.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,8 @@ pkgs=(
 	build-essential bc bison flex kmod cpio xz-utils zstd gzip perl git
 	busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev
 	e2fsprogs attr
+	# make install and DKMS (scripts/test-install.sh), the man page's check.
+	dkms groff-base
 	# Building QEMU with the vhost-9p device (qemu/build.sh).
 	dpkg-dev patch bzip2 ninja-build meson pkg-config libglib2.0-dev
 	libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev
