@@ -172,6 +172,44 @@ if wanted e2e; then
 	fi
 fi
 
+# The Linux 9p client of this very kernel, over fdbridge (trans=fd, no
+# nested guest): e2e_client's checks, as a guest runs them in cache=none.
+if wanted fdbridge; then
+	echo "# vm-suite: program fdbridge" >> "$RESULTS"
+	fshare=$TMPDIR/fdbridge-share fmnt=$TMPDIR/fdbridge-mnt
+	mkdir -p "$fmnt"
+	if e2e_share "$fshare" && v9p_modprobe 9p; then
+		"$V9P_TOP/build/selftests/fdbridge" -o cache=none "$fshare" "$fmnt" \
+			2> "$TMPDIR/fdbridge.err" &
+		bridge=$!
+		for _ in $(seq 100); do
+			grep -q " $fmnt 9p " /proc/mounts && break
+			sleep 0.1
+		done
+		mkdir -p "$fmnt/none/c"
+		timeout 300 "$V9P_TOP/build/selftests/e2e_client" "$fmnt/none/c" none 0 \
+			> "$TMPDIR/fdbridge.ktap" 2> "$TMPDIR/fdbridge.n"
+		n=$(tail -n 1 "$TMPDIR/fdbridge.n")
+		umount "$fmnt"
+		wait "$bridge"
+		rc=$?
+		{
+			echo "TAP version 13"
+			echo "1..$((n + 1))"
+			cat "$TMPDIR/fdbridge.ktap"
+			if [ "$rc" = 0 ]; then
+				echo "ok $((n + 1)) fdbridge ends cleanly when the share is unmounted"
+			else
+				echo "not ok $((n + 1)) fdbridge ends cleanly when the share is unmounted"
+				sed 's/^/# /' "$TMPDIR/fdbridge.err"
+			fi
+		} >> "$RESULTS"
+		umount "$fshare" && rm -f "$fshare.img"
+	fi
+	echo "# vm-suite: exit 0" >> "$RESULTS"
+	dmesg_check fdbridge
+fi
+
 # The same guest, the same checks, over QEMU's own virtio-9p (the same
 # QEMU binary, security_model=none): whatever QEMU's server passes,
 # vhost-9p passes too, and what QEMU fails is what Documentation lists.
