@@ -88,7 +88,7 @@ $(BUILD)/selftests/e2e_client: selftests/vhost_9p/e2e_client.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-$(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.c) include/uapi/linux/vhost_9p.h
+$(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.[ch]) include/uapi/linux/vhost_9p.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ tools/vhost9p-ctl/*.c
 

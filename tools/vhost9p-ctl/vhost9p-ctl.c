@@ -3,6 +3,8 @@
  * vhost9p-ctl: control tool for vhost-9p, the in-kernel virtio-9p server.
  *
  *   vhost9p-ctl info    what /dev/vhost-9p is and which features it offers
+ *   vhost9p-ctl attach  serve a directory to a running KVM VM, as its
+ *                       virtio-9p device's backend (attach.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +21,7 @@
 #include <linux/virtio_ring.h>
 #include <linux/vhost_9p.h>
 
-#define DEV_PATH "/dev/vhost-9p"
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "vhost9p-ctl.h"
 
 static const struct {
 	unsigned int bit;
@@ -36,35 +37,46 @@ static const struct {
 	{ VIRTIO_F_ACCESS_PLATFORM, "VIRTIO_F_ACCESS_PLATFORM" },
 };
 
-static void print_help(FILE *out)
+/* The commands; with @full, the options of each too. */
+static void print_help(FILE *out, int full)
 {
 	fprintf(out,
-		"usage: vhost9p-ctl COMMAND\n"
+		"usage: vhost9p-ctl COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
 		"  info      show " DEV_PATH " and the virtio features it offers\n"
-		"  help      this text\n");
+		"  attach    serve a directory to a running KVM VM\n"
+		"  help      this text, with every option\n");
+	if (full) {
+		fputc('\n', out);
+		attach_help(out);
+	}
 }
 
-/* Open the device, or say what to do about it. */
-static int open_device(void)
+/* What to do about an open of the device failing with @err, or NULL. */
+const char *device_fix(int err)
 {
-	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
-	const char *fix = NULL;
-
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
+	switch (err) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		fix = "the module is not loaded: run 'modprobe vhost_9p'";
-		break;
+		return "the module is not loaded: run 'modprobe vhost_9p'";
 	case EACCES:
 	case EPERM:
-		fix = "run as root, or grant access with a udev rule (see the admin guide)";
-		break;
+		return "run as root, or grant access with a udev rule (see the admin guide)";
 	}
+	return NULL;
+}
+
+/* Open the device, or say what to do about it. */
+int open_device(void)
+{
+	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	const char *fix;
+
+	if (fd >= 0)
+		return fd;
+	fix = device_fix(errno);
 	fprintf(stderr, "vhost9p-ctl: %s: %s%s%s\n", DEV_PATH, strerror(errno),
 		fix ? "; " : "", fix ? fix : "");
 	return -1;
@@ -79,12 +91,12 @@ static int cmd_info(void)
 
 	fd = open_device();
 	if (fd < 0)
-		return 1;
+		return EXIT_FAIL;
 	if (fstat(fd, &st) || ioctl(fd, VHOST_GET_FEATURES, &features) ||
 	    ioctl(fd, VHOST_GET_BACKEND_FEATURES, &backend)) {
 		fprintf(stderr, "vhost9p-ctl: %s: %s\n", DEV_PATH, strerror(errno));
 		close(fd);
-		return 1;
+		return EXIT_FAIL;
 	}
 	close(fd);
 
@@ -101,18 +113,20 @@ static int cmd_info(void)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "attach"))
+		return cmd_attach(argc - 1, argv + 1);
 	if (argc != 2) {
-		print_help(stderr);
-		return 2;
+		print_help(stderr, 0);
+		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
-		print_help(stdout);
+		print_help(stdout, 1);
 		return 0;
 	}
 	fprintf(stderr, "vhost9p-ctl: unknown command '%s'\n", argv[1]);
-	print_help(stderr);
-	return 2;
+	print_help(stderr, 0);
+	return EXIT_USAGE;
 }
