@@ -19,6 +19,14 @@ ctl_names_fix()
 	out=$("$CTL" info 2>&1) && return 1
 	grep -q "run 'modprobe vhost_9p'" <<< "$out"
 }
+# The same from attach, before it looks at its other arguments.
+ctl_attach_names_fix()
+{
+	local out
+
+	out=$("$CTL" attach --mem-fd 0:0:4K --kick-fd 0 --path / --tag t < /dev/null 2>&1)
+	[ $? = 1 ] && grep -q "run 'modprobe vhost_9p'" <<< "$out"
+}
 MODDIR=$V9P_MODROOT/lib/modules/$KVER
 dmesg_new > /dev/null
 
@@ -313,12 +321,21 @@ if wanted vhost9p-ctl; then
 	ktap_group_end
 fi
 
+# vhost9p-ctl attach serves a VM of our own (minivmm: KVM, a real-mode
+# guest that kicks through an ioeventfd and takes the irqfd's interrupts),
+# and says how to fix what it cannot use.
+if wanted attach; then
+	nested_kvm_ready
+	run_program attach 300 "$SELFTESTS/minivmm"
+fi
+
 if wanted module-unload; then
 	ktap_group_begin module-unload
 	check "rmmod vhost_9p after use" rmmod vhost_9p
 	check "misc device gone after unload" [ ! -e /sys/class/misc/vhost-9p ]
 	rm -f /dev/vhost-9p
 	check "vhost9p-ctl says to modprobe when the module is not loaded" ctl_names_fix
+	check "vhost9p-ctl attach says to modprobe when the module is not loaded" ctl_attach_names_fix
 	check "QEMU says to modprobe when the module is not loaded" \
 		qemu_says "load the module with 'modprobe vhost_9p'" "mount_tag=x,path=/"
 	check "modprobe vhost_9p loads it again" v9p_modprobe vhost_9p
