@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: fdbridge [-m none|passthrough|mapped-xattr] [-o OPTIONS] DIR MOUNTPOINT\n");
+	fprintf(stderr, "usage: fdbridge [-m none|passthrough|mapped-xattr] [-o OPTIONS]\n"
+		"                DIR MOUNTPOINT\n");
 	return 2;
 }
