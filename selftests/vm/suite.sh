@@ -318,6 +318,10 @@ if wanted vhost9p-ctl; then
 		grep -Eq '^  VHOST_F_LOG_ALL +-$' <<< "$info"
 	"$CTL" bogus > /dev/null 2>&1
 	check "vhost9p-ctl rejects an unknown command with status 2" [ $? = 2 ]
+	out=$("$CTL" attach --vm-fd 5 --path / 2>&1)
+	rc=$?
+	grep -q 'pass --kick-fd and --call-fd' <<< "$out" || rc="no fix named: $out"
+	check "attach --vm-fd is refused (status 2) naming --kick-fd and --call-fd" [ "$rc" = 2 ]
 	ktap_group_end
 fi
 

@@ -354,10 +354,14 @@ static const char * const models[] = {
 	[VHOST_9P_SECURITY_MAPPED_XATTR] = "mapped-xattr",
 };
 
+static const char * const vm_fd_refused[] = {
+	"--vm-fd: KVM answers VM ioctls only from the process that created the VM, so this tool cannot register the ioeventfd and irqfd: have the VMM do it (KVM_IOEVENTFD, KVM_IRQFD) and pass --kick-fd and --call-fd",
+};
+
 enum {
 	OPT_KICK_FD = 256, OPT_CALL_FD, OPT_PID, OPT_MEM_FD, OPT_PATH,
 	OPT_TAG, OPT_READONLY, OPT_CROSS_MOUNTS, OPT_MODEL, OPT_MAX_FIDS,
-	OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP,
+	OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP, OPT_VM_FD,
 };
 
 static const struct option options[] = {
@@ -374,6 +378,8 @@ static const struct option options[] = {
 	{ "msize", required_argument, NULL, OPT_MSIZE },
 	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
 	{ "help", no_argument, NULL, OPT_HELP },
+	/* What one would expect, and cannot work: refused with the way that does. */
+	{ "vm-fd", required_argument, NULL, OPT_VM_FD },
 	{}
 };
 
@@ -452,6 +458,8 @@ static int parse_args(struct attach *a, int argc, char **argv)
 		case OPT_HELP:
 			attach_help(stdout);
 			return -1;
+		case OPT_VM_FD:
+			return usage(msgf("%s", vm_fd_refused[0]));
 		case ':':
 			return usage(msgf("%s needs an argument", argv[optind - 1]));
 		default:
