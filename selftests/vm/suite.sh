@@ -198,6 +198,22 @@ if wanted fdbridge; then
 		timeout 300 "$V9P_TOP/build/selftests/e2e_client" "$fmnt/none/c" none 0 \
 			> "$TMPDIR/fdbridge.ktap" 2> "$TMPDIR/fdbridge.n"
 		n=$(tail -n 1 "$TMPDIR/fdbridge.n")
+		# The operator's view of the device fdbridge holds.
+		ktap_group_begin vhost9p-ctl-status
+		status=$("$CTL" status 2>&1)
+		echo "$status" | sed 's/^/# /' >> "$KTAP_LINES"
+		check "status lists fdbridge's device: tag, model, running, path" \
+			grep -Eq "^$bridge +[0-9]+ +fdbridge +fdbridge +none +yes +[0-9]+/131072 +[0-9]+ +[0-9]+  $fshare\$" <<< "$status"
+		stats=$("$CTL" stats "$bridge" 2>&1)
+		echo "$stats" | sed 's/^/# /' >> "$KTAP_LINES"
+		check "stats shows the session's msize" grep -q '^msize 65536, fids' <<< "$stats"
+		check "stats counts one Tversion, with its mean server time" \
+			grep -Eq '^Tversion +1 +[0-9]+\.[0-9]$' <<< "$stats"
+		check "stats counts the client's Tgetattrs" grep -Eq '^Tgetattr +[1-9][0-9]* ' <<< "$stats"
+		check "stats shows the server-time histogram" grep -Eq '^(< 1 us|[0-9]+ \.\. [0-9]+ us) +[1-9]' <<< "$stats"
+		"$CTL" stats $$ > /dev/null 2>&1
+		check "stats of a process without the device fails with status 1" [ $? = 1 ]
+		ktap_group_end
 		umount "$fmnt"
 		wait "$bridge"
 		rc=$?

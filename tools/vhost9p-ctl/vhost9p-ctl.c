@@ -5,6 +5,8 @@
  *   vhost9p-ctl info    what /dev/vhost-9p is and which features it offers
  *   vhost9p-ctl attach  serve a directory to a running KVM VM, as its
  *                       virtio-9p device's backend (attach.c)
+ *   vhost9p-ctl status  the devices open on this host (status.c)
+ *   vhost9p-ctl stats   one device's counters and server times
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +48,8 @@ static void print_help(FILE *out, int full)
 		"commands:\n"
 		"  info      show " DEV_PATH " and the virtio features it offers\n"
 		"  attach    serve a directory to a running KVM VM\n"
+		"  status    list the devices open on this host: process, tag, path, fids\n"
+		"  stats     one device's counters, per-message counts and server times\n"
 		"  help      this text, with every option\n");
 	if (full) {
 		fputc('\n', out);
@@ -115,6 +119,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "stats"))
+		return cmd_counters(argc - 1, argv + 1);
 	if (argc != 2) {
 		print_help(stderr, 0);
 		return EXIT_USAGE;

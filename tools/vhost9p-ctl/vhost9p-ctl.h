@@ -18,5 +18,7 @@ int open_device(void);
 const char *device_fix(int err);
 void attach_help(FILE *out);
 int cmd_attach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
 
 #endif /* _VHOST9P_CTL_H */

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/vhost.h>
@@ -645,6 +646,47 @@ static long vhost_9p_ioctl(struct file *file, unsigned int ioctl,
 	}
 }
 
+/*
+ * /proc/PID/fdinfo/FD of a device: what it serves and how busy it is, so
+ * that an operator (vhost9p-ctl status) can tell the instances of a host
+ * apart without access to the VMM.
+ */
+static void vhost_9p_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	static const char * const models[] = {
+		[VHOST_9P_SECURITY_NONE] = "none",
+		[VHOST_9P_SECURITY_PASSTHROUGH] = "passthrough",
+		[VHOST_9P_SECURITY_MAPPED_XATTR] = "mapped-xattr",
+	};
+	struct vhost_9p *v9p = file->private_data;
+	struct v9p_server *srv;
+
+	mutex_lock(&v9p->dev.mutex);
+	srv = v9p->server;
+	if (!srv) {
+		seq_puts(m, "vhost-9p-export:\tnone\n");
+		goto out;
+	}
+	seq_printf(m, "vhost-9p-tag:\t%s\n", srv->tag);
+	seq_puts(m, "vhost-9p-path:\t");
+	seq_path(m, &srv->root, " \t\n\\");
+	seq_putc(m, '\n');
+	seq_printf(m, "vhost-9p-model:\t%s\n", models[srv->security_model]);
+	seq_printf(m, "vhost-9p-readonly:\t%d\n",
+		   !!(srv->flags & VHOST_9P_EXPORT_READONLY));
+	mutex_lock(&v9p->vq.mutex);
+	seq_printf(m, "vhost-9p-running:\t%d\n", !!vhost_vq_get_backend(&v9p->vq));
+	seq_printf(m, "vhost-9p-msize:\t%u\n", srv->msize);
+	seq_printf(m, "vhost-9p-fids:\t%d\n", atomic_read(&srv->nr_fids));
+	seq_printf(m, "vhost-9p-max-fids:\t%u\n", srv->max_fids);
+	seq_printf(m, "vhost-9p-inflight:\t%u\n", srv->inflight);
+	seq_printf(m, "vhost-9p-requests:\t%llu\n", srv->stats.requests);
+	seq_printf(m, "vhost-9p-errors:\t%llu\n", srv->stats.errors);
+	mutex_unlock(&v9p->vq.mutex);
+out:
+	mutex_unlock(&v9p->dev.mutex);
+}
+
 static const struct file_operations vhost_9p_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vhost_9p_open,
@@ -652,6 +694,7 @@ static const struct file_operations vhost_9p_fops = {
 	.llseek		= noop_llseek,
 	.unlocked_ioctl	= vhost_9p_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= vhost_9p_show_fdinfo,
 };
 
 static struct miscdevice vhost_9p_misc = {
