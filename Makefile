@@ -20,7 +20,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
 KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
 
 .PHONY: all modules modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz qemu check check-vm demo deps clean help ksrc
+	fuzz qemu check check-vm bench demo deps clean help ksrc
 
 all: modules tools selftests
 
@@ -33,6 +33,7 @@ help:
 	@echo 'make harness-selftest prove the VM harness reports planted failures'
 	@echo 'make unit             host unit tests (and 30 seconds of fuzzing)'
 	@echo 'make fuzz             fuzz the protocol decoder for FUZZ_SECONDS (default $(FUZZ_SECONDS))'
+	@echo 'make bench            vhost-9p against QEMU'"'"'s 9p, virtiofs and native (a long run)'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
@@ -74,8 +75,9 @@ SELFTEST_BINS += $(BUILD)/selftests/minivmm
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
 	drivers/vhost/9p/protocol.c
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
+BENCH_BINS := $(BUILD)/bench/fsbench
 
-selftests: $(SELFTEST_BINS)
+selftests: $(SELFTEST_BINS) $(BENCH_BINS)
 tools: $(TOOL_BINS)
 
 $(BUILD)/selftests/%: selftests/vhost_9p/%.c $(SELFTEST_LIB) $(wildcard selftests/vhost_9p/*.h) \
@@ -89,6 +91,10 @@ $(BUILD)/selftests/%: selftests/vhost_9p/%.c $(SELFTEST_LIB) $(wildcard selftest
 $(BUILD)/selftests/e2e_client: selftests/vhost_9p/e2e_client.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+$(BUILD)/bench/fsbench: selftests/bench/fsbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.[ch]) include/uapi/linux/vhost_9p.h
 	@mkdir -p $(dir $@)
@@ -123,6 +129,10 @@ check:
 check-vm: modules selftests tools qemu
 	selftests/vm/run-suite.sh $(KVER)
 
+
+# vhost-9p beside QEMU's virtio-9p, virtiofs and native (Documentation/performance.rst).
+bench: modules selftests qemu
+	selftests/bench/run-bench.sh $(KVER)
 
 demo: deps
 	@$(MAKE) --no-print-directory modules tools selftests qemu

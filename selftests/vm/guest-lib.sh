@@ -170,12 +170,14 @@ l2_e2e()
 # virtio-9p, same QEMU binary) or virtiofs (Debian's virtiofsd and QEMU).
 # The script mounts it with l2_mount_share; MODEL is the security model
 # of the 9p pair (default passthrough), V9P_CACHE their cache mode
-# (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci.  What it writes
+# (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci,
+# V9P_L2_OUT where its out directory goes instead of $TMPDIR/l2 (under
+# $V9P_OUT, the host sees it as the guest writes).  What it writes
 # to /run/out lands in $TMPDIR/l2/NAME, beside its console.log.
 l2_host()
 {
 	local limit=$1 name=$2 fs=$3 share=$4 script=$5 model=${6:-passthrough}
-	local out=$TMPDIR/l2/$2 qemu=$V9P_QEMU vfsd= rc=0 dev
+	local out=${V9P_L2_OUT:-$TMPDIR/l2}/$2 qemu=$V9P_QEMU vfsd= rc=0 dev
 
 	nested_kvm_ready || { echo "l2_host: no /dev/kvm in this guest" >&2; return 1; }
 	rm -rf "$out"
@@ -188,12 +190,12 @@ l2_host()
 	virtiofs)
 		# Debian's QEMU: ours is built without vhost-user.
 		qemu=qemu-system-x86_64
-		/usr/lib/qemu/virtiofsd --socket-path="$out/vfsd.sock" -o source="$share" \
+		/usr/lib/qemu/virtiofsd --socket-path="$TMPDIR/vfsd-$name.sock" -o source="$share" \
 			-o cache=none -o xattr -o posix_lock -o flock -o sandbox=chroot \
 			> "$out/virtiofsd.log" 2>&1 &
 		vfsd=$!
-		for _ in $(seq 50); do [ -S "$out/vfsd.sock" ] && break; sleep 0.1; done
-		dev=(-chardev "socket,id=vfs,path=$out/vfsd.sock"
+		for _ in $(seq 50); do [ -S "$TMPDIR/vfsd-$name.sock" ] && break; sleep 0.1; done
+		dev=(-chardev "socket,id=vfs,path=$TMPDIR/vfsd-$name.sock"
 		     -device vhost-user-fs-pci,chardev=vfs,tag=share
 		     -object memory-backend-memfd,id=mem,size=1024M,share=on
 		     -numa node,memdev=mem) ;;

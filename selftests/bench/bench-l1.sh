@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark, in the first-level guest (run by run-bench.sh): one share
+# on ext4 holding the tree, a large file and the files of the fid test;
+# the workloads natively on it, then in a second-level guest over
+# vhost-9p, QEMU's virtio-9p and virtiofs (cache=none), and over the 9p
+# pair with cache=loose.  Results in $V9P_OUT/results.txt as
+# "config workload rep value unit".
+set -u
+. "$V9P_TOP/selftests/vm/guest-lib.sh"
+
+conf() { sed -n "s/^$1=//p" "$V9P_TOP/build/bench/bench.conf"; }
+tree=$(conf tree) reps=$(conf reps) seq_mib=$(conf seq_mib) configs=$(conf configs)
+results=$V9P_OUT/results.txt
+: > "$results"
+
+v9p_modprobe vhost_9p && v9p_modprobe loop && v9p_modprobe ext4 || exit 1
+share=$TMPDIR/share
+mkdir -p "$share"
+truncate -s 2G "$TMPDIR/share.img"
+mkfs.ext4 -q -I 256 -N 200000 "$TMPDIR/share.img" && mount -o loop "$TMPDIR/share.img" "$share" || exit 1
+cp -a "$tree" "$share/tree" || exit 1
+head -c "$((seq_mib << 20))" /dev/urandom > "$share/seq.bin"
+mkdir -p "$share/fids"
+(cd "$share/fids" && seq -f 'f%06g' 0 $(($(conf fids) - 1)) | xargs touch)
+echo "# tree $tree: $(find "$share/tree" -type f | wc -l) files, $(du -sm "$share/tree" | cut -f1) MiB; seq.bin $seq_mib MiB; $(nproc) CPUs" >> "$results"
+sync
+
+# The server's own time per request, from the vhost_9p_reply tracepoint:
+# a histogram trigger sums server_ns by message type while a guest runs.
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T
+HIST='hist:keys=type:vals=hitcount,server_ns:sort=type'
+server_time()
+{
+	local config=$1 hist=$T/events/vhost_9p/vhost_9p_reply
+
+	cat $hist/hist > "$V9P_OUT/$config-server-time.txt"
+	echo "!$HIST" > $hist/trigger
+	# Tgetattr is type 24: its mean server time, in microseconds.
+	awk -v c="$config" '/type: +24 / {
+		for (i = 1; i <= NF; i++) { if ($i == "hitcount:") n = $(i + 1); if ($i == "server_ns:") t = $(i + 1) }
+		if (n) printf "%s getattr_server_time 1 %.2f us\n", c, t / n / 1000 }' \
+		"$V9P_OUT/$config-server-time.txt"
+}
+
+for config in $configs; do
+	start=$(date +%s)
+	case "$config" in
+	native)
+		fids=
+		case " $(conf fids_on) " in *" native "*) fids=$(conf fids) ;; esac
+		"$V9P_TOP/selftests/bench/workloads.sh" "$share" "$reps" $fids 2> "$V9P_OUT/native.err" |
+			sed 's/^/native /' >> "$results" ;;
+	*)
+		fs=${config%-loose} cache=none
+		[ "$fs" = "$config" ] || cache=loose
+		[ "$fs" != vhost-9p ] || echo "$HIST" > $T/events/vhost_9p/vhost_9p_reply/trigger
+		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 \
+			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
+			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
+			echo "# $config: the second-level guest failed" >> "$results"
+		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
+		[ "$fs" != vhost-9p ] || server_time "$config" >> "$results" ;;
+	esac
+	echo "# $config took $(($(date +%s) - start)) s" >> "$results"
+	rm -rf "$share/churn"
+done
+dmesg_check bench > /dev/null

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# report.sh RESULTS DIR: medians of each workload for each configuration,
+# as a table of figures and of ratios (DIR/table.txt) and a plot of the
+# slowdown against native (DIR/bench.png, if gnuplot is there).
+set -euo pipefail
+results=$1 dir=$2
+
+# config workload median unit, one line each.
+grep -v '^#' "$results" | sort -k1,1 -k2,2 -k4,4g |
+awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
+     END { for (k in n) { m = n[k]; med = m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
+			  print k, med, u[k] } }' | sort > "$dir/medians.txt"
+
+WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open getattr_server_time"
+awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" '
+	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
+	# how many times worse a is than b (time: a/b; rate: b/a)
+	function worse(a, b, unit) { if (a == "" || b == "" || a == 0 || b == 0) return ""; return unit == "/s" ? b / a : a / b }
+	{ med[$1, $2] = $3; unit[$2] = $4 }
+	END {
+		nc = split(configs, c, " ")
+		nw = split(workloads, order, " ")
+		printf "%-22s %-4s", "workload (median)", "unit"
+		for (i = 1; i <= nc; i++) printf " %14s", c[i]
+		printf "\n"
+		for (w = 1; w <= nw; w++) {
+			printf "%-22s %-4s", order[w], unit[order[w]]
+			for (i = 1; i <= nc; i++) printf " %14s", fmt(med[c[i], order[w]])
+			printf "\n"
+		}
+		printf "\nratios, cache=none    %14s %14s %14s %14s %14s\n", "vhost-9p", "QEMU 9p", "virtiofs", "vhost-9p is", "vhost-9p is"
+		printf "%-27s %14s %14s %14s %14s %14s\n", "", "vs native", "vs native", "vs native", "x QEMU 9p", "x virtiofs"
+		for (w = 1; w <= nw; w++) {
+			ow = order[w]; uw = unit[ow]
+			printf "%-27s", ow
+			printf " %14s", fmt(worse(med["vhost-9p", ow], med["native", ow], uw))
+			printf " %14s", fmt(worse(med["9p", ow], med["native", ow], uw))
+			printf " %14s", fmt(worse(med["virtiofs", ow], med["native", ow], uw))
+			printf " %14s", fmt(worse(med["9p", ow], med["vhost-9p", ow], uw))
+			printf " %14s\n", fmt(worse(med["virtiofs", ow], med["vhost-9p", ow], uw))
+		}
+		if (med["vhost-9p", "getattr_server_time"] != "" && med["vhost-9p", "fstat_100_open"] != "")
+			printf "\nvhost-9p Tgetattr: server time %.1f us of a %.1f us round trip seen by the guest (%.1f%%)\n",
+				med["vhost-9p", "getattr_server_time"], med["vhost-9p", "fstat_100_open"],
+				100 * med["vhost-9p", "getattr_server_time"] / med["vhost-9p", "fstat_100_open"]
+		printf "\n(\"vs native\": how many times slower than native; \"x QEMU 9p\", \"x virtiofs\":\n"
+		printf "how many times faster than those; for /s, higher figures are better)\n"
+	}' "$dir/medians.txt" > "$dir/table.txt"
+{ grep '^#' "$results"; echo; cat "$dir/table.txt"; } > "$dir/table.tmp" && mv "$dir/table.tmp" "$dir/table.txt"
+cat "$dir/table.txt"
+
+command -v gnuplot > /dev/null || { echo "no gnuplot: no plot (apt-get install gnuplot-nox)"; exit 0; }
+# slowdown vs native, one row per workload, one column per configuration
+awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" '
+	{ med[$1, $2] = $3; unit[$2] = $4 }
+	END { nc = split(configs, c, " "); nw = split(workloads, order, " ")
+	      for (w = 1; w <= nw; w++) { ow = order[w]; if (med["native", ow] == "") continue
+		printf "%s", ow
+		for (i = 1; i <= nc; i++) { a = med[c[i], ow]; b = med["native", ow]
+			r = (a == "" || a == 0) ? "NaN" : unit[ow] == "/s" ? b / a : a / b; printf " %s", r }
+		printf "\n" } }' "$dir/medians.txt" > "$dir/plot.dat"
+gnuplot <<GP
+set terminal pngcairo size 1100,600 noenhanced
+set output "$dir/bench.png"
+set title "Slowdown against native (median; lower is better; log scale)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [0.5:*]
+set ylabel "x native"
+set xtics rotate by -25
+set key top left
+set grid ytics
+plot "$dir/plot.dat" using 2:xtic(1) title "vhost-9p", '' using 3 title "QEMU 9p", \
+	'' using 4 title "virtiofs", '' using 5 title "vhost-9p cache=loose", '' using 6 title "QEMU 9p cache=loose"
+GP
+echo "plot: $dir/bench.png"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-bench.sh [KVER]: `make bench`.  One first-level boot runs the same
+# workloads natively, and in second-level guests over vhost-9p, QEMU's
+# virtio-9p and virtiofs; report.sh turns the medians into a table of
+# figures and ratios (build/bench/table.txt) and a plot (bench.png).
+#
+# BENCH_TREE (default /usr/include), BENCH_REPS (3), BENCH_SEQ_MIB (256),
+# BENCH_CONFIGS (all), BENCH_FIDS (100000: the open files of the fid
+# test) and BENCH_FIDS_ON (native vhost-9p: where the fid test runs)
+# change the run.
+set -euo pipefail
+. "$(dirname "$0")/../vm/lib.sh"
+
+kver=${1:-$(default_kver)}
+bench=$VHOST9P_BUILD/bench
+out=$bench/$kver
+
+[ -x "$VHOST9P_BUILD/qemu/qemu-system-x86_64" ] || die "no QEMU with vhost-9p: run 'make qemu'"
+[ -x /usr/lib/qemu/virtiofsd ] || die "no /usr/lib/qemu/virtiofsd: run 'make deps'"
+[ -d "${BENCH_TREE:-/usr/include}" ] || die "BENCH_TREE=${BENCH_TREE:-} is not a directory"
+rm -rf "$out"
+mkdir -p "$out"
+cat > "$bench/bench.conf" <<CONF
+tree=$(realpath "${BENCH_TREE:-/usr/include}")
+reps=${BENCH_REPS:-3}
+seq_mib=${BENCH_SEQ_MIB:-256}
+configs=${BENCH_CONFIGS:-native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose}
+fids=${BENCH_FIDS:-100000}
+fids_on=${BENCH_FIDS_ON:-native vhost-9p}
+CONF
+V9P_VM_MEM=4096 vm_run "$kver" "$VHOST9P_TOP/selftests/bench/bench-l1.sh" "$out" \
+	"${BENCH_TIMEOUT:-5400}" || die "the benchmark VM failed (console: $out/console.log)"
+"$VHOST9P_TOP/selftests/bench/report.sh" "$out/results.txt" "$bench"
