@@ -15,6 +15,8 @@ pkgs=(
 	e2fsprogs attr
 	# make install and DKMS (scripts/test-install.sh), the man page's check.
 	dkms groff-base
+	# make bench: its plot.
+	gnuplot-nox
 	# Building QEMU with the vhost-9p device (qemu/build.sh).
 	dpkg-dev patch bzip2 ninja-build meson pkg-config libglib2.0-dev
 	libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev

@@ -61,6 +61,16 @@ awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WOR
 		for (i = 1; i <= nc; i++) { a = med[c[i], ow]; b = med["native", ow]
 			r = (a == "" || a == 0) ? "NaN" : unit[ow] == "/s" ? b / a : a / b; printf " %s", r }
 		printf "\n" } }' "$dir/medians.txt" > "$dir/plot.dat"
+# Only the configurations that have figures: gnuplot refuses empty columns.
+titles=("vhost-9p" "QEMU 9p" "virtiofs" "vhost-9p cache=loose" "QEMU 9p cache=loose")
+plots=
+for i in 2 3 4 5 6; do
+	awk -v c=$i '$c != "NaN" { found = 1 } END { exit !found }' "$dir/plot.dat" || continue
+	xtic=
+	[ -n "$plots" ] || xtic=":xtic(1)"
+	plots="$plots${plots:+, }'$dir/plot.dat' using $i$xtic title '${titles[i - 2]}'"
+done
+[ -n "$plots" ] || { echo "nothing to plot"; exit 0; }
 gnuplot <<GP
 set terminal pngcairo size 1100,600 noenhanced
 set output "$dir/bench.png"
@@ -74,7 +84,6 @@ set ylabel "x native"
 set xtics rotate by -25
 set key top left
 set grid ytics
-plot "$dir/plot.dat" using 2:xtic(1) title "vhost-9p", '' using 3 title "QEMU 9p", \
-	'' using 4 title "virtiofs", '' using 5 title "vhost-9p cache=loose", '' using 6 title "QEMU 9p cache=loose"
+plot $plots
 GP
 echo "plot: $dir/bench.png"
