@@ -21,9 +21,34 @@ vm_l2_initramfs "$out/l2-initramfs.gz"
 vm_l2_e2e_initramfs "$kver" "$out/l2-e2e.gz"
 vm_l2_e2e_initramfs "$kver" "$out/l2-root.gz" l2-root-init
 
-vm_ok=0
-V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY}" \
-	vm_run "$kver" "$VM_DIR/suite.sh" "$out" "$limit" || vm_ok=$?
+# kvm_crash_outside_vhost_9p CONSOLE: the first-level guest's kernel died
+# in KVM (a second-level guest running under nested SVM, which TCG
+# emulates) with no vhost_9p frame anywhere in what it printed: the
+# harness's known failure, not the module's.
+kvm_crash_outside_vhost_9p()
+{
+	local crash
+
+	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
+	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
+	# in:" names it in every oops, so that line does not count).
+	[ -n "$crash" ] && ! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' <<< "$crash" &&
+		grep -Eq 'svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run' <<< "$crash"
+}
+
+# Run the suite; once more if the first run died of that.
+for attempt in 1 2; do
+	vm_ok=0
+	V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY}" \
+		vm_run "$kver" "$VM_DIR/suite.sh" "$out" "$limit" || vm_ok=$?
+	if [ "$vm_ok" = 0 ] || [ "$attempt" = 2 ] ||
+	   ! kvm_crash_outside_vhost_9p "$out/console.log"; then
+		break
+	fi
+	echo "[$kver] RETRY the first-level guest's kernel crashed in KVM running a nested guest, with no vhost_9p frame (console kept as console-crashed.log): running the suite once more"
+	mv "$out/console.log" "$out/console-crashed.log"
+	rm -f "$out/results.ktap"
+done
 touch "$out/results.ktap"
 summary=$(awk -f "$VM_DIR/ktap-count.awk" "$out/results.ktap")
 echo "$summary" | grep -v '^RESULT' | sed "s/^/[$kver] /" || true
