@@ -50,7 +50,7 @@ counted()
 	if read -r _ p f s < <(grep '^RESULT ' "$log" | tail -n 1); then
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 		say "$name" "$p passed, $f failed, $s skipped"
-		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY)' "$log" | sed 's/^/    /'
+		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY| +#)' "$log" | sed 's/^/    /'
 		[ "$f" = 0 ] || failed+=("$name")
 		if [ "$f" != 0 ] && grep -q 'VM FAILURE' "$log"; then
 			sed -n '/VM FAILURE/,/^---$/p' "$log" | head -n 60 | sed 's/^/    /'

@@ -4,8 +4,26 @@
 # line starts a program; its "1..N" plan and its top-level "ok"/"not ok"
 # lines are counted.  A program that stopped before reporting all N cases
 # (crashed, killed, hung) has the missing ones counted as failures, and so
-# has one that reported none at all.  Prints the failing cases, then
-# "RESULT pass fail skip".
+# has one that reported none at all.  Prints the failing cases, each with
+# the diagnostic lines around it (kselftest prints them before the case,
+# the suite's own checks after it), then "RESULT pass fail skip".
+
+function flush_diag(    i)
+{
+	for (i = 0; i < ndiag; i++)
+		printf "    %s\n", diag[i]
+	ndiag = 0
+}
+
+function keep_diag(line,    i)
+{
+	if (ndiag == MAXDIAG) {
+		for (i = 1; i < MAXDIAG; i++)
+			diag[i - 1] = diag[i]
+		ndiag--
+	}
+	diag[ndiag++] = line
+}
 
 function close_program()
 {
@@ -16,11 +34,14 @@ function close_program()
 		fail += missing
 		printf "FAIL %s: %d case(s) never reported (%s)\n", prog, missing,
 			killed ? "killed at its time limit" : "exit status " status
+		flush_diag()
 	}
 	prog = ""
+	ndiag = 0
+	after = 0
 }
 
-BEGIN { pass = fail = skip = 0 }
+BEGIN { pass = fail = skip = 0; MAXDIAG = 12 }
 
 /^# vm-suite: program / {
 	close_program()
@@ -34,19 +55,34 @@ BEGIN { pass = fail = skip = 0 }
 
 /^# vm-suite: .* killed after/ { killed = 1; next }
 /^# vm-suite: exit / { status = $4; next }
+/^# vm-suite: RETRY / { printf "RETRY %s: %s\n", prog, substr($0, 19); after = 2 * MAXDIAG; next }
 
 /^1\.\.[0-9]+/ && prog != "" && plan < 0 { plan = substr($1, 4) + 0; next }
 
 /^(not )?ok [0-9]+/ && prog != "" {
 	seen++
+	after = 0
 	if ($1 == "not") {
 		fail++
 		printf "FAIL %s: %s\n", prog, $0
+		flush_diag()
+		after = MAXDIAG
 	} else if ($0 ~ /# [Ss][Kk][Ii][Pp]/) {
 		skip++
 		printf "SKIP %s: %s\n", prog, $0
 	} else {
 		pass++
+	}
+	ndiag = 0
+	next
+}
+
+/^#/ && prog != "" {
+	if (after > 0) {
+		printf "    %s\n", $0
+		after--
+	} else {
+		keep_diag($0)
 	}
 }
 
