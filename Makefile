@@ -96,9 +96,11 @@ $(BUILD)/bench/fsbench: selftests/bench/fsbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.[ch]) include/uapi/linux/vhost_9p.h
+# stats names the messages with the module's own table.
+$(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.[ch]) include/uapi/linux/vhost_9p.h \
+		drivers/vhost/9p/protocol.c drivers/vhost/9p/protocol.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ tools/vhost9p-ctl/*.c
+	$(CC) $(USER_CFLAGS) -Idrivers/vhost/9p -o $@ tools/vhost9p-ctl/*.c drivers/vhost/9p/protocol.c
 
 # The harness's self-test module (selftests/vm/crashme), built like the
 # real one in a per-kernel shadow directory.

@@ -22,18 +22,7 @@
 #include <linux/vhost_9p.h>
 
 #include "vhost9p-ctl.h"
-
-/* The T-messages of 9P2000.L, by number, for the stats table. */
-static const char * const msg_names[VHOST_9P_MSG_TYPES] = {
-	[8] = "Tstatfs", [12] = "Tlopen", [14] = "Tlcreate", [16] = "Tsymlink",
-	[18] = "Tmknod", [20] = "Trename", [22] = "Treadlink", [24] = "Tgetattr",
-	[26] = "Tsetattr", [30] = "Txattrwalk", [32] = "Txattrcreate",
-	[40] = "Treaddir", [50] = "Tfsync", [52] = "Tlock", [54] = "Tgetlock",
-	[70] = "Tlink", [72] = "Tmkdir", [74] = "Trenameat", [76] = "Tunlinkat",
-	[100] = "Tversion", [102] = "Tauth", [104] = "Tattach", [108] = "Tflush",
-	[110] = "Twalk", [116] = "Tread", [118] = "Twrite", [120] = "Tclunk",
-	[122] = "Tremove",
-};
+#include "protocol.h"
 
 struct holder {
 	int pid;
@@ -239,12 +228,16 @@ int cmd_counters(int argc, char **argv)
 	}
 	printf("\n%-14s %12s %16s\n", "message", "count", "mean server us");
 	for (i = 0; i < VHOST_9P_MSG_TYPES; i++) {
-		if (!st.msg_count[i])
-			continue;
+		const char *name = v9p_msg_name(i);
 		char other[16];
 
-		snprintf(other, sizeof(other), "type %d", i);
-		printf("%-14s %12llu %16.1f\n", msg_names[i] ? msg_names[i] : other,
+		if (!st.msg_count[i])
+			continue;
+		if (!strcmp(name, "unknown")) {
+			snprintf(other, sizeof(other), "type %d", i);
+			name = other;
+		}
+		printf("%-14s %12llu %16.1f\n", name,
 		       (unsigned long long)st.msg_count[i],
 		       st.msg_time_ns[i] / 1000.0 / st.msg_count[i]);
 	}
