@@ -516,8 +516,9 @@ static struct dentry *create_begin(struct v9p_server *srv, const struct path *di
 
 	if (v9p_readonly(srv))
 		return ERR_PTR(-EROFS);
-	if (!v9p_name_ok(name))
-		return ERR_PTR(-EINVAL);
+	ret = v9p_name_check(name);
+	if (ret)
+		return ERR_PTR(ret);
 	if (!d_can_lookup(dir->dentry))
 		return ERR_PTR(-ENOTDIR);
 	ret = mnt_want_write(dir->mnt);
@@ -1044,8 +1045,9 @@ static int op_symlink(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dssd", &dfid, &name, &target, &gid))
 		return -EPROTO;
-	if (!target.len || target.len >= PATH_MAX ||
-	    memchr(target.str, '\0', target.len))
+	if (target.len >= PATH_MAX)
+		return -ENAMETOOLONG;	/* as symlink(2) */
+	if (!target.len || memchr(target.str, '\0', target.len))
 		return -EINVAL;
 	return make_file(srv, req, dfid, &name, MAKE_SYMLINK, S_IFLNK | 0777, 0,
 			 target.str, gid);
@@ -1135,9 +1137,11 @@ static struct dentry *lookup_existing(const struct path *dir,
 				      const struct v9p_str *name)
 {
 	struct dentry *dentry;
+	int ret;
 
-	if (!v9p_name_ok(name))
-		return ERR_PTR(-EINVAL);
+	ret = v9p_name_check(name);
+	if (ret)
+		return ERR_PTR(ret);
 	dentry = lookup_one_len(name->str, dir->dentry, name->len);
 	if (!IS_ERR(dentry) && d_really_is_negative(dentry)) {
 		dput(dentry);
@@ -1284,8 +1288,9 @@ static int rename_at(struct v9p_server *srv, const struct path *olddir,
 
 	if (v9p_readonly(srv))
 		return -EROFS;
-	if (!v9p_name_ok(oldname) || !v9p_name_ok(newname))
-		return -EINVAL;
+	ret = v9p_name_check(oldname) ?: v9p_name_check(newname);
+	if (ret)
+		return ret;
 	if (olddir->mnt != newdir->mnt)
 		return -EXDEV;
 	if (!d_can_lookup(olddir->dentry) || !d_can_lookup(newdir->dentry))
