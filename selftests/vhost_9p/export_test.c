@@ -9,16 +9,20 @@
  * requests and locks outstanding must release everything.
  */
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -27,14 +31,37 @@
 #define ROOT		1
 #define MAX_NAMES	4096
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Remove @name under @dfd, relative all the way: trees deeper than PATH_MAX too. */
+static void rm_at(int dfd, const char *name)
 {
-	return remove(path);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rm_at(dirfd(d), de->d_name);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 static void rm_tree(const char *dir)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_at(AT_FDCWD, dir);
 }
 
 static int write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -319,10 +346,174 @@ TEST_F_TIMEOUT(tree, usr_include_linux_read_only, 240)
 	p9c_close(&self->c);
 }
 
-/* The export is DIR/export; DIR/outside is outside it. */
+/*
+ * What the host has outside the export, as a string: for every entry,
+ * sorted, its name, type and mode, owner, link count, extended attributes,
+ * and for a file its size, times and contents, for a symlink its target.
+ * (A directory's own times are left out: a test that renames a directory
+ * into it and back leaves it as it was, but not its mtime.)
+ */
+struct snap {
+	char *buf;
+	size_t len, size;
+};
+
+static void snap_add(struct snap *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(s->buf + s->len, s->size - s->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < s->size - s->len)
+			break;
+		s->size = 2 * s->size + n;
+		s->buf = realloc(s->buf, s->size);
+		if (!s->buf)
+			abort();
+	}
+	s->len += n;
+}
+
+#define FNV_BASIS	0xcbf29ce484222325ULL
+
+/* FNV-1a, enough to tell contents apart. */
+static __u64 hash_bytes(const void *data, size_t len, __u64 h)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static __u64 hash_file(const char *path)
+{
+	__u64 h = FNV_BASIS;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		h = hash_bytes(buf, n, h);
+	close(fd);
+	return h;
+}
+
+static void snap_xattrs(struct snap *s, const char *path)
+{
+	char names[4096], value[4096];
+	ssize_t len, n;
+	char *name;
+
+	len = llistxattr(path, names, sizeof(names));
+	for (name = names; len > 0 && name < names + len; name += strlen(name) + 1) {
+		n = lgetxattr(path, name, value, sizeof(value));
+		snap_add(s, " %s=%llx", name,
+			 (unsigned long long)hash_bytes(value, n < 0 ? 0 : n, FNV_BASIS));
+	}
+}
+
+static void snap_tree(struct snap *s, const char *dir, const char *rel)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct dirent **names;
+	struct stat st;
+	int i, n;
+	ssize_t len;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		snap_add(s, "%s: cannot list (%d)\n", rel, errno);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(names[i]->d_name, ".") || !strcmp(names[i]->d_name, "..")) {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (lstat(path, &st)) {
+			snap_add(s, "%s/%s: gone\n", rel, names[i]->d_name);
+			free(names[i]);
+			continue;
+		}
+		snap_add(s, "%s/%s %o %u:%u nlink %lu", rel, names[i]->d_name, st.st_mode,
+			 st.st_uid, st.st_gid, (unsigned long)st.st_nlink);
+		snap_xattrs(s, path);
+		if (S_ISREG(st.st_mode)) {
+			snap_add(s, " size %lld mtime %lld.%09ld ctime %lld.%09ld data %llx",
+				 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+				 st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+				 st.st_ctim.tv_nsec, (unsigned long long)hash_file(path));
+		} else if (S_ISLNK(st.st_mode)) {
+			len = readlink(path, target, sizeof(target) - 1);
+			target[len < 0 ? 0 : len] = '\0';
+			snap_add(s, " -> %s", target);
+		} else if (!S_ISDIR(st.st_mode)) {
+			snap_add(s, " rdev %llx", (unsigned long long)st.st_rdev);
+		}
+		snap_add(s, "\n");
+		if (S_ISDIR(st.st_mode)) {
+			char sub[PATH_MAX];
+
+			snprintf(sub, sizeof(sub), "%s/%s", rel, names[i]->d_name);
+			snap_tree(s, path, sub);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The host's view of @dir and all below it: a string to free. */
+static char *snapshot(const char *dir)
+{
+	struct snap s = { .size = 4096 };
+	struct stat st;
+
+	s.buf = malloc(s.size);
+	if (!s.buf)
+		abort();
+	s.buf[0] = '\0';
+	if (lstat(dir, &st))
+		snap_add(&s, ". gone\n");
+	else
+		snap_add(&s, ". %o %u:%u\n", st.st_mode, st.st_uid, st.st_gid);
+	snap_xattrs(&s, dir);
+	snap_tree(&s, dir, ".");
+	return s.buf;
+}
+
+/*
+ * The export is DIR/export; DIR/outside is outside it, and must be exactly
+ * as it was when each test ends, whatever the test tried (the teardown
+ * checks):
+ *
+ *   outside/secret       "secret", 0600, trusted.v9p="outside" (as root)
+ *   outside/dir/file     "file"
+ *   outside/link         -> secret
+ *   export/file          "file"
+ *   export/sub/inner     "inner"
+ *   export/up            -> ../outside
+ *   export/leak          -> ../outside/secret
+ *   export/root          -> /
+ *   export/proc-root     -> /proc/self/root
+ *   export/loop          -> loop
+ */
 FIXTURE(conf) {
 	char dir[256];
 	char exp[300];
+	char out[300];
+	char *before;
 	struct p9c c;
 };
 
@@ -335,28 +526,47 @@ FIXTURE_SETUP(conf)
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->exp, sizeof(self->exp), "%s/export", self->dir);
 	ASSERT_EQ(0, mkdir(self->exp, 0755));
-	snprintf(path, sizeof(path), "%s/outside", self->dir);
-	ASSERT_EQ(0, mkdir(path, 0755));
-	snprintf(path, sizeof(path), "%s/outside/secret", self->dir);
+	snprintf(self->out, sizeof(self->out), "%s/outside", self->dir);
+	ASSERT_EQ(0, mkdir(self->out, 0755));
+	snprintf(path, sizeof(path), "%s/secret", self->out);
 	ASSERT_EQ(0, write_file(path, "secret", 6, 0600));
+	/* Not every file system has trusted.*: the check is there where it does. */
+	setxattr(path, "trusted.v9p", "outside", 7, 0);
+	snprintf(path, sizeof(path), "%s/dir", self->out);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/dir/file", self->out);
+	ASSERT_EQ(0, write_file(path, "file", 4, 0644));
+	snprintf(path, sizeof(path), "%s/link", self->out);
+	ASSERT_EQ(0, symlink("secret", path));
+	snprintf(path, sizeof(path), "%s/file", self->exp);
+	ASSERT_EQ(0, write_file(path, "file", 4, 0644));
 	snprintf(path, sizeof(path), "%s/sub", self->exp);
 	ASSERT_EQ(0, mkdir(path, 0755));
 	snprintf(path, sizeof(path), "%s/sub/inner", self->exp);
 	ASSERT_EQ(0, write_file(path, "inner", 5, 0644));
 	snprintf(path, sizeof(path), "%s/up", self->exp);
 	ASSERT_EQ(0, symlink("../outside", path));
+	snprintf(path, sizeof(path), "%s/leak", self->exp);
+	ASSERT_EQ(0, symlink("../outside/secret", path));
 	snprintf(path, sizeof(path), "%s/root", self->exp);
 	ASSERT_EQ(0, symlink("/", path));
 	snprintf(path, sizeof(path), "%s/proc-root", self->exp);
 	ASSERT_EQ(0, symlink("/proc/self/root", path));
 	snprintf(path, sizeof(path), "%s/loop", self->exp);
 	ASSERT_EQ(0, symlink("loop", path));
+	self->before = snapshot(self->out);
 }
 
 FIXTURE_TEARDOWN(conf)
 {
 	char path[512];
+	char *after;
 
+	/* The host is unchanged: nothing the guest tried reached outside. */
+	after = snapshot(self->out);
+	EXPECT_STREQ(self->before, after);
+	free(after);
+	free(self->before);
 	snprintf(path, sizeof(path), "%s/mnt", self->exp);
 	umount2(path, MNT_DETACH);
 	rm_tree(self->dir);
@@ -556,6 +766,787 @@ TEST_F(conf, close_with_requests_in_flight_and_locks_held)
 	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	EXPECT_EQ(2, p9c_walk(&self->c, ROOT, 2, "sub/inner", NULL));
+	p9c_close(&self->c);
+}
+
+/*
+ * Escape attempts, one test per kind.  Each asserts the errno the server
+ * answers; the teardown asserts that outside/ did not change.
+ */
+#define NOGID		V9P_NOFID
+#define P9_RDONLY	0U
+#define P9_WRONLY	1U
+#define P9_RDWR		2U
+
+/* A name of @len bytes ('n'), NUL-terminated, in @buf. */
+static const char *long_name(char *buf, size_t len)
+{
+	memset(buf, 'n', len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int lcreate9(struct p9c *c, __u32 fid, const struct v9p_str *name, __u32 flags,
+		    __u32 mode, __u32 gid)
+{
+	return p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, name, flags, mode, gid);
+}
+
+static int mkdir9(struct p9c *c, __u32 dfid, const struct v9p_str *name, __u32 mode)
+{
+	return p9c_rpc(c, V9P_TMKDIR, "dsdd", dfid, name, mode, NOGID);
+}
+
+static int symlink9(struct p9c *c, __u32 dfid, const struct v9p_str *name,
+		    const struct v9p_str *target)
+{
+	return p9c_rpc(c, V9P_TSYMLINK, "dssd", dfid, name, target, NOGID);
+}
+
+static int mknod9(struct p9c *c, __u32 dfid, const struct v9p_str *name, __u32 mode,
+		  __u32 major, __u32 minor)
+{
+	return p9c_rpc(c, V9P_TMKNOD, "dsdddd", dfid, name, mode, major, minor, NOGID);
+}
+
+static int link9(struct p9c *c, __u32 dfid, __u32 fid, const struct v9p_str *name)
+{
+	return p9c_rpc(c, V9P_TLINK, "dds", dfid, fid, name);
+}
+
+static int renameat9(struct p9c *c, __u32 olddir, const struct v9p_str *oldname,
+		     __u32 newdir, const struct v9p_str *newname)
+{
+	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, oldname, newdir, newname);
+}
+
+static int rename9(struct p9c *c, __u32 fid, __u32 dfid, const struct v9p_str *name)
+{
+	return p9c_rpc(c, V9P_TRENAME, "dds", fid, dfid, name);
+}
+
+static int setattr9(struct p9c *c, __u32 fid, __u32 valid, __u32 mode, __u32 uid, __u32 gid,
+		    __u64 size, __u64 sec)
+{
+	return p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid, valid, mode, uid, gid, size,
+		       sec, (__u64)0, sec, (__u64)0);
+}
+
+static int xattrwalk9(struct p9c *c, __u32 fid, __u32 newfid, const struct v9p_str *name,
+		      __u64 *size)
+{
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, newfid, name);
+	if (!ret && p9c_get(c, "q", size))
+		ret = -EBADMSG;
+	return ret;
+}
+
+static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, __u32 flags)
+{
+	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
+}
+
+/* The names no request may use, and what each is answered. */
+static const struct {
+	struct v9p_str name;
+	int err;
+} bad_names[] = {
+	{ { 2, ".." }, -EINVAL },
+	{ { 1, "." }, -EINVAL },
+	{ { 0, "" }, -EINVAL },
+	{ { 3, "a/b" }, -EINVAL },
+	{ { 2, "/x" }, -EINVAL },
+	{ { 10, "../outside" }, -EINVAL },
+	{ { 17, "../outside/secret" }, -EINVAL },
+	{ { 3, "a\0b" }, -EINVAL },
+};
+
+/* NAME_MAX + 1 bytes: what a host file system says of it. */
+#define TOO_LONG	(NAME_MAX + 1)
+
+static void host_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", dir, name) >= size)
+		buf[0] = '\0';
+}
+
+static bool host_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	host_path(path, sizeof(path), dir, name);
+	return !lstat(path, &st);
+}
+
+TEST_F(conf, link_attempts)
+{
+	char buf[TOO_LONG + 1], path[PATH_MAX];
+	struct stat a, b;
+	struct v9p_str n;
+	unsigned int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "up", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 5, "leak", NULL));
+	/* Directories cannot be linked: not the root, not another. */
+	EXPECT_EQ(-EPERM, link9(&self->c, ROOT, ROOT, P9S("rootlink")));
+	EXPECT_EQ(-EPERM, link9(&self->c, 3, ROOT, P9S("rootlink")));
+	EXPECT_EQ(-EPERM, link9(&self->c, ROOT, 3, P9S("sublink")));
+	/* The new name is one component. */
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++)
+		EXPECT_EQ(bad_names[i].err, link9(&self->c, ROOT, 2, &bad_names[i].name))
+			TH_LOG("name %u", i);
+	p9s_set(&n, long_name(buf, TOO_LONG));
+	EXPECT_EQ(-ENAMETOOLONG, link9(&self->c, ROOT, 2, &n));
+	/* Into a symlink to outside: not a directory. */
+	EXPECT_EQ(-ENOTDIR, link9(&self->c, 4, 2, P9S("x")));
+	/* Over the outside symlinks: they exist. */
+	EXPECT_EQ(-EEXIST, link9(&self->c, ROOT, 2, P9S("up")));
+	EXPECT_EQ(-EEXIST, link9(&self->c, ROOT, 2, P9S("leak")));
+	/* A link to the symlink is a link to the symlink, not to its target. */
+	EXPECT_EQ(0, link9(&self->c, 3, 5, P9S("leak2")));
+	host_path(path, sizeof(path), self->exp, "leak");
+	ASSERT_EQ(0, lstat(path, &a));
+	host_path(path, sizeof(path), self->exp, "sub/leak2");
+	ASSERT_EQ(0, lstat(path, &b));
+	EXPECT_TRUE(S_ISLNK(b.st_mode));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(2, p9c_walk(&self->c, ROOT, 6, "sub/leak2/x", NULL));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 6, "sub/leak2", NULL));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 6, P9_RDONLY));
+	EXPECT_FALSE(host_exists(self->exp, "rootlink"));
+	EXPECT_FALSE(host_exists(self->exp, "sub/sublink"));
+	p9c_close(&self->c);
+}
+
+/*
+ * A hard link the host made from inside the export to a file outside is a
+ * file of the export like any other: the host put it there, and the guest
+ * reads what the host chose to share.  Not an escape: nothing the guest
+ * can do makes one.
+ */
+TEST_F(conf, host_made_hard_link_is_just_a_file)
+{
+	char from[PATH_MAX], to[PATH_MAX], buf[16] = {};
+
+	host_path(from, sizeof(from), self->out, "secret");
+	host_path(to, sizeof(to), self->exp, "hard");
+	ASSERT_EQ(0, link(from, to));
+	free(self->before);
+	self->before = snapshot(self->out);
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "hard", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	EXPECT_EQ(6, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
+	EXPECT_STREQ("secret", buf);
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, rename_attempts)
+{
+	char buf[TOO_LONG + 1];
+	struct v9p_str n;
+	unsigned int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "up", NULL));
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		EXPECT_EQ(bad_names[i].err,
+			  renameat9(&self->c, ROOT, P9S("file"), ROOT, &bad_names[i].name))
+			TH_LOG("new name %u", i);
+		EXPECT_EQ(bad_names[i].err,
+			  renameat9(&self->c, 3, &bad_names[i].name, ROOT, P9S("x")))
+			TH_LOG("old name %u", i);
+		EXPECT_EQ(bad_names[i].err, rename9(&self->c, 2, ROOT, &bad_names[i].name))
+			TH_LOG("Trename name %u", i);
+	}
+	long_name(buf, TOO_LONG);
+	EXPECT_EQ(-ENAMETOOLONG, renameat9(&self->c, ROOT, P9S("file"), ROOT, p9s_set(&n, buf)));
+	EXPECT_EQ(-ENAMETOOLONG, renameat9(&self->c, ROOT, p9s_set(&n, buf), ROOT, P9S("x")));
+	EXPECT_EQ(-ENAMETOOLONG, rename9(&self->c, 2, ROOT, p9s_set(&n, buf)));
+	/* Into a symlink to outside: not a directory. */
+	EXPECT_EQ(-ENOTDIR, renameat9(&self->c, ROOT, P9S("file"), 4, P9S("x")));
+	EXPECT_EQ(-ENOTDIR, rename9(&self->c, 2, 4, P9S("x")));
+	/* The export root cannot move, by any fid that names it. */
+	EXPECT_EQ(-EBUSY, rename9(&self->c, ROOT, 3, P9S("x")));
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 5, "", NULL));
+	EXPECT_EQ(-EBUSY, rename9(&self->c, 5, 3, P9S("x")));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 6, "sub/..", NULL));
+	EXPECT_EQ(-EBUSY, rename9(&self->c, 6, ROOT, P9S("x")));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 7, "../..", NULL));
+	EXPECT_EQ(-EBUSY, rename9(&self->c, 7, 3, P9S("x")));
+	/* Nor can anything be renamed over it: ".." is no name. */
+	EXPECT_EQ(-EINVAL, renameat9(&self->c, 3, P9S("inner"), 3, P9S("..")));
+	EXPECT_TRUE(host_exists(self->exp, "file"));
+	EXPECT_TRUE(host_exists(self->exp, "sub/inner"));
+	EXPECT_FALSE(host_exists(self->exp, "x"));
+	EXPECT_FALSE(host_exists(self->exp, "sub/x"));
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, create_with_bad_names)
+{
+	struct name_list names = {};
+	char buf[TOO_LONG + 1];
+	struct v9p_str n;
+	unsigned int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		const struct v9p_str *name = &bad_names[i].name;
+
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+		EXPECT_EQ(bad_names[i].err, lcreate9(&self->c, 2, name, P9_RDWR, 0644U, NOGID))
+			TH_LOG("Tlcreate name %u", i);
+		EXPECT_EQ(bad_names[i].err, mkdir9(&self->c, ROOT, name, 0755U))
+			TH_LOG("Tmkdir name %u", i);
+		EXPECT_EQ(bad_names[i].err, symlink9(&self->c, ROOT, name, P9S("file")))
+			TH_LOG("Tsymlink name %u", i);
+		EXPECT_EQ(bad_names[i].err, mknod9(&self->c, ROOT, name, S_IFIFO | 0644U, 0, 0))
+			TH_LOG("Tmknod name %u", i);
+		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	}
+	/* NAME_MAX + 1 bytes: too long, as on the host. */
+	p9s_set(&n, long_name(buf, TOO_LONG));
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+	EXPECT_EQ(-ENAMETOOLONG, lcreate9(&self->c, 2, &n, P9_RDWR, 0644U, NOGID));
+	EXPECT_EQ(-ENAMETOOLONG, mkdir9(&self->c, ROOT, &n, 0755U));
+	EXPECT_EQ(-ENAMETOOLONG, symlink9(&self->c, ROOT, &n, P9S("file")));
+	EXPECT_EQ(-ENAMETOOLONG, mknod9(&self->c, ROOT, &n, S_IFIFO | 0644U, 0, 0));
+	/* NAME_MAX bytes is a name. */
+	p9s_set(&n, long_name(buf, NAME_MAX));
+	EXPECT_EQ(0, mkdir9(&self->c, ROOT, &n, 0755U));
+	EXPECT_TRUE(host_exists(self->exp, buf));
+	/* Only that one was made: the fixture's 8 entries and it. */
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 3, "", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDONLY));
+	ASSERT_LE(0, p9c_readdir(&self->c, 3, 8192, collect, &names));
+	EXPECT_EQ(8, names.n);
+	free_names(&names);
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, symlink_targets_are_data)
+{
+	static const char *const targets[] = {
+		"../outside/secret", "/etc/shadow", "../../../..", "/proc/self/root/etc",
+	};
+	char target[PATH_MAX + 1], name[16];
+	struct v9p_str t, link;
+	unsigned int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	for (i = 0; i < ARRAY_SIZE(targets); i++) {
+		/* Any target may be written: it is never followed. */
+		snprintf(name, sizeof(name), "l%u", i);
+		EXPECT_EQ(0, symlink9(&self->c, ROOT, P9S(name), P9S(targets[i])));
+		snprintf(target, sizeof(target), "%s/x", name);
+		EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, target, NULL));
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, name, NULL));
+		EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY));
+		EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_TRUNC));
+		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+		ASSERT_EQ(0, p9c_get(&self->c, "s", &link));
+		EXPECT_STREQ(targets[i], link.str);
+		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	}
+	/* A target of PATH_MAX bytes is too long, as symlink(2) says; empty is none. */
+	memset(target, 'x', PATH_MAX);
+	target[PATH_MAX] = '\0';
+	EXPECT_EQ(-ENAMETOOLONG, symlink9(&self->c, ROOT, P9S("big"), p9s_set(&t, target)));
+	EXPECT_EQ(-EINVAL, symlink9(&self->c, ROOT, P9S("empty"), P9S("")));
+	EXPECT_FALSE(host_exists(self->exp, "big"));
+	EXPECT_FALSE(host_exists(self->exp, "empty"));
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, walk_element_too_long)
+{
+	char buf[TOO_LONG + 1];
+	struct v9p_str n[2];
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	long_name(buf, TOO_LONG);
+	EXPECT_EQ(-ENAMETOOLONG, p9c_rpc(&self->c, V9P_TWALK, "ddws", ROOT, 2U, 1U,
+					 p9s_set(&n[0], buf)));
+	/* Second: a partial walk, one qid, no fid. */
+	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TWALK, "ddwss", ROOT, 2U, 2U, P9S("sub"),
+			     p9s_set(&n[1], buf)));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
+	/* NAME_MAX bytes is a name, not there. */
+	long_name(buf, NAME_MAX);
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TWALK, "ddws", ROOT, 2U, 1U,
+				   p9s_set(&n[0], buf)));
+	/* More than 16 elements are refused whole. */
+	EXPECT_EQ(-EINVAL, p9c_walk(&self->c, ROOT, 2, "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", NULL));
+	p9c_close(&self->c);
+}
+
+/*
+ * Walks are relative to fids, never host paths: a chain of directories
+ * whose host path is longer than PATH_MAX is made, walked, written and
+ * walked back out of like any other.  The host itself can reach its
+ * bottom only relative to a directory.
+ */
+#define DEEP_LEVELS	20
+
+TEST_F_TIMEOUT(conf, deeper_than_path_max, 120)
+{
+	char name[NAME_MAX + 1], buf[16] = {};
+	struct p9c_attr root, a;
+	char *host;
+	size_t len;
+	struct v9p_qid qid;
+	struct stat st;
+	__u32 iounit;
+	int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	long_name(name, NAME_MAX);
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10, "", NULL));
+	for (i = 0; i < DEEP_LEVELS; i++) {
+		ASSERT_EQ(0, mkdir9(&self->c, 10, P9S(name), 0755U));
+		ASSERT_EQ(1, p9c_walk(&self->c, 10, 10, name, NULL));
+	}
+	/* Its host path: DEEP_LEVELS * (NAME_MAX + 1) bytes and more. */
+	host = malloc(strlen(self->exp) + DEEP_LEVELS * (NAME_MAX + 1) + 16);
+	ASSERT_NE(NULL, host);
+	len = sprintf(host, "%s", self->exp);
+	for (i = 0; i < DEEP_LEVELS; i++)
+		len += sprintf(host + len, "/%s", name);
+	EXPECT_LT(PATH_MAX, strlen(host));
+	EXPECT_EQ(-1, lstat(host, &st));
+	EXPECT_EQ(ENAMETOOLONG, errno);
+	free(host);
+	/* A file at the bottom, written and read back. */
+	ASSERT_EQ(0, p9c_walk(&self->c, 10, 11, "", NULL));
+	ASSERT_EQ(0, lcreate9(&self->c, 11, P9S("f"), P9_RDWR, 0644U, NOGID));
+	ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
+	EXPECT_EQ(4, p9c_write(&self->c, 11, 0, "deep", 4));
+	EXPECT_EQ(4, p9c_read(&self->c, 11, 0, buf, sizeof(buf)));
+	EXPECT_STREQ("deep", buf);
+	/* DEEP_LEVELS ".." lead back to the root, and one more stays there. */
+	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &root));
+	ASSERT_EQ(16, p9c_walk(&self->c, 10, 12, "../../../../../../../../../../../../../../../..",
+			       NULL));
+	ASSERT_EQ(5, p9c_walk(&self->c, 12, 12, "../../../../..", NULL));
+	ASSERT_EQ(0, p9c_getattr(&self->c, 12, &a));
+	EXPECT_EQ(root.qid.path, a.qid.path);
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, create_over_outside_symlinks)
+{
+	static const char *const links[] = { "up", "leak", "root", "proc-root", "loop" };
+	unsigned int i;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
+	for (i = 0; i < ARRAY_SIZE(links); i++) {
+		const struct v9p_str *name = P9S(links[i]);
+
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+		EXPECT_EQ(-EEXIST, lcreate9(&self->c, 2, name, P9_RDWR | V9P_DOTL_TRUNC, 0644U,
+					    NOGID));
+		EXPECT_EQ(-EEXIST, mkdir9(&self->c, ROOT, name, 0755U));
+		EXPECT_EQ(-EEXIST, symlink9(&self->c, ROOT, name, P9S("file")));
+		EXPECT_EQ(-EEXIST, mknod9(&self->c, ROOT, name, S_IFREG | 0644U, 0, 0));
+		EXPECT_EQ(-EEXIST, link9(&self->c, ROOT, 3, name));
+		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+		/* And in them, as directories: they are not. */
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, links[i], NULL));
+		EXPECT_EQ(-ENOTDIR, mkdir9(&self->c, 2, P9S("x"), 0755U));
+		EXPECT_EQ(-ENOTDIR, symlink9(&self->c, 2, P9S("x"), P9S("file")));
+		EXPECT_EQ(-ENOTDIR, mknod9(&self->c, 2, P9S("x"), S_IFIFO | 0644U, 0, 0));
+		EXPECT_EQ(-ENOTDIR, p9c_rpc(&self->c, V9P_TUNLINKAT, "dsd", 2U, P9S("secret"), 0U));
+		EXPECT_EQ(-ENOTDIR, lcreate9(&self->c, 2, P9S("x"), P9_RDWR, 0644U, NOGID));
+		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	}
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, symlink_fid_never_reaches_target)
+{
+	char path[PATH_MAX], buf[64];
+	struct stat before, st;
+	struct v9p_str link;
+	__u64 size;
+
+	host_path(path, sizeof(path), self->exp, "leak");
+	ASSERT_EQ(0, lstat(path, &before));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "leak", NULL));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDWR | V9P_DOTL_TRUNC | V9P_DOTL_APPEND));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_DIRECTORY));
+	/* Not opened: no reads, no writes. */
+	EXPECT_EQ(-EBADF, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
+	EXPECT_EQ(-EBADF, p9c_write(&self->c, 2, 0, "x", 1));
+	/* Tsetattr is the symlink's own: truncate and chmod refused... */
+	EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, setattr9(&self->c, 2, V9P_SETATTR_MODE, 04777U, 0, 0, 0, 0));
+	/* ...owner and times changed on the link, not on the secret. */
+	EXPECT_EQ(0, setattr9(&self->c, 2, V9P_SETATTR_UID | V9P_SETATTR_GID, 0, 1234, 1234,
+			      0, 0));
+	EXPECT_EQ(0, setattr9(&self->c, 2, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET |
+			      V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET, 0, 0, 0, 0,
+			      1000000000));
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_EQ(before.st_mode, st.st_mode);
+	EXPECT_EQ(1234, st.st_uid);
+	EXPECT_EQ(1234, st.st_gid);
+	EXPECT_EQ(1000000000, st.st_mtim.tv_sec);
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+	ASSERT_EQ(0, p9c_get(&self->c, "s", &link));
+	EXPECT_STREQ("../outside/secret", link.str);
+	/* Its attributes are its own: none of user.*, the target's hidden. */
+	EXPECT_EQ(-ENODATA, xattrwalk9(&self->c, 2, 3, P9S("user.x"), &size));
+	EXPECT_EQ(-EOPNOTSUPP, xattrwalk9(&self->c, 2, 3, P9S("trusted.v9p"), &size));
+	EXPECT_EQ(0, xattrwalk9(&self->c, 2, 3, P9S(""), &size));
+	EXPECT_EQ(0, size);
+	EXPECT_EQ(0, p9c_clunk(&self->c, 3));
+	EXPECT_EQ(-EOPNOTSUPP, xattrcreate9(&self->c, 2, "trusted.v9p", 1, 0));
+	EXPECT_EQ(-EOPNOTSUPP, xattrcreate9(&self->c, 2, "security.capability", 1, 0));
+	/* user.* cannot be set on a symlink: the clunk says so. */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "leak", NULL));
+	ASSERT_EQ(0, xattrcreate9(&self->c, 4, "user.x", 1, 0));
+	EXPECT_EQ(1, p9c_write(&self->c, 4, 0, "y", 1));
+	EXPECT_EQ(-EPERM, p9c_clunk(&self->c, 4));
+	EXPECT_EQ(-1, lgetxattr(path, "user.x", buf, sizeof(buf)));
+	p9c_close(&self->c);
+}
+
+/* The host's block and character devices, through nodes in the export. */
+TEST_F(conf, device_nodes_never_opened)
+{
+	static const struct {
+		const char *name;
+		__u32 mode, major, minor;
+	} nodes[] = {
+		{ "mem", S_IFCHR | 0666, 1, 1 },	/* /dev/mem */
+		{ "kmsg", S_IFCHR | 0666, 1, 11 },	/* /dev/kmsg */
+		{ "sda", S_IFBLK | 0666, 8, 0 },
+		{ "loop0", S_IFBLK | 0666, 7, 0 },
+	};
+	static const __u32 modes[] = {
+		P9_RDONLY, P9_WRONLY, P9_RDWR, P9_RDWR | V9P_DOTL_TRUNC,
+		P9_RDONLY | V9P_DOTL_NONBLOCK,
+	};
+	char path[PATH_MAX], buf[16];
+	unsigned int i, j;
+	struct stat st;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	/* The VMM (root here) may make them: the server lets the guest. */
+	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
+		EXPECT_EQ(0, mknod9(&self->c, ROOT, P9S(nodes[i].name), nodes[i].mode,
+				    nodes[i].major, nodes[i].minor));
+		host_path(path, sizeof(path), self->exp, nodes[i].name);
+		ASSERT_EQ(0, lstat(path, &st));
+		EXPECT_EQ(nodes[i].mode & S_IFMT, st.st_mode & S_IFMT);
+		EXPECT_EQ(makedev(nodes[i].major, nodes[i].minor), st.st_rdev);
+	}
+	/* And one the host made. */
+	host_path(path, sizeof(path), self->exp, "host-mem");
+	ASSERT_EQ(0, mknod(path, S_IFCHR | 0600, makedev(1, 1)));
+	for (i = 0; i <= ARRAY_SIZE(nodes); i++) {
+		const char *name = i < ARRAY_SIZE(nodes) ? nodes[i].name : "host-mem";
+
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, name, NULL));
+		for (j = 0; j < ARRAY_SIZE(modes); j++)
+			EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, modes[j]))
+				TH_LOG("%s, mode %#x", name, modes[j]);
+		EXPECT_EQ(-EBADF, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
+		EXPECT_EQ(-EBADF, p9c_write(&self->c, 2, 0, "x", 1));
+		EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0));
+		EXPECT_EQ(-EEXIST, lcreate9(&self->c, ROOT, P9S(name), P9_RDWR, 0644U, NOGID));
+		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	}
+	p9c_close(&self->c);
+}
+
+TEST_F(conf, xattr_namespaces_refused)
+{
+	static const char *const names[] = {
+		"trusted.v9p", "trusted.overlay.opaque", "security.capability",
+		"security.selinux", "security.ima", "system.nfs4_acl",
+		"system.sockprotoname", "user", "posix_acl_access", "USER.x",
+	};
+	char path[PATH_MAX], buf[4096] = {};
+	unsigned int i;
+	__u64 size;
+
+	host_path(path, sizeof(path), self->exp, "file");
+	if (setxattr(path, "trusted.v9p", "hidden", 6, 0))
+		TH_LOG("no trusted.* here (%s): only the refusals are checked",
+		       strerror(errno));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		EXPECT_EQ(-EOPNOTSUPP, xattrwalk9(&self->c, 2, 3, P9S(names[i]), &size))
+			TH_LOG("Txattrwalk %s", names[i]);
+		EXPECT_EQ(-EOPNOTSUPP, xattrcreate9(&self->c, 2, names[i], 1, 0))
+			TH_LOG("Txattrcreate %s", names[i]);
+	}
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 3));
+	/* The host's trusted.v9p is not listed either. */
+	ASSERT_EQ(0, xattrwalk9(&self->c, 2, 3, P9S(""), &size));
+	ASSERT_GT(sizeof(buf), size);
+	EXPECT_EQ(size, p9c_read(&self->c, 3, 0, buf, sizeof(buf)));
+	EXPECT_EQ(NULL, memmem(buf, size, "trusted.", 8));
+	/* And nothing was set. */
+	EXPECT_EQ(-1, lgetxattr(path, "security.capability", buf, sizeof(buf)));
+	EXPECT_EQ(-1, lgetxattr(path, "trusted.overlay.opaque", buf, sizeof(buf)));
+	p9c_close(&self->c);
+}
+
+/*
+ * Set-user-ID and set-group-ID.  The server applies the guest's owner and
+ * mode with the VMM's credentials (security_model none and passthrough):
+ * the bits land where the VMM itself could set them, and the host kernel
+ * strips what it may not.  A root VMM can therefore make set-user-ID-root
+ * files for its guest's root, as QEMU's none and passthrough models do: a
+ * VMM that must not, runs unprivileged or uses mapped-xattr.
+ */
+static void host_stat(struct __test_metadata *_metadata, const char *dir, const char *name,
+		      struct stat *st)
+{
+	char path[PATH_MAX];
+
+	host_path(path, sizeof(path), dir, name);
+	ASSERT_EQ(0, lstat(path, st)) TH_LOG("%s", path);
+}
+
+TEST_F(conf, setid_bits_root_vmm)
+{
+	static const __u32 models[] = {
+		VHOST_9P_SECURITY_NONE, VHOST_9P_SECURITY_PASSTHROUGH,
+	};
+	struct vhost_9p_export exp = { .security_model = 0 };
+	struct stat st;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(models); i++) {
+		exp.security_model = models[i];
+		snprintf(exp.tag, sizeof(exp.tag), "selftest");
+		exp.dirfd = open(self->exp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_LE(0, exp.dirfd);
+		ASSERT_EQ(0, p9c_open(&self->c, &exp));
+		close(exp.dirfd);
+		ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+		/* Guest root: set-user-ID root, the VMM's power. */
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+		ASSERT_EQ(0, lcreate9(&self->c, 2, P9S(i ? "p-root" : "n-root"), P9_RDWR, 06755U,
+				      0U));
+		host_stat(_metadata, self->exp, i ? "p-root" : "n-root", &st);
+		EXPECT_EQ(06755, st.st_mode & 07777);
+		EXPECT_EQ(0, st.st_uid);
+		EXPECT_EQ(0, st.st_gid);
+		/* Guest user 1000: its own set-user-ID file... */
+		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", 3U, V9P_NOFID, P9S("u"),
+				     P9S(""), 1000U));
+		ASSERT_EQ(0, lcreate9(&self->c, 3, P9S(i ? "p-user" : "n-user"), P9_RDWR, 06755U,
+				      1000U));
+		host_stat(_metadata, self->exp, i ? "p-user" : "n-user", &st);
+		EXPECT_EQ(06755, st.st_mode & 07777);
+		EXPECT_EQ(1000, st.st_uid);
+		EXPECT_EQ(1000, st.st_gid);
+		/* ...which loses both bits when it writes to it. */
+		EXPECT_EQ(1, p9c_write(&self->c, 3, 0, "x", 1));
+		host_stat(_metadata, self->exp, i ? "p-user" : "n-user", &st);
+		EXPECT_EQ(0755, st.st_mode & 07777);
+		p9c_close(&self->c);
+	}
+}
+
+/*
+ * A device and export directory opened as root (as a VMM is handed them),
+ * then the export set as @uid: the credentials the server keeps.
+ */
+static int open_as(struct p9c *c, int dirfd, __u32 model, uid_t uid, gid_t gid)
+{
+	struct vhost_9p_export exp = { .security_model = model, .dirfd = dirfd };
+	int ret, one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->msize = P9C_MSIZE;
+	c->req = malloc(VHOST_9P_MAX_MSIZE);
+	c->resp = malloc(VHOST_9P_MAX_MSIZE);
+	c->scratch = malloc(VHOST_9P_MAX_MSIZE);
+	if (!c->req || !c->resp || !c->scratch)
+		return -ENOMEM;
+	snprintf(exp.tag, sizeof(exp.tag), "selftest");
+	ret = virtq_dev_open(&c->vq, 256, 8UL << 20, true);
+	if (ret)
+		return ret;
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		return -errno;
+	if (ioctl(c->vq.fd, VHOST_9P_SET_EXPORT, &exp) ||
+	    ioctl(c->vq.fd, VHOST_9P_SET_RUNNING, &one))
+		return -errno;
+	return 0;
+}
+
+#define NOBODY	65534
+
+TEST_F(conf, setid_bits_unprivileged_vmm)
+{
+	char nob[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	host_path(nob, sizeof(nob), self->exp, "nobody");
+	ASSERT_EQ(0, mkdir(nob, 0755));
+	ASSERT_EQ(0, chown(nob, NOBODY, NOBODY));
+	/* A set-group-ID directory of a group the VMM is not in. */
+	host_path(path, sizeof(path), nob, "sgid");
+	ASSERT_EQ(0, mkdir(path, 0777));
+	ASSERT_EQ(0, chmod(path, 02777));
+	host_path(path, sizeof(path), nob, "rootfile");
+	ASSERT_EQ(0, write_file(path, "root", 4, 0644));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* EXPECT only: an ASSERT here would run the teardown as nobody. */
+		struct vhost_9p_export pt = { .security_model = VHOST_9P_SECURITY_PASSTHROUGH };
+		struct virtq_dev ptdev;
+		struct p9c c;
+
+		pt.dirfd = open(nob, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		EXPECT_LE(0, pt.dirfd);
+		snprintf(pt.tag, sizeof(pt.tag), "selftest");
+		EXPECT_EQ(0, virtq_dev_open(&ptdev, 256, 1UL << 20, true));
+		EXPECT_EQ(0, open_as(&c, pt.dirfd, VHOST_9P_SECURITY_NONE, NOBODY, NOBODY));
+		EXPECT_EQ(0, p9c_session(&c, ROOT));
+		/* Guest root asks for set-user-ID and set-group-ID root. */
+		EXPECT_EQ(0, p9c_walk(&c, ROOT, 2, "", NULL));
+		EXPECT_EQ(0, lcreate9(&c, 2, P9S("suid"), P9_RDWR, 06755U, 0U));
+		/* chown to root: refused by the host, which model none ignores. */
+		EXPECT_EQ(0, setattr9(&c, 2, V9P_SETATTR_UID | V9P_SETATTR_GID, 0, 0, 0, 0, 0));
+		/* In the set-group-ID directory: its group, and no S_ISGID. */
+		EXPECT_EQ(1, p9c_walk(&c, ROOT, 3, "sgid", NULL));
+		EXPECT_EQ(0, lcreate9(&c, 3, P9S("g"), P9_RDWR, 02755U, NOGID));
+		EXPECT_EQ(0, setattr9(&c, 3, V9P_SETATTR_MODE, 02755U, 0, 0, 0, 0));
+		/* A root file: not the VMM's to chmod. */
+		EXPECT_EQ(1, p9c_walk(&c, ROOT, 4, "rootfile", NULL));
+		EXPECT_EQ(-EPERM, setattr9(&c, 4, V9P_SETATTR_MODE, 04755U, 0, 0, 0, 0));
+		p9c_close(&c);
+		/* passthrough needs CAP_CHOWN. */
+		EXPECT_EQ(-1, ioctl(ptdev.fd, VHOST_9P_SET_EXPORT, &pt));
+		EXPECT_EQ(EPERM, errno);
+		virtq_dev_close(&ptdev);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	/* Set-user-ID, but the VMM's user, never root. */
+	host_stat(_metadata, nob, "suid", &st);
+	EXPECT_EQ(NOBODY, st.st_uid);
+	EXPECT_EQ(NOBODY, st.st_gid);
+	EXPECT_EQ(06755, st.st_mode & 07777);
+	host_stat(_metadata, nob, "sgid/g", &st);
+	EXPECT_EQ(NOBODY, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+	EXPECT_EQ(0755, st.st_mode & 07777);
+	host_stat(_metadata, nob, "rootfile", &st);
+	EXPECT_EQ(0644, st.st_mode & 07777);
+}
+
+/*
+ * A host process moves a directory out of the export while the guest holds
+ * fids in it.  Walks from them already fail (directory_renamed_out_mid_walk);
+ * nothing else may use them either: the guest must not create, remove,
+ * rename, link, open or change anything there, nor pull a file the host
+ * puts there back into the export (ENOENT, as for a walk).  A file the guest
+ * opened before the move stays open, as an open file descriptor would, and
+ * what it holds it may still Tgetattr and Txattrwalk.
+ */
+TEST_F(conf, directory_moved_out_is_out_of_reach)
+{
+	char from[PATH_MAX], to[PATH_MAX], buf[16] = {};
+	char *before, *after;
+	struct p9c_attr a;
+	__u64 size;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "sub", NULL));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 3, "sub/inner", NULL));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 4, "sub/inner", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 4, P9_RDONLY));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 5, "file", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 6, "sub", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 8, "sub", NULL));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 9, "sub/inner", NULL));
+	host_path(from, sizeof(from), self->exp, "sub");
+	host_path(to, sizeof(to), self->dir, "elsewhere");
+	ASSERT_EQ(0, rename(from, to));
+	/* What the host puts there after the move. */
+	host_path(from, sizeof(from), to, "hostfile");
+	ASSERT_EQ(0, write_file(from, "host", 4, 0644));
+	before = snapshot(to);
+
+	EXPECT_EQ(-ENOENT, lcreate9(&self->c, 6, P9S("new"), P9_RDWR, 0644U, NOGID));
+	EXPECT_EQ(-ENOENT, mkdir9(&self->c, 2, P9S("new"), 0755U));
+	EXPECT_EQ(-ENOENT, symlink9(&self->c, 2, P9S("new"), P9S("x")));
+	EXPECT_EQ(-ENOENT, mknod9(&self->c, 2, P9S("new"), S_IFIFO | 0644U, 0, 0));
+	EXPECT_EQ(-ENOENT, link9(&self->c, 2, 5, P9S("new")));
+	EXPECT_EQ(-ENOENT, link9(&self->c, ROOT, 3, P9S("new")));
+	EXPECT_EQ(-ENOENT, renameat9(&self->c, 2, P9S("hostfile"), ROOT, P9S("stolen")));
+	EXPECT_EQ(-ENOENT, renameat9(&self->c, ROOT, P9S("file"), 2, P9S("new")));
+	EXPECT_EQ(-ENOENT, rename9(&self->c, 3, ROOT, P9S("stolen")));
+	EXPECT_EQ(-ENOENT, rename9(&self->c, 5, 2, P9S("new")));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TUNLINKAT, "dsd", 2U, P9S("hostfile"), 0U));
+	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 2, P9_RDONLY));
+	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 3, P9_RDWR | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-ENOENT, setattr9(&self->c, 3, V9P_SETATTR_MODE, 0777U, 0, 0, 0, 0));
+	EXPECT_EQ(-ENOENT, setattr9(&self->c, 3, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0));
+	EXPECT_EQ(-ENOENT, xattrcreate9(&self->c, 3, "user.x", 1, 0));
+	/* Tremove fails, and clunks the fid all the same. */
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TREMOVE, "d", 8U));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TREMOVE, "d", 9U));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 9));
+	/* What the guest holds it may still stat, as it could before. */
+	EXPECT_EQ(0, p9c_getattr(&self->c, 3, &a));
+	EXPECT_EQ(5, a.size);
+	EXPECT_EQ(0, xattrwalk9(&self->c, 3, 7, P9S(""), &size));
+	/* Already open: reads on. */
+	EXPECT_EQ(5, p9c_read(&self->c, 4, 0, buf, sizeof(buf)));
+	EXPECT_STREQ("inner", buf);
+	/* Nothing there changed, nothing came in. */
+	after = snapshot(to);
+	EXPECT_STREQ(before, after);
+	free(after);
+	free(before);
+	EXPECT_FALSE(host_exists(self->exp, "stolen"));
+	EXPECT_TRUE(host_exists(self->exp, "file"));
+	/* Back inside, the same fids work again. */
+	ASSERT_EQ(0, unlink(from));
+	host_path(from, sizeof(from), self->exp, "sub");
+	ASSERT_EQ(0, rename(to, from));
+	EXPECT_EQ(0, mkdir9(&self->c, 2, P9S("new"), 0755U));
+	EXPECT_TRUE(host_exists(self->exp, "sub/new"));
 	p9c_close(&self->c);
 }
 

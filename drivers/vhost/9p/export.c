@@ -4,7 +4,8 @@
  * walk that keeps the guest inside it.
  *
  * The guest names files only by walking from fids one component at a time:
- * names with '/' or NUL, "." and the empty name are refused, symlinks are
+ * names with '/' or NUL, "." and the empty name are refused (names longer
+ * than NAME_MAX too, with the host's ENAMETOOLONG), symlinks are
  * never followed (lookup does not follow them, and a symlink is not a
  * directory to walk through), ".." at the export root stays there, other
  * file systems mounted below the root are entered only if the export says
@@ -186,6 +187,21 @@ bool v9p_readonly(const struct v9p_server *srv)
 	return srv->flags & VHOST_9P_EXPORT_READONLY;
 }
 
+/**
+ * v9p_name_check() - is @name one path component the guest may use
+ * @name: the name, as the guest sent it
+ *
+ * Return: 0, -ENAMETOOLONG for a name longer than NAME_MAX (what a host
+ * file system answers), or -EINVAL for the empty name, ".", ".." and names
+ * holding '/' or NUL.
+ */
+int v9p_name_check(const struct v9p_str *name)
+{
+	if (name->len > NAME_MAX)
+		return -ENAMETOOLONG;
+	return v9p_name_ok(name) ? 0 : -EINVAL;
+}
+
 static int walk_dotdot(struct v9p_server *srv, struct path *path)
 {
 	struct dentry *parent;
@@ -211,8 +227,9 @@ static int walk_dotdot(struct v9p_server *srv, struct path *path)
  * @path: where to walk from; replaced by where the walk led
  * @name: the component, as the guest sent it
  *
- * Return: 0, or -EINVAL for a name that is not one component, -ENOTDIR
- * when @path is not a directory, -ENOENT when nothing has that name or the
+ * Return: 0, or -EINVAL for a name that is not one component,
+ * -ENAMETOOLONG for one longer than NAME_MAX, -ENOTDIR when @path is not a
+ * directory, -ENOENT when nothing has that name or the
  * walk would leave the export, or the lookup's error.  On error @path is
  * unchanged or still a valid reference the caller must put.
  */
@@ -227,8 +244,9 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 	if (name->len == 2 && !memcmp(name->str, "..", 2)) {
 		ret = walk_dotdot(srv, path);
 	} else {
-		if (!v9p_name_ok(name))
-			return -EINVAL;
+		ret = v9p_name_check(name);
+		if (ret)
+			return ret;
 		child = lookup_one_len_unlocked(name->str, path->dentry, name->len);
 		if (IS_ERR(child))
 			return PTR_ERR(child);

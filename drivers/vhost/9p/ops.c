@@ -39,6 +39,24 @@ static struct v9p_fid *req_fid(struct v9p_server *srv, u32 id)
 }
 
 /*
+ * A fid the request names, creates, removes, renames, opens or changes
+ * something through by its path: the path must still lie under the export
+ * root, which a host process renaming a directory out of the export would
+ * break (walks check the same in v9p_walk_one()).  A fid already open keeps
+ * its file, as an open file descriptor would.
+ */
+static struct v9p_fid *req_path_fid(struct v9p_server *srv, u32 id)
+{
+	struct v9p_fid *fid = req_fid(srv, id);
+
+	if (!IS_ERR(fid) && !path_is_under(&fid->path, &srv->root)) {
+		v9p_fid_put(fid);
+		return ERR_PTR(-ENOENT);
+	}
+	return fid;
+}
+
+/*
  * A fid's open file: set once, by Tlopen or Tlcreate on the worker, and
  * read by requests on the workqueue, which must see it whole.
  */
@@ -384,7 +402,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 
@@ -490,7 +508,7 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dd", &fid_id, &flags))
 		return -EPROTO;
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);
@@ -516,8 +534,9 @@ static struct dentry *create_begin(struct v9p_server *srv, const struct path *di
 
 	if (v9p_readonly(srv))
 		return ERR_PTR(-EROFS);
-	if (!v9p_name_ok(name))
-		return ERR_PTR(-EINVAL);
+	ret = v9p_name_check(name);
+	if (ret)
+		return ERR_PTR(ret);
 	if (!d_can_lookup(dir->dentry))
 		return ERR_PTR(-ENOTDIR);
 	ret = mnt_want_write(dir->mnt);
@@ -631,7 +650,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dsddd", &fid_id, &name, &flags, &mode, &gid))
 		return -EPROTO;
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);
@@ -986,7 +1005,7 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 	v9p_idmap_t *idmap;
 	int ret;
 
-	dfid = req_fid(srv, dfid_id);
+	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
 	dentry = create_begin(srv, &dfid->path, name);
@@ -1044,8 +1063,9 @@ static int op_symlink(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dssd", &dfid, &name, &target, &gid))
 		return -EPROTO;
-	if (!target.len || target.len >= PATH_MAX ||
-	    memchr(target.str, '\0', target.len))
+	if (target.len >= PATH_MAX)
+		return -ENAMETOOLONG;	/* as symlink(2) */
+	if (!target.len || memchr(target.str, '\0', target.len))
 		return -EINVAL;
 	return make_file(srv, req, dfid, &name, MAKE_SYMLINK, S_IFLNK | 0777, 0,
 			 target.str, gid);
@@ -1135,9 +1155,11 @@ static struct dentry *lookup_existing(const struct path *dir,
 				      const struct v9p_str *name)
 {
 	struct dentry *dentry;
+	int ret;
 
-	if (!v9p_name_ok(name))
-		return ERR_PTR(-EINVAL);
+	ret = v9p_name_check(name);
+	if (ret)
+		return ERR_PTR(ret);
 	dentry = lookup_one_len(name->str, dir->dentry, name->len);
 	if (!IS_ERR(dentry) && d_really_is_negative(dentry)) {
 		dput(dentry);
@@ -1173,7 +1195,7 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
-	dfid = req_fid(srv, dfid_id);
+	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
 	ret = -ENOTDIR;
@@ -1206,6 +1228,9 @@ static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
 		return -EROFS;
 	if (path_equal(&fid->path, &srv->root) || dentry == fid->path.mnt->mnt_root)
 		return -EBUSY;
+	/* Not req_path_fid(): Tremove clunks the fid whatever happens. */
+	if (!path_is_under(&fid->path, &srv->root))
+		return -ENOENT;
 	ret = mnt_want_write(parent.mnt);
 	if (ret)
 		return ret;
@@ -1250,10 +1275,10 @@ static int op_link(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dds", &dfid_id, &fid_id, &name))
 		return -EPROTO;
-	dfid = req_fid(srv, dfid_id);
+	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	ret = PTR_ERR(fid);
 	if (IS_ERR(fid))
 		goto out_dfid;
@@ -1284,8 +1309,9 @@ static int rename_at(struct v9p_server *srv, const struct path *olddir,
 
 	if (v9p_readonly(srv))
 		return -EROFS;
-	if (!v9p_name_ok(oldname) || !v9p_name_ok(newname))
-		return -EINVAL;
+	ret = v9p_name_check(oldname) ?: v9p_name_check(newname);
+	if (ret)
+		return ret;
 	if (olddir->mnt != newdir->mnt)
 		return -EXDEV;
 	if (!d_can_lookup(olddir->dentry) || !d_can_lookup(newdir->dentry))
@@ -1337,10 +1363,10 @@ static int op_renameat(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dsds", &olddir_id, &oldname, &newdir_id, &newname))
 		return -EPROTO;
-	olddir = req_fid(srv, olddir_id);
+	olddir = req_path_fid(srv, olddir_id);
 	if (IS_ERR(olddir))
 		return PTR_ERR(olddir);
-	newdir = req_fid(srv, newdir_id);
+	newdir = req_path_fid(srv, newdir_id);
 	ret = PTR_ERR_OR_ZERO(newdir);
 	if (!ret) {
 		ret = rename_at(srv, &olddir->path, &oldname, &newdir->path, &newname);
@@ -1361,10 +1387,10 @@ static int op_rename(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dds", &fid_id, &dfid_id, &newname))
 		return -EPROTO;
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	dfid = req_fid(srv, dfid_id);
+	dfid = req_path_fid(srv, dfid_id);
 	ret = PTR_ERR_OR_ZERO(dfid);
 	if (ret)
 		goto out;
@@ -1505,7 +1531,7 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 		return -E2BIG;
 	if (v9p_readonly(srv))
 		return -EROFS;
-	fid = req_fid(srv, fid_id);
+	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);

@@ -190,6 +190,7 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp);
 void v9p_server_destroy(struct v9p_server *srv);
 void v9p_server_reset(struct v9p_server *srv);
 bool v9p_readonly(const struct v9p_server *srv);
+int v9p_name_check(const struct v9p_str *name);
 int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		 const struct v9p_str *name);
 u32 v9p_dev_index(struct v9p_server *srv, dev_t dev);
