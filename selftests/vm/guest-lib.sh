@@ -104,10 +104,8 @@ l2_boot()
 {
 	local log=$1 initramfs=$2 append=$3
 	shift 3
-	timeout --kill-after=5 120 qemu-system-x86_64 -accel kvm -cpu host \
-		-smp 1 -m 512 -nographic -nodefaults -no-reboot \
-		-serial "file:$log" -kernel "/boot/vmlinuz-$KVER" \
-		-initrd "$initramfs" -append "console=ttyS0 panic=-1 $append" "$@"
+	L2_QEMU=qemu-system-x86_64 l2_qemu 120 "$initramfs" "$append" \
+		-smp 1 -m 512 -serial "file:$log" "$@"
 }
 
 # The QEMU with the vhost-9p device (qemu/build.sh), firmware from Debian's.
@@ -115,12 +113,13 @@ V9P_QEMU=$V9P_TOP/build/qemu/qemu-system-x86_64
 V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
 
 # l2_qemu LIMIT INITRAMFS APPEND [QEMU ARGS...]: boot a second-level guest
-# on this guest's kernel with that QEMU under nested KVM, with a time limit.
+# on this guest's kernel with that QEMU (L2_QEMU=BINARY: another one)
+# under nested KVM, with a time limit.
 l2_qemu()
 {
 	local limit=$1 initramfs=$2 append=$3
 	shift 3
-	timeout --kill-after=5 "$limit" "$V9P_QEMU" "${V9P_QEMU_FIRMWARE[@]}" \
+	timeout --kill-after=5 "$limit" "${L2_QEMU:-$V9P_QEMU}" "${V9P_QEMU_FIRMWARE[@]}" \
 		-accel kvm -cpu host -nographic -nodefaults -no-reboot \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initramfs" \
 		-append "console=ttyS0 panic=-1 $append" "$@"
@@ -203,11 +202,9 @@ l2_host()
 		echo "l2_host: unknown file system $fs" >&2
 		return 2 ;;
 	esac
-	timeout --kill-after=5 "$limit" "$qemu" "${V9P_QEMU_FIRMWARE[@]}" \
-		-accel kvm -cpu host -smp "${V9P_L2_SMP:-2}" -m 1024 -nographic -nodefaults -no-reboot \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$V9P_OUT/initramfs.gz" \
-		-append "console=ttyS0 loglevel=4 panic=-1 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none}" \
-		-serial "file:$out/console.log" \
+	L2_QEMU=$qemu l2_qemu "$limit" "$V9P_OUT/initramfs.gz" \
+		"loglevel=4 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none}" \
+		-smp "${V9P_L2_SMP:-2}" -m 1024 -serial "file:$out/console.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 		"${dev[@]}" > "$out/qemu.log" 2>&1 || rc=$?
@@ -234,6 +231,17 @@ l2_mount_share()
 		echo "l2_mount_share: no v9p.fs= on the command line" >&2
 		return 1 ;;
 	esac
+}
+
+# wait_for_9p_mount DIR: wait up to 10 s for a 9p mount at DIR (one that
+# a process started in the background makes); fails if none came.
+wait_for_9p_mount()
+{
+	for _ in $(seq 100); do
+		grep -q " $1 9p " /proc/mounts && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # nested_kvm_ready: load kvm_amd (kvm_intel on Intel hosts) and say

@@ -17,11 +17,7 @@ if [ "$(cat "$V9P_OUT/native")" = 1 ]; then
 else
 	"$V9P_TOP/build/selftests/fdbridge" -m passthrough -o cache=none "$share" "$mnt" \
 		2> "$V9P_OUT/fdbridge.err" &
-	for _ in $(seq 100); do
-		grep -q " $mnt 9p " /proc/mounts && break
-		sleep 0.1
-	done
-	grep " $mnt " /proc/mounts || exit 1
+	wait_for_9p_mount "$mnt" || exit 1
 fi
 (cd "$mnt" && prove -j2 -r "$tests" > "$V9P_OUT/prove.log" 2>&1)
 [ "$mnt" = "$share" ] || umount "$mnt"

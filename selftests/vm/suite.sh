@@ -191,10 +191,7 @@ if wanted fdbridge; then
 		"$V9P_TOP/build/selftests/fdbridge" -o cache=none "$fshare" "$fmnt" \
 			2> "$TMPDIR/fdbridge.err" &
 		bridge=$!
-		for _ in $(seq 100); do
-			grep -q " $fmnt 9p " /proc/mounts && break
-			sleep 0.1
-		done
+		wait_for_9p_mount "$fmnt"
 		mkdir -p "$fmnt/none/c"
 		timeout 300 "$V9P_TOP/build/selftests/e2e_client" "$fmnt/none/c" none 0 \
 			> "$TMPDIR/fdbridge.ktap" 2> "$TMPDIR/fdbridge.n"
