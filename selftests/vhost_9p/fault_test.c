@@ -224,8 +224,7 @@ FIXTURE_SETUP(fault)
 	char path[512];
 
 	if (access(DFS, F_OK))
-		SKIP(return, "no %s: the module was built without CONFIG_VHOST_9P_FAULT_INJECTION (make modules-debug) or debugfs is not mounted",
-		     DFS);
+		SKIP(return, "no " DFS ": not the debug module, or no debugfs mounted");
 	snprintf(self->dir, sizeof(self->dir), "%s/v9p-fault.XXXXXX",
 		 getenv("V9P_EXT4") ?: getenv("TMPDIR") ?: "/tmp");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
@@ -256,27 +255,35 @@ FIXTURE_TEARDOWN(fault)
 
 /*
  * The checks after fault point @n of @type failed a request with @ret:
- * the injected errno, the rule fired once, no fid gained or lost.
+ * the injected errno, and the rule fired once.
  */
-#define EXPECT_FAILED_AT(type, n, ret) do {					\
-	unsigned int fired_, points_;						\
-	EXPECT_EQ(-pick_errno(n), ret)						\
-		TH_LOG("%s fault point %u: %d, not -%d", type, n, ret,	\
-		       pick_errno(n));						\
-	ASSERT_EQ(0, rule_state(type, &fired_, &points_));			\
-	EXPECT_EQ(1, fired_);							\
-} while (0)
+static void expect_failed_at(struct __test_metadata *_metadata, const char *type,
+			     unsigned int n, int ret)
+{
+	unsigned int fired, points;
 
-/* The request went through: the last fault point was passed, none fired. */
-#define EXPECT_PASSED_ALL(type, n) do {						\
-	unsigned int fired_, points_;						\
-	ASSERT_EQ(0, rule_state(type, &fired_, &points_));			\
-	EXPECT_EQ(0, fired_);							\
-	EXPECT_EQ(n - 1, points_);						\
-	EXPECT_LT(1, n);							\
-	TH_LOG("%s: %u fault points, each failed once", type, n - 1);		\
-	ASSERT_EQ(0, dfs_write("fail", "%s off", type));			\
-} while (0)
+	EXPECT_EQ(-pick_errno(n), ret)
+		TH_LOG("%s fault point %u: %d, not -%d", type, n, ret, pick_errno(n));
+	ASSERT_EQ(0, rule_state(type, &fired, &points));
+	EXPECT_EQ(1, fired);
+}
+
+/*
+ * The request went through at the @n-th try: it passed every fault point
+ * (the last was point n - 1) and the rule never fired.  Removes the rule.
+ */
+static void expect_passed_all(struct __test_metadata *_metadata, const char *type,
+			      unsigned int n)
+{
+	unsigned int fired, points;
+
+	ASSERT_EQ(0, rule_state(type, &fired, &points));
+	EXPECT_EQ(0, fired);
+	EXPECT_EQ(n - 1, points);
+	EXPECT_LT(1, n);
+	TH_LOG("%s: %u fault points, each failed once", type, n - 1);
+	ASSERT_EQ(0, dfs_write("fail", "%s off", type));
+}
 
 TEST_F(fault, lcreate_sweep)
 {
@@ -290,8 +297,8 @@ TEST_F(fault, lcreate_sweep)
 		ret = lcreate(&self->c, FID, "new", P9_RDWR, 0640);
 		if (!ret)
 			break;
-		EXPECT_FAILED_AT("Tlcreate", n, ret);
-		EXPECT_FALSE(host_exists(self->dir, "new"))
+		expect_failed_at(_metadata, "Tlcreate", n, ret);
+		ASSERT_FALSE(host_exists(self->dir, "new"))
 			TH_LOG("Tlcreate failed at point %u but left the file behind", n);
 		/* The fid still names the directory, unopened. */
 		ASSERT_EQ(0, p9c_getattr(&self->c, FID, &attr));
@@ -299,7 +306,7 @@ TEST_F(fault, lcreate_sweep)
 		EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Tlcreate", n);
+	expect_passed_all(_metadata, "Tlcreate", n);
 	EXPECT_TRUE(host_exists(self->dir, "new"));
 	EXPECT_EQ(2, p9c_write(&self->c, FID, 0, "ok", 2));
 	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
@@ -317,13 +324,13 @@ TEST_F(fault, mkdir_sweep)
 		ret = mkdir9(&self->c, SUB, "newdir", 0750);
 		if (!ret)
 			break;
-		EXPECT_FAILED_AT("Tmkdir", n, ret);
-		EXPECT_FALSE(host_exists(self->dir, "sub/newdir"))
+		expect_failed_at(_metadata, "Tmkdir", n, ret);
+		ASSERT_FALSE(host_exists(self->dir, "sub/newdir"))
 			TH_LOG("Tmkdir failed at point %u but left the directory behind", n);
 		EXPECT_EQ(0, p9c_getattr(&self->c, SUB, &attr));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Tmkdir", n);
+	expect_passed_all(_metadata, "Tmkdir", n);
 	EXPECT_TRUE(host_exists(self->dir, "sub/newdir"));
 	EXPECT_EQ(self->fids, nr_fids(&self->c));
 }
@@ -338,12 +345,12 @@ TEST_F(fault, renameat_sweep)
 		ret = renameat9(&self->c, ROOT, "old", SUB, "new");
 		if (!ret)
 			break;
-		EXPECT_FAILED_AT("Trenameat", n, ret);
+		expect_failed_at(_metadata, "Trenameat", n, ret);
 		EXPECT_TRUE(host_exists(self->dir, "old"));
 		EXPECT_FALSE(host_exists(self->dir, "sub/new"));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Trenameat", n);
+	expect_passed_all(_metadata, "Trenameat", n);
 	EXPECT_FALSE(host_exists(self->dir, "old"));
 	EXPECT_TRUE(host_exists(self->dir, "sub/new"));
 	/* Both directories are still usable. */
@@ -366,13 +373,13 @@ TEST_F(fault, xattrcreate_sweep)
 		ret = xattrcreate9(&self->c, FID, "user.fault", 5, 0);
 		if (!ret)
 			break;
-		EXPECT_FAILED_AT("Txattrcreate", n, ret);
+		expect_failed_at(_metadata, "Txattrcreate", n, ret);
 		/* Still a fid of the file, which may be retried. */
 		EXPECT_EQ(0, p9c_getattr(&self->c, FID, &attr));
 		EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Txattrcreate", n);
+	expect_passed_all(_metadata, "Txattrcreate", n);
 	EXPECT_EQ(5, p9c_write(&self->c, FID, 0, "value", 5));
 	ret = p9c_clunk(&self->c, FID);
 	if (user_xattrs) {
@@ -394,14 +401,14 @@ TEST_F(fault, lopen_sweep)
 		ret = p9c_lopen(&self->c, FID, P9_RDWR | P9_TRUNC);
 		if (!ret)
 			break;
-		EXPECT_FAILED_AT("Tlopen", n, ret);
+		expect_failed_at(_metadata, "Tlopen", n, ret);
 		/* Told it failed, the guest must find the fid unopened. */
-		EXPECT_EQ(-EBADF, p9c_read(&self->c, FID, 0, buf, sizeof(buf)))
+		ASSERT_EQ(-EBADF, p9c_read(&self->c, FID, 0, buf, sizeof(buf)))
 			TH_LOG("Tlopen failed at point %u but the fid is open", n);
 		EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Tlopen", n);
+	expect_passed_all(_metadata, "Tlopen", n);
 	EXPECT_EQ(2, p9c_write(&self->c, FID, 0, "ok", 2));
 	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 }
@@ -418,10 +425,10 @@ TEST_F(fault, readdir_sweep)
 		ret = readdir9(&self->c, FID);
 		if (ret >= 0)
 			break;
-		EXPECT_FAILED_AT("Treaddir", n, ret);
+		expect_failed_at(_metadata, "Treaddir", n, ret);
 		EXPECT_EQ(self->fids + 1, nr_fids(&self->c));
 	}
-	EXPECT_PASSED_ALL("Treaddir", n);
+	expect_passed_all(_metadata, "Treaddir", n);
 	EXPECT_LT(0, ret);
 	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 }
@@ -440,11 +447,11 @@ TEST_F(fault, write_sweep)
 		ret = p9c_write(&self->c, FID, 0, "hello", 5);
 		if (ret >= 0)
 			break;
-		EXPECT_FAILED_AT("Twrite", n, ret);
+		expect_failed_at(_metadata, "Twrite", n, ret);
 		ASSERT_EQ(10, read_text(path, buf, sizeof(buf)));
 		EXPECT_STREQ("0123456789", buf);
 	}
-	EXPECT_PASSED_ALL("Twrite", n);
+	expect_passed_all(_metadata, "Twrite", n);
 	EXPECT_EQ(5, ret);
 	ASSERT_EQ(10, read_text(path, buf, sizeof(buf)));
 	EXPECT_STREQ("hello56789", buf);
@@ -585,6 +592,7 @@ TEST_F(fault, reset_owner_during_held_read)
 TEST_F(fault, hold_is_one_shot)
 {
 	void *rd, *token;
+	char buf[16];
 	__u32 len;
 
 	rd = held_read(&self->c);
@@ -595,7 +603,7 @@ TEST_F(fault, hold_is_one_shot)
 	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 5000));
 	EXPECT_EQ(rd, token);
 	/* The next Tread is not held. */
-	EXPECT_EQ(10, p9c_read(&self->c, FID, 0, (char[16]){}, 16));
+	EXPECT_EQ(10, p9c_read(&self->c, FID, 0, buf, sizeof(buf)));
 }
 
 TEST_HARNESS_MAIN
