@@ -18,15 +18,21 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude/uapi
 SELFTEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi
 
 KBUILD_ARGS := -C $(KDIR) M=$(KMOD) CONFIG_VHOST_9P=m W=1
+# The debug module, with fault injection (CONFIG_VHOST_9P_FAULT_INJECTION),
+# for fault_test only: never installed.
+KMOD_DEBUG := $(BUILD)/kmod-debug/$(KVER)
+KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
+	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
-.PHONY: all modules modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
+.PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
 	fuzz qemu check check-vm bench demo deps clean help ksrc
 
-all: modules tools selftests
+all: modules modules-debug tools selftests
 
 help:
 	@echo 'make [KVER=release]   module for one kernel (default $(firstword $(KERNELS))), tools, selftests'
 	@echo 'make modules-all      the module for every kernel in scripts/kernels.list'
+	@echo 'make modules-debug    the module with fault injection, in build/kmod-debug/KVER (make does it)'
 	@echo 'make deps             install what the build and the tests need (Debian 12, root)'
 	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
 	@echo 'make check-vm         only the VM suite, for KVER'
@@ -54,12 +60,19 @@ modules: ksrc
 	scripts/kbuild-tree.sh $(KVER)
 	$(MAKE) $(KBUILD_ARGS) modules
 
+modules-debug: ksrc
+	scripts/kbuild-tree.sh $(KVER) $(KMOD_DEBUG)
+	$(MAKE) $(KBUILD_DEBUG_ARGS) modules
+
 modules-all:
 	@set -e; for k in $(KERNELS); do $(MAKE) --no-print-directory KVER=$$k modules; done
 
+# Both variants: the debug one has fault.c.
 sparse: ksrc
 	scripts/kbuild-tree.sh $(KVER)
 	$(MAKE) $(KBUILD_ARGS) C=2 CF='-D__CHECK_ENDIAN__' modules
+	scripts/kbuild-tree.sh $(KVER) $(KMOD_DEBUG)
+	$(MAKE) $(KBUILD_DEBUG_ARGS) C=2 CF='-D__CHECK_ENDIAN__' modules
 
 checkpatch:
 	@scripts/ksrc.sh $(lastword $(KERNELS))
@@ -68,6 +81,7 @@ checkpatch:
 SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test \
 	$(BUILD)/selftests/export_test \
 	$(BUILD)/selftests/async_test $(BUILD)/selftests/ops_test $(BUILD)/selftests/mapped_test \
+	$(BUILD)/selftests/fault_test \
 	$(BUILD)/selftests/e2e_client $(BUILD)/selftests/fdbridge
 # vhost9p-ctl attach serving a KVM guest of our own.
 SELFTEST_BINS += $(BUILD)/selftests/minivmm
@@ -128,7 +142,7 @@ fuzz:
 check:
 	@scripts/check.sh
 
-check-vm: modules selftests tools qemu
+check-vm: modules modules-debug selftests tools qemu
 	selftests/vm/run-suite.sh $(KVER)
 
 

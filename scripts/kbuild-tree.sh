@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kbuild-tree.sh KVER: lay out build/kmod/KVER, the directory kbuild builds
-# the module in (M=...).  It mirrors the source tree with symlinks, so two
+# kbuild-tree.sh KVER [DIR]: lay out build/kmod/KVER (or DIR: the debug
+# module's build/kmod-debug/KVER), the directory kbuild builds the module in
+# (M=...).  It mirrors the source tree with symlinks, so two
 # kernels build side by side without sharing objects, and it places KVER's
 # own drivers/vhost/vhost.h where the sources expect "../vhost.h".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:-$(default_kver)}
-tree=$VHOST9P_BUILD/kmod/$kver
+tree=${2:-$VHOST9P_BUILD/kmod/$kver}
 mkdir -p "$tree/drivers/vhost/9p"
 
 ln -sfn "$VHOST9P_TOP/Kbuild" "$tree/Kbuild"

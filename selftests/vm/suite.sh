@@ -104,6 +104,34 @@ fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"
 
+# fault_test needs the debug module (make modules-debug, fault injection):
+# it takes the release module's place, with debugfs mounted, and gives it
+# back afterwards.
+if wanted fault_test; then
+	DEBUG_KO=$V9P_TOP/build/kmod-debug/$KVER/drivers/vhost/9p/vhost_9p.ko
+	DFS=/sys/kernel/debug
+	mountpoint -q $DFS || mount -t debugfs debugfs $DFS
+	ktap_group_begin fault-module
+	if [ -f "$DEBUG_KO" ]; then
+		check "release module unloaded" rmmod vhost_9p
+		check "release module has no /sys/kernel/debug/vhost-9p" [ ! -e $DFS/vhost-9p ]
+		check "debug module loaded in its place" insmod "$DEBUG_KO"
+		check "debug module has /sys/kernel/debug/vhost-9p" [ -d $DFS/vhost-9p ]
+		ktap_group_end
+		run_program fault_test 300 "$SELFTESTS/fault_test"
+		ktap_group_begin fault-module-restore
+		check "debug module unloaded" rmmod vhost_9p
+		check "its debugfs directory went with it" [ ! -e $DFS/vhost-9p ]
+		check "release module loaded again" v9p_modprobe vhost_9p
+		ktap_group_end
+	else
+		ktap_skip "debug module loaded in place of the release one" \
+			"$DEBUG_KO is not built: run 'make modules-debug'"
+		ktap_group_end
+	fi
+	dmesg_check fault-module
+fi
+
 # same_md5 FILE SUMFILE: FILE exists and its MD5 is the one in SUMFILE.
 same_md5()
 {

@@ -112,6 +112,15 @@ void v9p_reply_free(struct v9p_request *req)
 	req->reply_alloc = NULL;
 }
 
+/* v9p_fid_create() for @req, after a fault point. */
+static struct v9p_fid *new_fid(struct v9p_server *srv, struct v9p_request *req,
+			       u32 id, const struct path *path, u32 uid)
+{
+	int ret = v9p_fault(req);
+
+	return ret ? ERR_PTR(ret) : v9p_fid_create(srv, id, path, uid);
+}
+
 static int reply_qid(struct v9p_request *req, const struct v9p_qid *qid)
 {
 	return v9p_writef(&req->out, "Q", qid);
@@ -184,7 +193,12 @@ static int may_open_path(struct v9p_server *srv, const struct path *path,
 	return inode_permission(v9p_idmap(path), inode, mask | MAY_OPEN);
 }
 
-static int open_fid(struct v9p_server *srv, struct v9p_fid *fid, int flags)
+/*
+ * Open a fid's file and answer its qid.  The fid holds the file only once
+ * nothing can fail: a guest told Tlopen failed must find it unopened.
+ */
+static int open_fid(struct v9p_server *srv, struct v9p_request *req,
+		    struct v9p_fid *fid, int flags, struct v9p_qid *qid)
 {
 	struct file *file;
 	int ret;
@@ -195,13 +209,21 @@ static int open_fid(struct v9p_server *srv, struct v9p_fid *fid, int flags)
 	if (ret)
 		return ret;
 	if (flags & O_TRUNC) {
-		ret = vfs_truncate(&fid->path, 0);
+		ret = v9p_fault(req) ?: vfs_truncate(&fid->path, 0);
 		if (ret)
 			return ret;
 	}
+	ret = v9p_fault(req);
+	if (ret)
+		return ret;
 	file = dentry_open(&fid->path, flags & ~O_TRUNC, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	ret = v9p_fault(req) ?: v9p_path_qid(srv, &fid->path, qid);
+	if (ret) {
+		v9p_fput(file);
+		return ret;
+	}
 	set_fid_file(fid, file);
 	return 0;
 }
@@ -241,10 +263,10 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 	/* No Tauth is ever answered, so no afid can be valid. */
 	if (afid != V9P_NOFID)
 		return -EINVAL;
-	ret = v9p_path_qid(srv, &srv->root, &qid);
+	ret = v9p_fault(req) ?: v9p_path_qid(srv, &srv->root, &qid);
 	if (ret)
 		return ret;
-	fid = v9p_fid_create(srv, fid_id, &srv->root, n_uname);
+	fid = new_fid(srv, req, fid_id, &srv->root, n_uname);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	v9p_fid_put(fid);
@@ -282,9 +304,8 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 	if (!nwname && !path_is_under(&path, &srv->root))
 		ret = -ENOENT;
 	for (i = 0; i < nwname; i++) {
-		ret = v9p_walk_one(srv, &path, &names[i]);
-		if (!ret)
-			ret = v9p_path_qid(srv, &path, &qids[i]);
+		ret = v9p_fault(req) ?: v9p_walk_one(srv, &path, &names[i]) ?:
+		      v9p_fault(req) ?: v9p_path_qid(srv, &path, &qids[i]);
 		if (ret)
 			break;
 	}
@@ -292,7 +313,7 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		/* Complete: newfid names the result (newfid == fid moves fid). */
 		if (newfid_id == fid_id)
 			v9p_fid_clunk(srv, fid_id);
-		newfid = v9p_fid_create(srv, newfid_id, &path, fid->uid);
+		newfid = new_fid(srv, req, newfid_id, &path, fid->uid);
 		if (IS_ERR(newfid))
 			ret = PTR_ERR(newfid);
 		else
@@ -335,8 +356,8 @@ static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = vfs_getattr(&fid->path, &st, STATX_BASIC_STATS | STATX_BTIME,
-			  AT_STATX_SYNC_AS_STAT);
+	ret = v9p_fault(req) ?: vfs_getattr(&fid->path, &st, STATX_BASIC_STATS | STATX_BTIME,
+					    AT_STATX_SYNC_AS_STAT);
 	if (!ret && v9p_mapped(srv))
 		v9p_mapped_stat(&fid->path, &st);
 	if (!ret)
@@ -407,14 +428,15 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 
 	if (valid & V9P_SETATTR_SIZE) {
-		ret = vfs_truncate(&fid->path, size);
+		ret = v9p_fault(req) ?: vfs_truncate(&fid->path, size);
 		if (ret)
 			goto out;
 	}
 	if (v9p_mapped(srv) && (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID |
 					 V9P_SETATTR_MODE))) {
 		/* The guest's owner and mode are the model's, not the host's. */
-		ret = v9p_mapped_set(&fid->path,
+		ret = v9p_fault(req) ?:
+		      v9p_mapped_set(&fid->path,
 				     (valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
 				     (valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
 				     (valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
@@ -433,7 +455,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 			attr.ia_valid |= ATTR_GID;
 			attr.ia_gid = wire_gid(gid);
 		}
-		ret = set_attrs(&fid->path, &attr);
+		ret = v9p_fault(req) ?: set_attrs(&fid->path, &attr);
 		if (ret && ownership_failure_ignored(srv, ret))
 			ret = 0;
 		if (ret)
@@ -470,7 +492,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		goto out;
 	}
 	if (attr.ia_valid)
-		ret = set_attrs(&fid->path, &attr);
+		ret = v9p_fault(req) ?: set_attrs(&fid->path, &attr);
 out:
 	v9p_fid_put(fid);
 	return ret;
@@ -488,7 +510,7 @@ static int op_statfs(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = vfs_statfs(&fid->path, &st);
+	ret = v9p_fault(req) ?: vfs_statfs(&fid->path, &st);
 	v9p_fid_put(fid);
 	if (ret)
 		return ret;
@@ -512,10 +534,8 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	mutex_lock(&fid->lock);
-	ret = open_fid(srv, fid, open_flags(flags));
+	ret = open_fid(srv, req, fid, open_flags(flags), &qid);
 	mutex_unlock(&fid->lock);
-	if (!ret)
-		ret = v9p_path_qid(srv, &fid->path, &qid);
 	v9p_fid_put(fid);
 	if (ret)
 		return ret;
@@ -526,8 +546,8 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
  * Creating: lock the directory, look the name up, and hand back a negative
  * dentry to create, with write access to the mount held.
  */
-static struct dentry *create_begin(struct v9p_server *srv, const struct path *dir,
-				   const struct v9p_str *name)
+static struct dentry *create_begin(struct v9p_server *srv, struct v9p_request *req,
+				   const struct path *dir, const struct v9p_str *name)
 {
 	struct dentry *dentry;
 	int ret;
@@ -539,11 +559,12 @@ static struct dentry *create_begin(struct v9p_server *srv, const struct path *di
 		return ERR_PTR(ret);
 	if (!d_can_lookup(dir->dentry))
 		return ERR_PTR(-ENOTDIR);
-	ret = mnt_want_write(dir->mnt);
+	ret = v9p_fault(req) ?: mnt_want_write(dir->mnt);
 	if (ret)
 		return ERR_PTR(ret);
 	inode_lock_nested(d_inode(dir->dentry), I_MUTEX_PARENT);
-	dentry = lookup_one_len(name->str, dir->dentry, name->len);
+	ret = v9p_fault(req);
+	dentry = ret ? ERR_PTR(ret) : lookup_one_len(name->str, dir->dentry, name->len);
 	if (!IS_ERR(dentry) && d_really_is_positive(dentry)) {
 		dput(dentry);
 		dentry = ERR_PTR(-EEXIST);
@@ -637,6 +658,25 @@ static void undo_create(const struct path *dir, struct dentry *dentry)
 		vfs_unlink(v9p_idmap(dir), dir_inode, dentry, NULL);
 }
 
+/*
+ * Undo a creation that failed after the directory was unlocked (Tlcreate's
+ * open), unless the file has been moved or removed since: the guest, told
+ * the request failed, must not find it.
+ */
+static void undo_create_unlocked(const struct path *dir, struct dentry *dentry)
+{
+	struct inode *dir_inode = d_inode(dir->dentry);
+
+	if (mnt_want_write(dir->mnt))
+		return;
+	inode_lock_nested(dir_inode, I_MUTEX_PARENT);
+	if (dentry->d_parent == dir->dentry && !d_unhashed(dentry) &&
+	    d_really_is_positive(dentry))
+		undo_create(dir, dentry);
+	inode_unlock(dir_inode);
+	mnt_drop_write(dir->mnt);
+}
+
 static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 {
 	u32 fid_id, flags, mode, gid;
@@ -657,15 +697,17 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	ret = -EBADF;
 	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		goto out;
-	dentry = create_begin(srv, &fid->path, &name);
+	dentry = create_begin(srv, req, &fid->path, &name);
 	ret = PTR_ERR(dentry);
 	if (IS_ERR(dentry))
 		goto out;
-	ret = vfs_create(v9p_idmap(&fid->path), d_inode(fid->path.dentry), dentry,
+	ret = v9p_fault(req) ?:
+	      vfs_create(v9p_idmap(&fid->path), d_inode(fid->path.dentry), dentry,
 			 v9p_mapped(srv) ? V9P_MAPPED_FILE_MODE : (mode & S_IALLUGO) | S_IFREG,
 			 true);
 	if (!ret) {
-		ret = finish_create(srv, &fid->path, dentry, fid->uid, gid,
+		ret = v9p_fault(req) ?:
+		      finish_create(srv, &fid->path, dentry, fid->uid, gid,
 				    (mode & S_IALLUGO) | S_IFREG, 0);
 		if (ret)
 			undo_create(&fid->path, dentry);
@@ -678,15 +720,17 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 		goto out_path;
 
 	/* The creator may write a file it created read-only. */
-	file = dentry_open(&path, open_flags(flags) & ~(O_TRUNC | O_DIRECTORY),
+	ret = v9p_fault(req);
+	file = ret ? ERR_PTR(ret) :
+	       dentry_open(&path, open_flags(flags) & ~(O_TRUNC | O_DIRECTORY),
 			   current_cred());
 	ret = PTR_ERR_OR_ZERO(file);
 	if (ret)
-		goto out_path;
-	ret = v9p_path_qid(srv, &path, &qid);
+		goto out_undo;
+	ret = v9p_fault(req) ?: v9p_path_qid(srv, &path, &qid);
 	if (ret) {
 		v9p_fput(file);
-		goto out_path;
+		goto out_undo;
 	}
 	/* The fid now names the new file, open. */
 	path_put(&fid->path);
@@ -694,6 +738,9 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	path_get(&fid->path);
 	set_fid_file(fid, file);
 	ret = v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
+	goto out_path;
+out_undo:
+	undo_create_unlocked(&fid->path, dentry);
 out_path:
 	path_put(&path);
 out:
@@ -753,7 +800,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	iov_iter_advance(req->data_out, V9P_IOHDR_SIZE);
 	iov_iter_truncate(req->data_out, count);
 	pos = offset;
-	n = vfs_iter_read(file, req->data_out, &pos, 0);
+	n = v9p_fault(req) ?: vfs_iter_read(file, req->data_out, &pos, 0);
 	if (n >= 0) {
 		v9p_writef(&req->out, "d", (u32)n);
 		req->data_placed = true;
@@ -829,11 +876,11 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	n = drop_privs_for(srv, fid, file);
+	n = v9p_fault(req) ?: drop_privs_for(srv, fid, file);
 	if (n)
 		goto out;
 	pos = offset;
-	n = vfs_iter_write(file, req->data_in, &pos, 0);
+	n = v9p_fault(req) ?: vfs_iter_write(file, req->data_in, &pos, 0);
 	if (n >= 0) {
 		req->io_bytes = n;
 		n = v9p_writef(&req->out, "d", (u32)n);
@@ -913,7 +960,7 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	if (!S_ISDIR(file_inode(file)->i_mode))
 		goto out;
 	count = min3(count, srv->msize - V9P_IOHDR_SIZE, req->reply_cap - V9P_IOHDR_SIZE);
-	ret = v9p_reply_room(req, V9P_IOHDR_SIZE + count);
+	ret = v9p_fault(req) ?: v9p_reply_room(req, V9P_IOHDR_SIZE + count);
 	if (ret)
 		goto out;
 
@@ -925,10 +972,11 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 
 	/* One reader at a time: the position is the file's. */
 	mutex_lock(&fid->lock);
-	pos = vfs_llseek(file, offset, SEEK_SET);
+	ret = v9p_fault(req);
+	pos = ret ?: vfs_llseek(file, offset, SEEK_SET);
 	ret = pos < 0 ? pos : 0;
 	if (!ret)
-		ret = iterate_dir(file, &rc.ctx);
+		ret = v9p_fault(req) ?: iterate_dir(file, &rc.ctx);
 	if (!ret && rc.pending)
 		put_u64_at(&req->out, rc.pending, rc.ctx.pos);
 	mutex_unlock(&fid->lock);
@@ -956,7 +1004,7 @@ static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	file = fid_file(fid);
-	ret = file ? vfs_fsync(file, !!datasync) : -EBADF;
+	ret = file ? v9p_fault(req) ?: vfs_fsync(file, !!datasync) : -EBADF;
 	v9p_fid_put(fid);
 	return ret;
 }
@@ -1008,7 +1056,7 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
-	dentry = create_begin(srv, &dfid->path, name);
+	dentry = create_begin(srv, req, &dfid->path, name);
 	ret = PTR_ERR(dentry);
 	if (IS_ERR(dentry))
 		goto out;
@@ -1016,6 +1064,9 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 	idmap = v9p_idmap(&dfid->path);
 	path.mnt = dfid->path.mnt;
 	path.dentry = dentry;
+	ret = v9p_fault(req);
+	if (ret)
+		goto out_end;
 	if (kind == MAKE_DIR)
 		ret = vfs_mkdir(idmap, dir, dentry,
 				v9p_mapped(srv) ? V9P_MAPPED_DIR_MODE : mode & S_IALLUGO);
@@ -1027,17 +1078,21 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 		ret = vfs_mknod(idmap, dir, dentry, mode, rdev);
 	if (!ret && d_really_is_negative(dentry))
 		ret = -ENOENT;	/* the file system did not instantiate it */
-	if (!ret && kind == MAKE_SYMLINK && v9p_mapped(srv))
-		ret = write_mapped_symlink(&path, target);
-	if (!ret) {
-		ret = finish_create(srv, &dfid->path, dentry, dfid->uid, gid,
+	if (ret)
+		goto out_end;
+	/* From here, a failure takes the new file away again. */
+	if (kind == MAKE_SYMLINK && v9p_mapped(srv))
+		ret = v9p_fault(req) ?: write_mapped_symlink(&path, target);
+	if (!ret)
+		ret = v9p_fault(req) ?:
+		      finish_create(srv, &dfid->path, dentry, dfid->uid, gid,
 				    kind == MAKE_DIR ? (mode & S_IALLUGO) | S_IFDIR : mode,
 				    kind == MAKE_NODE ? rdev : 0);
-		if (ret)
-			undo_create(&dfid->path, dentry);
-	}
 	if (!ret)
-		ret = v9p_path_qid(srv, &path, &qid);
+		ret = v9p_fault(req) ?: v9p_path_qid(srv, &path, &qid);
+	if (ret)
+		undo_create(&dfid->path, dentry);
+out_end:
 	create_end(&dfid->path, dentry);
 	if (!ret)
 		ret = reply_qid(req, &qid);
@@ -1201,14 +1256,16 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 	ret = -ENOTDIR;
 	if (!d_can_lookup(dfid->path.dentry))
 		goto out;
-	ret = mnt_want_write(dfid->path.mnt);
+	ret = v9p_fault(req) ?: mnt_want_write(dfid->path.mnt);
 	if (ret)
 		goto out;
 	inode_lock_nested(d_inode(dfid->path.dentry), I_MUTEX_PARENT);
-	dentry = lookup_existing(&dfid->path, &name);
+	ret = v9p_fault(req);
+	dentry = ret ? ERR_PTR(ret) : lookup_existing(&dfid->path, &name);
 	ret = PTR_ERR_OR_ZERO(dentry);
 	if (!ret) {
-		ret = unlink_dentry(&dfid->path, dentry, flags & V9P_AT_REMOVEDIR);
+		ret = v9p_fault(req) ?:
+		      unlink_dentry(&dfid->path, dentry, flags & V9P_AT_REMOVEDIR);
 		dput(dentry);
 	}
 	inode_unlock(d_inode(dfid->path.dentry));
@@ -1285,11 +1342,12 @@ static int op_link(struct v9p_server *srv, struct v9p_request *req)
 	ret = -EXDEV;
 	if (fid->path.mnt != dfid->path.mnt)
 		goto out;
-	dentry = create_begin(srv, &dfid->path, &name);
+	dentry = create_begin(srv, req, &dfid->path, &name);
 	ret = PTR_ERR(dentry);
 	if (IS_ERR(dentry))
 		goto out;
-	ret = vfs_link(fid->path.dentry, v9p_idmap(&dfid->path),
+	ret = v9p_fault(req) ?:
+	      vfs_link(fid->path.dentry, v9p_idmap(&dfid->path),
 		       d_inode(dfid->path.dentry), dentry, NULL);
 	create_end(&dfid->path, dentry);
 out:
@@ -1299,7 +1357,8 @@ out_dfid:
 	return ret;
 }
 
-static int rename_at(struct v9p_server *srv, const struct path *olddir,
+static int rename_at(struct v9p_server *srv, struct v9p_request *req,
+		     const struct path *olddir,
 		     const struct v9p_str *oldname, const struct path *newdir,
 		     const struct v9p_str *newname)
 {
@@ -1316,21 +1375,23 @@ static int rename_at(struct v9p_server *srv, const struct path *olddir,
 		return -EXDEV;
 	if (!d_can_lookup(olddir->dentry) || !d_can_lookup(newdir->dentry))
 		return -ENOTDIR;
-	ret = mnt_want_write(olddir->mnt);
+	ret = v9p_fault(req) ?: mnt_want_write(olddir->mnt);
 	if (ret)
 		return ret;
 	trap = lock_rename(newdir->dentry, olddir->dentry);
 	ret = PTR_ERR_OR_ZERO(trap);
 	if (ret)
 		goto out_write;
-	old = lookup_existing(olddir, oldname);
+	ret = v9p_fault(req);
+	old = ret ? ERR_PTR(ret) : lookup_existing(olddir, oldname);
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret)
 		goto out_unlock;
 	ret = -EINVAL;
 	if (old == trap)
 		goto out_old;
-	new = lookup_one_len(newname->str, newdir->dentry, newname->len);
+	ret = v9p_fault(req);
+	new = ret ? ERR_PTR(ret) : lookup_one_len(newname->str, newdir->dentry, newname->len);
 	ret = PTR_ERR_OR_ZERO(new);
 	if (ret)
 		goto out_old;
@@ -1342,7 +1403,7 @@ static int rename_at(struct v9p_server *srv, const struct path *olddir,
 	rd.old_dentry = old;
 	rd.new_dir = d_inode(newdir->dentry);
 	rd.new_dentry = new;
-	ret = vfs_rename(&rd);
+	ret = v9p_fault(req) ?: vfs_rename(&rd);
 out_new:
 	dput(new);
 out_old:
@@ -1369,7 +1430,7 @@ static int op_renameat(struct v9p_server *srv, struct v9p_request *req)
 	newdir = req_path_fid(srv, newdir_id);
 	ret = PTR_ERR_OR_ZERO(newdir);
 	if (!ret) {
-		ret = rename_at(srv, &olddir->path, &oldname, &newdir->path, &newname);
+		ret = rename_at(srv, req, &olddir->path, &oldname, &newdir->path, &newname);
 		v9p_fid_put(newdir);
 	}
 	v9p_fid_put(olddir);
@@ -1403,7 +1464,7 @@ static int op_rename(struct v9p_server *srv, struct v9p_request *req)
 	take_dentry_name_snapshot(&snap, fid->path.dentry);
 	oldname.str = snap.name.name;
 	oldname.len = snap.name.len;
-	ret = rename_at(srv, &olddir, &oldname, &dfid->path, &newname);
+	ret = rename_at(srv, req, &olddir, &oldname, &dfid->path, &newname);
 	release_dentry_name_snapshot(&snap);
 	dput(olddir.dentry);
 out_dfid:
@@ -1444,15 +1505,19 @@ static ssize_t filter_xattr_list(struct v9p_server *srv, char *list, ssize_t siz
 	return dst - list;
 }
 
-static ssize_t read_xattr(struct v9p_server *srv, const struct path *path,
-			  const struct v9p_str *name, void **value)
+static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
+			  const struct path *path, const struct v9p_str *name, void **value)
 {
 	ssize_t size;
 	void *buf;
+	int ret;
 
 	*value = NULL;
 	if (name->len && !xattr_name_allowed(srv, name->str))
 		return -EOPNOTSUPP;
+	size = v9p_fault(req);
+	if (size)
+		return size;
 	if (name->len)
 		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
 	else
@@ -1461,12 +1526,14 @@ static ssize_t read_xattr(struct v9p_server *srv, const struct path *path,
 		return size;
 	if (size > (name->len ? XATTR_SIZE_MAX : XATTR_LIST_MAX))
 		return -E2BIG;
-	buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	ret = v9p_fault(req);
+	buf = ret ? NULL : kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!buf)
-		return -ENOMEM;
-	if (name->len)
+		return ret ?: -ENOMEM;
+	size = v9p_fault(req) ?: size;
+	if (size > 0 && name->len)
 		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, buf, size);
-	else
+	else if (size > 0)
 		size = vfs_listxattr(path->dentry, buf, size);
 	if (size > 0 && !name->len)
 		size = filter_xattr_list(srv, buf, size);
@@ -1493,10 +1560,10 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	size = read_xattr(srv, &fid->path, &name, &value);
+	size = read_xattr(srv, req, &fid->path, &name, &value);
 	if (size < 0)
 		goto out;
-	newfid = v9p_fid_create(srv, newfid_id, &fid->path, fid->uid);
+	newfid = new_fid(srv, req, newfid_id, &fid->path, fid->uid);
 	if (IS_ERR(newfid)) {
 		kvfree(value);
 		size = PTR_ERR(newfid);
@@ -1516,6 +1583,8 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_str name;
 	struct v9p_fid *fid;
+	char *xname;
+	void *value;
 	u32 fid_id, flags;
 	u64 size;
 	int ret;
@@ -1538,11 +1607,23 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	ret = -EBADF;
 	if (fid->kind != V9P_FID_PATH || fid_file(fid))
 		goto out;
-	ret = -ENOMEM;
-	fid->xattr_name = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
-	fid->xattr_value = kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
-	if (!fid->xattr_name || !fid->xattr_value)
+	/* A failure leaves the fid as it was, and may be retried. */
+	ret = v9p_fault(req);
+	if (ret)
 		goto out;
+	ret = -ENOMEM;
+	xname = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
+	if (!xname)
+		goto out;
+	ret = v9p_fault(req);
+	value = ret ? NULL : kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
+	if (!value) {
+		kfree(xname);
+		ret = ret ?: -ENOMEM;
+		goto out;
+	}
+	fid->xattr_name = xname;
+	fid->xattr_value = value;
 	fid->xattr_size = size;
 	fid->xattr_flags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
 			   (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
@@ -1857,6 +1938,7 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 		old = override_creds(srv->cred);
 		ret = op(srv, req);
 		revert_creds(old);
+		v9p_fault_end(req);
 	}
 	req->err = ret;
 	if (ret) {

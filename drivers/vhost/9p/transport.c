@@ -151,6 +151,7 @@ static void vhost_9p_async_work(struct work_struct *work)
 	struct vhost_9p *v9p = a->v9p;
 	struct mm_struct *mm = v9p->dev.mm;
 
+	v9p_hold(v9p, &a->req);
 	/* Guest memory is mapped in the VMM: borrow its address space. */
 	if (mm && mmget_not_zero(mm)) {
 		kthread_use_mm(mm);
@@ -333,6 +334,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 		target = flush_target(srv, &req);
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
+	v9p_hold(v9p, &req);
 	v9p_serve(srv, &req);
 reply:
 	*len = put_reply(&req, vq->iov + out, in, resp_len, &resp_iter);
@@ -429,6 +431,8 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
  */
 static void vhost_9p_stop(struct vhost_9p *v9p)
 {
+	/* A held request holds the vq mutex or the workqueue: let it go. */
+	v9p_unhold(v9p);
 	mutex_lock(&v9p->vq.mutex);
 	vhost_vq_set_backend(&v9p->vq, NULL);
 	mutex_unlock(&v9p->vq.mutex);
@@ -498,6 +502,7 @@ static long vhost_9p_set_running(struct vhost_9p *v9p, void __user *argp)
 	if (!vhost_vq_access_ok(vq))
 		goto out_vq;
 	if (!vhost_vq_get_backend(vq)) {
+		v9p_hold_allow(v9p);
 		vhost_vq_set_backend(vq, v9p->server);
 		ret = vhost_vq_init_access(vq);
 		if (ret) {
@@ -708,20 +713,24 @@ static int __init vhost_9p_init(void)
 {
 	int ret;
 
+	v9p_fault_init();
 	ret = misc_register(&vhost_9p_misc);
-	if (ret != -EBUSY)
-		return ret;
-
-	pr_warn("misc minor %d is taken: using a dynamic minor, so opening /dev/vhost-9p will not load the module; load it with 'modprobe vhost_9p' at boot\n",
-		VHOST_9P_MINOR);
-	vhost_9p_misc.minor = MISC_DYNAMIC_MINOR;
-	return misc_register(&vhost_9p_misc);
+	if (ret == -EBUSY) {
+		pr_warn("misc minor %d is taken: using a dynamic minor, so opening /dev/vhost-9p will not load the module; load it with 'modprobe vhost_9p' at boot\n",
+			VHOST_9P_MINOR);
+		vhost_9p_misc.minor = MISC_DYNAMIC_MINOR;
+		ret = misc_register(&vhost_9p_misc);
+	}
+	if (ret)
+		v9p_fault_exit();
+	return ret;
 }
 module_init(vhost_9p_init);
 
 static void __exit vhost_9p_exit(void)
 {
 	misc_deregister(&vhost_9p_misc);
+	v9p_fault_exit();
 }
 module_exit(vhost_9p_exit);
 

@@ -100,6 +100,7 @@ struct v9p_fid {
  * @err: the error answered, or 0
  * @io_bytes: data bytes read or written
  * @start_ns: when it was taken off the ring, for its server time
+ * @fault_points: the fault points it passed (fault.c)
  */
 struct v9p_request {
 	u16 tag;
@@ -115,6 +116,9 @@ struct v9p_request {
 	int err;
 	u64 io_bytes;
 	u64 start_ns;
+#ifdef CONFIG_VHOST_9P_FAULT_INJECTION
+	unsigned int fault_points;
+#endif
 };
 
 /**
@@ -175,6 +179,7 @@ struct v9p_server {
  * @server: the export, once set; the vq's backend while running
  * @done: requests the workqueue has answered, for @complete_work
  * @complete_work: puts them on the used ring, on the vhost worker
+ * @no_holds: stopping: its requests are not held (fault.c)
  */
 struct vhost_9p {
 	struct vhost_virtqueue *vqs[VHOST_9P_VQ_MAX];
@@ -183,6 +188,9 @@ struct vhost_9p {
 	struct v9p_server *server;
 	struct llist_head done;
 	struct vhost_work complete_work;
+#ifdef CONFIG_VHOST_9P_FAULT_INJECTION
+	bool no_holds;
+#endif
 };
 
 /* export.c */
@@ -228,5 +236,27 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
 void v9p_reply_free(struct v9p_request *req);
 int v9p_xattr_commit(struct v9p_fid *fid);
 void v9p_release_locks(struct v9p_fid *fid);
+
+/*
+ * fault.c: fault points and held requests for the tests, built only with
+ * CONFIG_VHOST_9P_FAULT_INJECTION; without it they are no code at all.
+ */
+#ifdef CONFIG_VHOST_9P_FAULT_INJECTION
+int v9p_fault(struct v9p_request *req);
+void v9p_fault_end(const struct v9p_request *req);
+void v9p_hold(struct vhost_9p *v9p, const struct v9p_request *req);
+void v9p_unhold(struct vhost_9p *v9p);
+void v9p_hold_allow(struct vhost_9p *v9p);
+void v9p_fault_init(void);
+void v9p_fault_exit(void);
+#else
+static inline int v9p_fault(struct v9p_request *req) { return 0; }
+static inline void v9p_fault_end(const struct v9p_request *req) {}
+static inline void v9p_hold(struct vhost_9p *v9p, const struct v9p_request *req) {}
+static inline void v9p_unhold(struct vhost_9p *v9p) {}
+static inline void v9p_hold_allow(struct vhost_9p *v9p) {}
+static inline void v9p_fault_init(void) {}
+static inline void v9p_fault_exit(void) {}
+#endif
 
 #endif /* _DRIVERS_VHOST_9P_VHOST_9P_H */
