@@ -1478,6 +1478,15 @@ static ssize_t read_xattr(struct v9p_server *srv, const struct path *path,
 	return size;
 }
 
+/* Count @size bytes of attribute value against the device's budget. */
+static bool xattr_charge(struct v9p_server *srv, size_t size)
+{
+	if (atomic_long_add_return(size, &srv->xattr_bytes) <= V9P_XATTR_BUDGET)
+		return true;
+	atomic_long_sub(size, &srv->xattr_bytes);
+	return false;
+}
+
 static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid, *newfid;
@@ -1496,8 +1505,14 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	size = read_xattr(srv, &fid->path, &name, &value);
 	if (size < 0)
 		goto out;
+	if (!xattr_charge(srv, size)) {
+		kvfree(value);
+		size = -ENOMEM;
+		goto out;
+	}
 	newfid = v9p_fid_create(srv, newfid_id, &fid->path, fid->uid);
 	if (IS_ERR(newfid)) {
+		atomic_long_sub(size, &srv->xattr_bytes);
 		kvfree(value);
 		size = PTR_ERR(newfid);
 		goto out;
@@ -1505,6 +1520,7 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	newfid->kind = V9P_FID_XATTR_READ;
 	newfid->xattr_value = value;
 	newfid->xattr_size = size;
+	newfid->xattr_charged = size;
 	v9p_fid_put(newfid);
 	size = v9p_writef(&req->out, "q", (u64)size);
 out:
@@ -1538,12 +1554,22 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	ret = -EBADF;
 	if (fid->kind != V9P_FID_PATH || fid_file(fid))
 		goto out;
+	ret = -ENOSPC;
+	if (!xattr_charge(srv, size))
+		goto out;
 	ret = -ENOMEM;
 	fid->xattr_name = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
 	fid->xattr_value = kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
-	if (!fid->xattr_name || !fid->xattr_value)
+	if (!fid->xattr_name || !fid->xattr_value) {
+		atomic_long_sub(size, &srv->xattr_bytes);
+		kfree(fid->xattr_name);
+		fid->xattr_name = NULL;
+		kvfree(fid->xattr_value);
+		fid->xattr_value = NULL;
 		goto out;
+	}
 	fid->xattr_size = size;
+	fid->xattr_charged = size;
 	fid->xattr_flags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
 			   (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
 	fid->kind = V9P_FID_XATTR_WRITE;
