@@ -20,6 +20,7 @@
 #include <ftw.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -624,6 +625,100 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 					  V9P_LOCK_FLAGS_BLOCK, 0, 0));
 }
 
+/* Reads whose data buffer is a page of guest memory behind a userfaultfd. */
+struct held_reads {
+	int uffd;
+	char *page;
+	long page_size;
+};
+
+/* Trap the last page of @c's guest memory: 0, or -errno (no userfaultfd). */
+static int hold_setup(struct p9c *c, struct held_reads *h)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MISSING_SHMEM };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	h->page_size = sysconf(_SC_PAGESIZE);
+	h->page = (char *)c->vq.mem + c->vq.mem_size - h->page_size;
+	if (madvise(h->page, h->page_size, MADV_REMOVE))
+		return -errno;
+	h->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (h->uffd < 0)
+		return -errno;
+	reg.range.start = (unsigned long)h->page;
+	reg.range.len = h->page_size;
+	if (ioctl(h->uffd, UFFDIO_API, &api) || ioctl(h->uffd, UFFDIO_REGISTER, &reg)) {
+		close(h->uffd);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Post @n Treads of @fid into the trapped page, then kick. */
+static int hold_reads(struct p9c *c, struct held_reads *h, __u32 fid, int n)
+{
+	struct iovec out, in[2];
+	struct v9p_buf b;
+	int i, ret;
+
+	virtq_reset_alloc(&c->vq);
+	c->vq.no_kick = 1;
+	for (i = 0; i < n; i++) {
+		out.iov_base = virtq_alloc(&c->vq, 64);
+		in[0].iov_base = virtq_alloc(&c->vq, V9P_IOHDR_SIZE);
+		if (!out.iov_base || !in[0].iov_base)
+			return -ENOMEM;
+		v9p_buf_init(&b, out.iov_base, 64, NULL, 0);
+		v9p_begin_reply(&b, V9P_TREAD, i);
+		v9p_writef(&b, "dqd", fid, (__u64)0, (__u32)h->page_size);
+		out.iov_len = v9p_end_reply(&b);
+		in[0].iov_len = V9P_IOHDR_SIZE;
+		in[1].iov_base = h->page;
+		in[1].iov_len = h->page_size;
+		ret = virtq_submit(&c->vq, &out, 1, in, 2, false, in[0].iov_base);
+		if (ret < 0)
+			return ret;
+	}
+	c->vq.no_kick = 0;
+	virtq_kick(&c->vq);
+	return 0;
+}
+
+/* Let the held reads go: map a page there. */
+static int hold_release(struct held_reads *h)
+{
+	struct uffdio_copy copy = { .dst = (unsigned long)h->page, .len = h->page_size };
+	void *src = calloc(1, h->page_size);
+	int ret;
+
+	copy.src = (unsigned long)src;
+	ret = ioctl(h->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+	free(src);
+	return ret;
+}
+
+static void *release_later(void *arg)
+{
+	usleep(300 * 1000);
+	hold_release(arg);
+	return NULL;
+}
+
+/* The most requests in flight seen over @ms milliseconds. */
+static long most_inflight(struct p9c *c, int ms)
+{
+	long n, most = 0;
+	int i;
+
+	for (i = 0; i < ms / 50; i++) {
+		usleep(50 * 1000);
+		n = fd_field(getpid(), c->vq.fd, "vhost-9p-inflight");
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
 /*
  * Requests in flight: reads held in the kernel (their data buffer is
  * behind a userfaultfd) are never more than the limit at once; the rest
@@ -631,17 +726,12 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
  */
 TEST_F(lim, inflight_never_exceeds_the_limit)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MISSING_SHMEM };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_copy copy = {};
 	/* Three descriptors each, on a ring of 256. */
 	const int n = 80;
-	long page = sysconf(_SC_PAGESIZE), inflight, most = 0;
-	struct iovec out, in[2];
-	struct v9p_buf b;
-	int uffd, i, done = 0;
-	char *held;
-	void *src, *token;
+	struct held_reads h;
+	int ret, done = 0;
+	void *token;
+	long most;
 	__u32 len;
 
 	ASSERT_EQ(0, put_file(self->dir, "data", 65536));
@@ -650,58 +740,24 @@ TEST_F(lim, inflight_never_exceeds_the_limit)
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "data", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
-
-	/* The last page of guest memory, dropped, then trapped. */
-	held = (char *)self->c.vq.mem + self->c.vq.mem_size - page;
-	ASSERT_EQ(0, madvise(held, page, MADV_REMOVE));
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0)
-		SKIP(return, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	reg.range.start = (unsigned long)held;
-	reg.range.len = page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-
-	virtq_reset_alloc(&self->c.vq);
-	self->c.vq.no_kick = 1;
-	for (i = 0; i < n; i++) {
-		out.iov_base = virtq_alloc(&self->c.vq, 64);
-		v9p_buf_init(&b, out.iov_base, 64, NULL, 0);
-		v9p_begin_reply(&b, V9P_TREAD, i);
-		v9p_writef(&b, "dqd", 2U, (__u64)0, (__u32)page);
-		out.iov_len = v9p_end_reply(&b);
-		in[0].iov_base = virtq_alloc(&self->c.vq, V9P_IOHDR_SIZE);
-		in[0].iov_len = V9P_IOHDR_SIZE;
-		in[1].iov_base = held;
-		in[1].iov_len = page;
-		ASSERT_LE(0, virtq_submit(&self->c.vq, &out, 1, in, 2, false, in[0].iov_base));
-	}
-	virtq_kick(&self->c.vq);
+	ret = hold_setup(&self->c, &h);
+	if (ret)
+		SKIP(return, "no userfaultfd: %s", strerror(-ret));
+	ASSERT_EQ(0, hold_reads(&self->c, &h, 2, n));
 	/* Watch the count for a second: it reaches the limit and stays there. */
-	for (i = 0; i < 20; i++) {
-		usleep(50 * 1000);
-		inflight = fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight");
-		if (inflight > most)
-			most = inflight;
-	}
+	most = most_inflight(&self->c, 1000);
 	EXPECT_EQ(0, virtq_wait_used(&self->c.vq, &token, &len, 10));
 	ksft_print_msg("in flight: %d reads held, at most %ld in the server at once\n", n, most);
 	EXPECT_EQ(MAX_INFLIGHT, most);
 
-	src = calloc(1, page);
-	copy.dst = (unsigned long)held;
-	copy.src = (unsigned long)src;
-	copy.len = page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
-	free(src);
+	ASSERT_EQ(0, hold_release(&h));
 	while (done < n && virtq_wait_used(&self->c.vq, &token, &len, 5000) == 1) {
 		EXPECT_EQ(V9P_RREAD, ((__u8 *)token)[4]);
 		done++;
 	}
 	EXPECT_EQ(n, done);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
-	self->c.vq.no_kick = 0;
-	close(uffd);
+	close(h.uffd);
 }
 
 /*
@@ -921,16 +977,19 @@ TEST_F_TIMEOUT(lim, vmm_killed_mid_stream, 120)
 }
 
 /*
- * The guest reset (VHOST_RESET_OWNER) while requests are on the ring and
- * in flight: the session's fids go, and a new session on the same device
- * works.
+ * The guest reset (VHOST_RESET_OWNER) in the middle of a stream: with
+ * reads held in flight and more on the ring.  The reset waits for those in
+ * flight, takes no more, drops the session's fids, and a new session on
+ * the same device works.
  */
 TEST_F(lim, reset_owner_mid_stream)
 {
 	struct vhost_9p_stats st = { .size = sizeof(st) };
-	struct iovec out, in;
-	struct v9p_buf b;
-	int i, one = 1;
+	const int n = 80;
+	struct held_reads h;
+	pthread_t thread;
+	int one = 1, ret;
+	double t0, waited;
 	__u32 fid;
 
 	ASSERT_EQ(0, put_file(self->dir, "data", 65536));
@@ -941,29 +1000,24 @@ TEST_F(lim, reset_owner_mid_stream)
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, fid, "", NULL));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "data", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	ret = hold_setup(&self->c, &h);
+	if (ret)
+		SKIP(return, "no userfaultfd: %s", strerror(-ret));
+	ASSERT_EQ(0, hold_reads(&self->c, &h, 2, n));
+	EXPECT_EQ(MAX_INFLIGHT, most_inflight(&self->c, 500));
 
-	virtq_reset_alloc(&self->c.vq);
-	self->c.vq.no_kick = 1;
-	for (i = 0; i < 120; i++) {
-		out.iov_base = virtq_alloc(&self->c.vq, 64);
-		v9p_buf_init(&b, out.iov_base, 64, NULL, 0);
-		v9p_begin_reply(&b, i % 2 ? V9P_TREAD : V9P_TWALK, i);
-		if (i % 2)
-			v9p_writef(&b, "dqd", 2U, (__u64)0, 4096U);
-		else
-			v9p_writef(&b, "ddw", (__u32)ROOT, 2000U + i, 0);
-		out.iov_len = v9p_end_reply(&b);
-		in.iov_len = 4096 + V9P_IOHDR_SIZE;
-		in.iov_base = virtq_alloc(&self->c.vq, in.iov_len);
-		ASSERT_NE(NULL, in.iov_base);
-		ASSERT_LE(0, virtq_submit(&self->c.vq, &out, 1, &in, 1, false, in.iov_base));
-	}
-	virtq_kick(&self->c.vq);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later, &h));
+	t0 = now();
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_RESET_OWNER));
-	self->c.vq.no_kick = 0;
+	waited = now() - t0;
+	pthread_join(thread, NULL);
+	close(h.uffd);
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
-	ksft_print_msg("reset owner: %llu of 120 requests answered before the reset\n",
-		       (unsigned long long)st.requests - 1004);
+	/* Tversion, Tattach, 1001 Twalks and a Tlopen came before. */
+	ksft_print_msg("reset owner: waited %.2f s for %d reads in flight; %llu of %d answered\n",
+		       waited, MAX_INFLIGHT, (unsigned long long)st.requests - 1004, n);
+	EXPECT_LT(0.2, waited);
+	EXPECT_EQ(MAX_INFLIGHT, st.requests - 1004);
 	EXPECT_EQ(0, st.fids);
 	EXPECT_EQ(0, st.msize);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
