@@ -185,6 +185,26 @@ err:
 	return ret;
 }
 
+int virtq_dev_reown(struct virtq_dev *d)
+{
+	int ret;
+
+	if (ioctl(d->fd, VHOST_SET_OWNER) || ioctl(d->fd, VHOST_SET_FEATURES, &d->features))
+		return -errno;
+	/* A fresh ring: what the device had taken off the old one is gone. */
+	memset(d->mem, 0, d->alloc_start);
+	memset(d->chain_len, 0, d->num * sizeof(*d->chain_len));
+	memset(d->tokens, 0, d->num * sizeof(*d->tokens));
+	d->avail_idx = 0;
+	d->last_used_idx = 0;
+	d->alloc_off = d->alloc_start;
+	virtq_init_free_list(d);
+	ret = virtq_set_mem_table(d);
+	if (ret)
+		return ret;
+	return virtq_set_vring(d);
+}
+
 void virtq_dev_close(struct virtq_dev *d)
 {
 	/* The device goes first, so that it no longer touches guest memory. */

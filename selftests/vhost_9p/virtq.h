@@ -112,6 +112,19 @@ int virtq_dev_open(struct virtq_dev *d, unsigned int ring_num, size_t mem_size,
 void virtq_dev_close(struct virtq_dev *d);
 
 /**
+ * virtq_dev_reown() - set the queue up again after VHOST_RESET_OWNER
+ * @d: a device opened with virtq_dev_open() whose owner was reset
+ *
+ * Takes ownership again, as a VMM does for a guest reset: the same
+ * features, an empty ring in the same guest memory, the same eventfds.
+ * Requests in flight at the reset are forgotten.  The device is not
+ * started: that is VHOST_9P_SET_RUNNING.
+ *
+ * Return: 0 or -errno.
+ */
+int virtq_dev_reown(struct virtq_dev *d);
+
+/**
  * virtq_alloc() - allocate a block of guest memory
  * @d: the device
  * @len: bytes wanted

@@ -103,6 +103,7 @@ if [ -n "${V9P_EXT4:-}" ]; then
 fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"
+run_program limits_test 600 "$SELFTESTS/limits_test"
 
 # fault_test needs the debug module (make modules-debug, fault injection):
 # it takes the release module's place, with debugfs mounted, and gives it

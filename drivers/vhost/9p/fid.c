@@ -109,6 +109,12 @@ err_count:
 	return ERR_PTR(ret);
 }
 
+/* A fid left the table: its attribute value no longer counts. */
+static void v9p_fid_uncharge(struct v9p_server *srv, struct v9p_fid *fid)
+{
+	atomic_long_sub(fid->xattr_charged, &srv->xattr_bytes);
+}
+
 /**
  * v9p_fid_clunk() - remove a fid from the table
  * @srv: the server
@@ -129,6 +135,7 @@ int v9p_fid_clunk(struct v9p_server *srv, u32 id)
 	if (!fid)
 		return -EBADF;
 	atomic_dec(&srv->nr_fids);
+	v9p_fid_uncharge(srv, fid);
 	if (fid->kind == V9P_FID_XATTR_WRITE)
 		ret = v9p_xattr_commit(fid);
 	v9p_fid_put(fid);
@@ -147,6 +154,7 @@ void v9p_fid_clunk_all(struct v9p_server *srv)
 	xa_for_each(&srv->fids, id, fid) {
 		xa_erase(&srv->fids, id);
 		atomic_dec(&srv->nr_fids);
+		v9p_fid_uncharge(srv, fid);
 		v9p_fid_put(fid);
 	}
 }

@@ -1545,6 +1545,15 @@ static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
 	return size;
 }
 
+/* Count @size bytes of attribute value against the device's budget. */
+static bool xattr_charge(struct v9p_server *srv, size_t size)
+{
+	if (atomic_long_add_return(size, &srv->xattr_bytes) <= V9P_XATTR_BUDGET)
+		return true;
+	atomic_long_sub(size, &srv->xattr_bytes);
+	return false;
+}
+
 static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid, *newfid;
@@ -1563,8 +1572,14 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	size = read_xattr(srv, req, &fid->path, &name, &value);
 	if (size < 0)
 		goto out;
+	if (!xattr_charge(srv, size)) {
+		kvfree(value);
+		size = -ENOMEM;
+		goto out;
+	}
 	newfid = new_fid(srv, req, newfid_id, &fid->path, fid->uid);
 	if (IS_ERR(newfid)) {
+		atomic_long_sub(size, &srv->xattr_bytes);
 		kvfree(value);
 		size = PTR_ERR(newfid);
 		goto out;
@@ -1572,6 +1587,7 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	newfid->kind = V9P_FID_XATTR_READ;
 	newfid->xattr_value = value;
 	newfid->xattr_size = size;
+	newfid->xattr_charged = size;
 	v9p_fid_put(newfid);
 	size = v9p_writef(&req->out, "q", (u64)size);
 out:
@@ -1608,27 +1624,34 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	if (fid->kind != V9P_FID_PATH || fid_file(fid))
 		goto out;
 	/* A failure leaves the fid as it was, and may be retried. */
+	ret = -ENOSPC;
+	if (!xattr_charge(srv, size))
+		goto out;
 	ret = v9p_fault(req);
 	if (ret)
-		goto out;
+		goto out_uncharge;
 	ret = -ENOMEM;
 	xname = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
 	if (!xname)
-		goto out;
+		goto out_uncharge;
 	ret = v9p_fault(req);
 	value = ret ? NULL : kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
 	if (!value) {
 		kfree(xname);
 		ret = ret ?: -ENOMEM;
-		goto out;
+		goto out_uncharge;
 	}
 	fid->xattr_name = xname;
 	fid->xattr_value = value;
 	fid->xattr_size = size;
+	fid->xattr_charged = size;
 	fid->xattr_flags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
 			   (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
 	fid->kind = V9P_FID_XATTR_WRITE;
 	ret = 0;
+	goto out;
+out_uncharge:
+	atomic_long_sub(size, &srv->xattr_bytes);
 out:
 	mutex_unlock(&fid->lock);
 	v9p_fid_put(fid);

@@ -43,6 +43,13 @@
 /* Requests served on the workqueue at once, per device. */
 #define V9P_MAX_INFLIGHT	64
 
+/*
+ * Attribute values fids may hold at once, per device: Txattrwalk's value
+ * and Txattrcreate's buffer, up to XATTR_SIZE_MAX each, are kept until the
+ * clunk, so the fid limit alone would let a guest pin max_fids times that.
+ */
+#define V9P_XATTR_BUDGET	(16 << 20)
+
 enum v9p_fid_kind {
 	V9P_FID_PATH,		/* names a file; may be opened */
 	V9P_FID_XATTR_READ,	/* Txattrwalk: reads return the value */
@@ -66,6 +73,7 @@ enum v9p_fid_kind {
  * @xattr_value: the attribute's value (read) or the value being written
  * @xattr_size: its size
  * @xattr_filled: bytes of it written so far
+ * @xattr_charged: the bytes counted for it in v9p_server.xattr_bytes
  */
 struct v9p_fid {
 	struct rcu_head rcu;
@@ -82,6 +90,7 @@ struct v9p_fid {
 	void *xattr_value;
 	size_t xattr_size;
 	size_t xattr_filled;
+	size_t xattr_charged;
 };
 
 /**
@@ -133,6 +142,8 @@ struct v9p_request {
  * @tag: the mount tag, for messages
  * @fids: the guest's fids, by number
  * @nr_fids: how many it holds
+ * @xattr_bytes: attribute value bytes its fids hold, at most
+ *	V9P_XATTR_BUDGET
  * @devices: host file systems seen, numbered for qid.path
  * @nr_devices: the last number given
  * @lock_owners: one POSIX lock owner per guest process id
@@ -158,6 +169,7 @@ struct v9p_server {
 	char tag[VHOST_9P_TAG_MAX];
 	struct xarray fids;
 	atomic_t nr_fids;
+	atomic_long_t xattr_bytes;
 	struct xarray devices;
 	atomic_t nr_devices;
 	struct xarray lock_owners;

@@ -1,0 +1,1037 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * limits_test: what a guest can make the host hold, measured.  Each flood
+ * (fids, attribute values, requests in flight, huge counts) must stop at
+ * its limit with a defined errno, and what it made the host allocate must
+ * be bounded at the limit and given back afterwards.  Then the lifecycle:
+ * an export removed or lazily unmounted under a session, the VMM killed
+ * mid-stream, VHOST_RESET_OWNER mid-stream; none may leak fids, files or
+ * memory, and the next device must work.  The figures measured are
+ * printed as KTAP diagnostics for Documentation/design.rst.
+ *
+ * Memory is read from /proc/meminfo after dropping caches and shrinking
+ * the slab caches, and compared with generous bounds: the assertions are
+ * about orders of magnitude (a leak of a fid per request, or a flood that
+ * grows without limit), not about bytes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "p9client.h"
+
+#define ROOT		1
+#define P9_RDONLY	0U
+#define P9_RDWR		2U
+
+/* Fids of the flood: half the default limit, well within the VM's memory. */
+#define FLOOD_FIDS	65536
+/*
+ * What one fid may cost at most: struct v9p_fid is about 170 bytes
+ * (kmalloc-192) and its xarray slot about 9 (576-byte nodes of 64 slots);
+ * four times the next power of two is generous.
+ */
+#define FID_BOUND	1024
+/* The module's budget for attribute values held by fids (V9P_XATTR_BUDGET). */
+#define XATTR_BUDGET	(16 << 20)
+#define XATTR_SIZE_MAX	65536
+/* The module's V9P_MAX_INFLIGHT. */
+#define MAX_INFLIGHT	64
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A /proc/meminfo field, in KiB, or -1. */
+static long mem_kib(const char *key)
+{
+	size_t klen = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/* A numeric field of /proc/PID/fdinfo/FD, or -1. */
+static long fd_field(pid_t pid, int fd, const char *key)
+{
+	size_t klen = strlen(key);
+	char path[64], line[512];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, s, strlen(s)) < 0)
+		; /* Not writable here: the figures are only noisier. */
+	close(fd);
+}
+
+/*
+ * Make freed memory show: drop the page and dentry caches, let RCU
+ * callbacks (fids and xarray nodes are freed after a grace period) run,
+ * and give empty slabs back to the page allocator.
+ */
+static void settle(void)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+
+	sync();
+	write_str("/proc/sys/vm/drop_caches", "3");
+	usleep(50 * 1000);
+	d = opendir("/sys/kernel/slab");
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", e->d_name);
+			write_str(path, "1");
+		}
+	closedir(d);
+}
+
+/*
+ * Settle until the meminfo field @key is at most @target (KiB), for up to
+ * @ms milliseconds: RCU and deferred frees take their time.  The last
+ * value read.
+ */
+static long settle_to(const char *key, long target, int ms)
+{
+	double end = now() + ms / 1000.0;
+	long val;
+
+	for (;;) {
+		settle();
+		val = mem_kib(key);
+		if (val <= target || now() > end)
+			return val;
+		usleep(100 * 1000);
+	}
+}
+
+/* A directory of its own under TMPDIR. */
+static void make_dir(char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "%s/v9p-%s.XXXXXX", getenv("TMPDIR") ?: "/tmp", name);
+	if (!mkdtemp(dir))
+		dir[0] = '\0';
+}
+
+static int put_file(const char *dir, const char *name, size_t size)
+{
+	char path[512], buf[65536];
+	size_t done = 0, n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (n = 0; n < sizeof(buf); n++)
+		buf[n] = 'a' + n % 26;
+	while (done < size) {
+		n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -EIO;
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+static int open_export(struct p9c *c, const char *dir, __u32 max_fids, __u32 max_msize)
+{
+	struct vhost_9p_export exp = { .max_fids = max_fids, .max_msize = max_msize };
+	int ret;
+
+	snprintf(exp.tag, sizeof(exp.tag), "limits");
+	exp.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (exp.dirfd < 0)
+		return -errno;
+	ret = p9c_open(c, &exp);
+	close(exp.dirfd);
+	return ret;
+}
+
+/* Tversion of @msize: the msize the server answers, or -errno. */
+static long version(struct p9c *c, __u32 msize)
+{
+	struct v9p_str ver;
+	__u32 got;
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TVERSION, "ds", msize, P9S("9P2000.L"));
+	if (!ret)
+		ret = p9c_get(c, "ds", &got, &ver);
+	return ret ? ret : (long)got;
+}
+
+static int attach(struct p9c *c, __u32 fid)
+{
+	return p9c_rpc(c, V9P_TATTACH, "ddssd", fid, (__u32)V9P_NOFID, P9S("root"), P9S(""),
+		       0U);
+}
+
+static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size)
+{
+	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, 0U);
+}
+
+static int lock9(struct p9c *c, __u32 fid, unsigned int type, __u32 flags, __u64 start,
+		 __u64 length)
+{
+	__u8 status;
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, flags, start, length, 7U,
+		      P9S("limits_test"));
+	if (ret)
+		return ret;
+	return p9c_get(c, "b", &status) ? -EBADMSG : status;
+}
+
+/*
+ * Send one T-message with a single reply buffer of @cap bytes: the length
+ * of the reply, *@reply pointing at it in guest memory, or -errno.
+ */
+static int call_cap(struct p9c *c, size_t cap, __u8 **reply, __u8 type, const char *fmt, ...)
+{
+	struct iovec out, in;
+	struct v9p_buf b;
+	__u32 used;
+	void *token;
+	va_list ap;
+	int ret;
+
+	virtq_reset_alloc(&c->vq);
+	out.iov_base = virtq_alloc(&c->vq, 256);
+	in.iov_base = virtq_alloc(&c->vq, cap);
+	in.iov_len = cap;
+	if (!out.iov_base || !in.iov_base)
+		return -ENOMEM;
+	v9p_buf_init(&b, out.iov_base, 256, NULL, 0);
+	v9p_begin_reply(&b, type, c->tag++ % 0xfff0);
+	va_start(ap, fmt);
+	ret = v9p_vwritef(&b, fmt, ap);
+	va_end(ap);
+	if (ret)
+		return -EMSGSIZE;
+	out.iov_len = v9p_end_reply(&b);
+	ret = virtq_submit(&c->vq, &out, 1, &in, 1, false, in.iov_base);
+	if (ret < 0)
+		return ret;
+	ret = virtq_wait_used(&c->vq, &token, &used, P9C_TIMEOUT_MS);
+	if (ret <= 0)
+		return ret ? ret : -ETIMEDOUT;
+	*reply = token;
+	return used;
+}
+
+/* The errno of an Rlerror at @r, or 0 for any other reply. */
+static int rlerror(const __u8 *r)
+{
+	return r[4] == V9P_RLERROR ? r[7] | r[8] << 8 | r[9] << 16 : 0;
+}
+
+static __u32 get32(const __u8 *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (__u32)p[3] << 24;
+}
+
+FIXTURE(lim) {
+	char dir[256];
+	char mnt[300];
+	bool mounted;
+	struct p9c c;
+	bool open;
+};
+
+FIXTURE_SETUP(lim)
+{
+	make_dir(self->dir, sizeof(self->dir), "limits");
+	ASSERT_NE(0, self->dir[0]);
+	ASSERT_EQ(0, put_file(self->dir, "file", 4096));
+	self->open = false;
+	self->mounted = false;
+}
+
+FIXTURE_TEARDOWN(lim)
+{
+	if (self->open)
+		p9c_close(&self->c);
+	if (self->mounted)
+		umount2(self->mnt, MNT_DETACH);
+	rm_tree(self->dir);
+}
+
+/* A tmpfs of its own at @dir/mnt, named in @mnt: 0 or -errno. */
+static int mount_tmpfs(const char *dir, char *mnt, size_t size, bool *mounted)
+{
+	snprintf(mnt, size, "%s/mnt", dir);
+	if (mkdir(mnt, 0755))
+		return -errno;
+	if (mount("limits", mnt, "tmpfs", 0, "size=256m"))
+		return -errno;
+	*mounted = true;
+	return 0;
+}
+
+/*
+ * Fids: walk clones up to the export's limit, the next is EMFILE.  The
+ * slab grows by a bounded amount per fid, and gives it back when the
+ * session ends (Tversion) and when the device is closed.
+ */
+TEST_F_TIMEOUT(lim, fid_flood, 240)
+{
+	long s0, s1, s2, s3, a0, a1, growth, tol;
+	double t0, secs;
+	__u32 fid;
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, FLOOD_FIDS, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	settle();
+	s0 = mem_kib("Slab");
+	a0 = mem_kib("MemAvailable");
+	ASSERT_LT(0, s0);
+
+	t0 = now();
+	for (fid = ROOT + 1; fid <= FLOOD_FIDS; fid++)
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, fid, "", NULL)) TH_LOG("fid %u", fid);
+	secs = now() - t0;
+	EXPECT_EQ(-EMFILE, p9c_walk(&self->c, ROOT, fid, "", NULL));
+	EXPECT_EQ(-EMFILE, p9c_walk(&self->c, ROOT, fid, "file", NULL));
+	EXPECT_EQ(FLOOD_FIDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	settle();
+	s1 = mem_kib("Slab");
+	a1 = mem_kib("MemAvailable");
+	growth = s1 - s0;
+	ksft_print_msg("fid flood: %d fids, %.1f s: slab +%ld KiB (%ld B/fid), MemAvail -%ld KiB\n",
+		       FLOOD_FIDS, secs, growth, growth * 1024 / FLOOD_FIDS, a0 - a1);
+	EXPECT_GE((long)FLOOD_FIDS * FID_BOUND / 1024, growth);
+
+	/* Slack for other slab users and partial slabs: not a fid's worth each. */
+	tol = 2048 + (growth > 0 ? growth / 10 : 0);
+	/* A new session drops every fid. */
+	ASSERT_LT(0, version(&self->c, P9C_MSIZE));
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	s2 = settle_to("Slab", s0 + tol, 5000);
+	p9c_close(&self->c);
+	self->open = false;
+	s3 = settle_to("Slab", s0 + tol, 5000);
+	ksft_print_msg("fid flood: slab after Tversion %+ld KiB, after close %+ld (cap +%ld)\n",
+		       s2 - s0, s3 - s0, growth);
+	EXPECT_GE(s0 + tol, s2);
+	EXPECT_GE(s0 + tol, s3);
+
+	/* The next device works. */
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+}
+
+/*
+ * Attribute values: each Txattrcreate fid holds a buffer of up to
+ * XATTR_SIZE_MAX until it is clunked, and Txattrwalk fids hold the value
+ * read.  A guest holding many is bounded by the export's budget for them,
+ * not by its fid limit (131072 fids of 64 KiB would be 8 GiB).
+ */
+TEST_F_TIMEOUT(lim, xattr_value_flood, 120)
+{
+	const int tries = 2 * XATTR_BUDGET / XATTR_SIZE_MAX;
+	long m0, m1, m2;
+	int i, ret = 0;
+	__u32 fid;
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	/* Over XATTR_SIZE_MAX: E2BIG before anything is held (ops_test too). */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	EXPECT_EQ(-E2BIG, xattrcreate9(&self->c, 2, "user.big", XATTR_SIZE_MAX + 1));
+	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+
+	settle();
+	m0 = mem_kib("MemAvailable");
+	for (i = 0; i < tries; i++) {
+		fid = 100 + i;
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, fid, "file", NULL));
+		ret = xattrcreate9(&self->c, fid, "user.flood", XATTR_SIZE_MAX);
+		if (ret)
+			break;
+	}
+	settle();
+	m1 = mem_kib("MemAvailable");
+	ksft_print_msg("xattr flood: %d values of %d B held (of %d), then %s; MemAvail -%ld KiB\n",
+		       i, XATTR_SIZE_MAX, tries, ret ? strerror(-ret) : "no error",
+		       m0 - m1);
+	EXPECT_EQ(-ENOSPC, ret);
+	EXPECT_GE(XATTR_BUDGET / XATTR_SIZE_MAX, i);
+	EXPECT_LE(XATTR_BUDGET / XATTR_SIZE_MAX / 2, i);
+	/* What was held is given back with the fids. */
+	ASSERT_LT(0, version(&self->c, P9C_MSIZE));
+	settle();
+	m2 = mem_kib("MemAvailable");
+	ksft_print_msg("xattr flood: after Tversion %+ld KiB MemAvailable\n", m2 - m0);
+	/* Budget usable again: the session's values were released. */
+	ASSERT_EQ(0, attach(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	EXPECT_EQ(0, xattrcreate9(&self->c, 2, "user.again", XATTR_SIZE_MAX));
+}
+
+/* Tversion with the largest msize a guest can ask: the export's maximum. */
+TEST_F(lim, msize_is_capped)
+{
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	EXPECT_EQ(VHOST_9P_DEFAULT_MAX_MSIZE, version(&self->c, 0xffffffffU));
+	p9c_close(&self->c);
+	self->open = false;
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, VHOST_9P_MAX_MSIZE));
+	self->open = true;
+	EXPECT_EQ(VHOST_9P_MAX_MSIZE, version(&self->c, 0xffffffffU));
+	p9c_close(&self->c);
+	self->open = false;
+
+	EXPECT_EQ(-EINVAL, open_export(&self->c, self->dir, 0, VHOST_9P_MAX_MSIZE + 1));
+}
+
+/*
+ * Counts larger than the msize: a Twrite carrying more than msize is
+ * refused whole (EMSGSIZE), one of exactly msize is written; Tread and
+ * Treaddir counts are cut to the msize and to the guest's buffer.
+ */
+TEST_F_TIMEOUT(lim, huge_counts, 120)
+{
+	__u32 msize, count;
+	char name[512];
+	__u8 *buf, *r;
+	struct stat st;
+	int i, len;
+
+	ASSERT_EQ(0, put_file(self->dir, "big", 1 << 20));
+	snprintf(name, sizeof(name), "%s/many", self->dir);
+	ASSERT_EQ(0, mkdir(name, 0755));
+	/* About 1.2 MiB of Rreaddir: more than any msize. */
+	for (i = 0; i < 5000; i++) {
+		char rel[300];
+
+		snprintf(rel, sizeof(rel), "many/%05d%0200d", i, 0);
+		ASSERT_EQ(0, put_file(self->dir, rel, 0));
+	}
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	msize = version(&self->c, 0xffffffffU);
+	ASSERT_EQ(VHOST_9P_DEFAULT_MAX_MSIZE, msize);
+	self->c.msize = msize;
+	ASSERT_EQ(0, attach(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "big", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+
+	buf = malloc(msize);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 'W', msize);
+	EXPECT_EQ(msize - V9P_TWRITE_HDR_SIZE,
+		  p9c_write(&self->c, 2, 0, buf, msize - V9P_TWRITE_HDR_SIZE));
+	EXPECT_EQ(-EMSGSIZE, p9c_write(&self->c, 2, 0, buf, msize - V9P_TWRITE_HDR_SIZE + 1));
+	EXPECT_EQ(-EMSGSIZE, p9c_write(&self->c, 2, 0, buf, 4 << 20));
+	free(buf);
+	snprintf(name, sizeof(name), "%s/big", self->dir);
+	ASSERT_EQ(0, stat(name, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+	/* A count of 4 GiB - 1 with a few bytes of data: EPROTO. */
+	len = call_cap(&self->c, 64, &r, V9P_TWRITE, "dqd", 2U, (__u64)0, 0xffffffffU);
+	ASSERT_LT(0, len);
+	EXPECT_EQ(EPROTO, rlerror(r));
+
+	/* Tread of 4 GiB - 1 into 1 MiB: msize. */
+	len = call_cap(&self->c, 1 << 20, &r, V9P_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
+	EXPECT_EQ(msize, len);
+	EXPECT_EQ(V9P_RREAD, r[4]);
+	EXPECT_EQ(msize - V9P_IOHDR_SIZE, get32(r + V9P_HDR_SIZE));
+	/* Into 4 KiB: the buffer. */
+	len = call_cap(&self->c, 4096, &r, V9P_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
+	EXPECT_EQ(4096, len);
+	EXPECT_EQ(4096 - V9P_IOHDR_SIZE, get32(r + V9P_HDR_SIZE));
+
+	/* Treaddir of 4 GiB - 1: as much as fits in msize, not more. */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "many", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDONLY));
+	len = call_cap(&self->c, 1 << 20, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
+	ASSERT_LT(0, len);
+	EXPECT_EQ(V9P_RREADDIR, r[4]) TH_LOG("errno %d", rlerror(r));
+	count = get32(r + V9P_HDR_SIZE);
+	ksft_print_msg("huge counts: Rread %d bytes, Rreaddir %u bytes of entries (msize %u)\n",
+		       (int)msize, count, msize);
+	EXPECT_GE(msize, len);
+	EXPECT_EQ(len - V9P_IOHDR_SIZE, count);
+	EXPECT_LT(msize - V9P_IOHDR_SIZE - 300, count);
+	/* Into 8 KiB: the buffer. */
+	len = call_cap(&self->c, 8192, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
+	EXPECT_GE(8192, len);
+	EXPECT_LT(8192 - 300, len);
+}
+
+/* A forked host process holding an fcntl() write lock until released. */
+struct holder {
+	pid_t pid;
+	int release_fd;
+};
+
+static int host_hold_lock(const char *path, struct holder *h)
+{
+	int ready[2], release[2];
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe(ready) || pipe(release))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd = open(path, O_RDWR);
+
+		close(release[1]);
+		ok = fd >= 0 && !fcntl(fd, F_SETLK, &fl);
+		if (write(ready[1], &ok, 1) != 1)
+			_exit(1);
+		if (read(release[0], &ok, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	h->pid = pid;
+	h->release_fd = release[1];
+	if (read(ready[0], &ok, 1) != 1 || !ok) {
+		close(ready[0]);
+		return -EIO;
+	}
+	close(ready[0]);
+	return 0;
+}
+
+static void host_release_lock(struct holder *h)
+{
+	close(h->release_fd);
+	waitpid(h->pid, NULL, 0);
+}
+
+/*
+ * A lock a host process holds forever: Tlock, even with the block flag,
+ * answers BLOCKED at once (the server never sleeps on a lock; the client
+ * retries), and other requests go on being answered while it retries.
+ */
+TEST_F(lim, never_completing_lock_holds_no_worker)
+{
+	double t0, t, worst = 0, total;
+	char path[512];
+	struct holder h;
+	struct p9c_attr attr;
+	int i, n = 500;
+
+	snprintf(path, sizeof(path), "%s/file", self->dir);
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	ASSERT_EQ(0, host_hold_lock(path, &h));
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		t = now();
+		ASSERT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
+						  V9P_LOCK_FLAGS_BLOCK, 0, 0));
+		ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
+		t = now() - t;
+		if (t > worst)
+			worst = t;
+	}
+	total = now() - t0;
+	ksft_print_msg("blocked lock: %d Tlock retries and Tgetattrs, %.0f us each, worst %.0f\n",
+		       n, total / n * 1e6, worst * 1e6);
+	EXPECT_GT(1.0, worst);
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
+	host_release_lock(&h);
+	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
+					  V9P_LOCK_FLAGS_BLOCK, 0, 0));
+}
+
+/* Reads whose data buffer is a page of guest memory behind a userfaultfd. */
+struct held_reads {
+	int uffd;
+	char *page;
+	long page_size;
+};
+
+/* Trap the last page of @c's guest memory: 0, or -errno (no userfaultfd). */
+static int hold_setup(struct p9c *c, struct held_reads *h)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MISSING_SHMEM };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	h->page_size = sysconf(_SC_PAGESIZE);
+	h->page = (char *)c->vq.mem + c->vq.mem_size - h->page_size;
+	if (madvise(h->page, h->page_size, MADV_REMOVE))
+		return -errno;
+	h->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (h->uffd < 0)
+		return -errno;
+	reg.range.start = (unsigned long)h->page;
+	reg.range.len = h->page_size;
+	if (ioctl(h->uffd, UFFDIO_API, &api) || ioctl(h->uffd, UFFDIO_REGISTER, &reg)) {
+		close(h->uffd);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Post @n Treads of @fid into the trapped page, then kick. */
+static int hold_reads(struct p9c *c, struct held_reads *h, __u32 fid, int n)
+{
+	struct iovec out, in[2];
+	struct v9p_buf b;
+	int i, ret;
+
+	virtq_reset_alloc(&c->vq);
+	c->vq.no_kick = 1;
+	for (i = 0; i < n; i++) {
+		out.iov_base = virtq_alloc(&c->vq, 64);
+		in[0].iov_base = virtq_alloc(&c->vq, V9P_IOHDR_SIZE);
+		if (!out.iov_base || !in[0].iov_base)
+			return -ENOMEM;
+		v9p_buf_init(&b, out.iov_base, 64, NULL, 0);
+		v9p_begin_reply(&b, V9P_TREAD, i);
+		v9p_writef(&b, "dqd", fid, (__u64)0, (__u32)h->page_size);
+		out.iov_len = v9p_end_reply(&b);
+		in[0].iov_len = V9P_IOHDR_SIZE;
+		in[1].iov_base = h->page;
+		in[1].iov_len = h->page_size;
+		ret = virtq_submit(&c->vq, &out, 1, in, 2, false, in[0].iov_base);
+		if (ret < 0)
+			return ret;
+	}
+	c->vq.no_kick = 0;
+	virtq_kick(&c->vq);
+	return 0;
+}
+
+/* Let the held reads go: map a page there. */
+static int hold_release(struct held_reads *h)
+{
+	struct uffdio_copy copy = { .dst = (unsigned long)h->page, .len = h->page_size };
+	void *src = calloc(1, h->page_size);
+	int ret;
+
+	copy.src = (unsigned long)src;
+	ret = ioctl(h->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+	free(src);
+	return ret;
+}
+
+static void *release_later(void *arg)
+{
+	usleep(300 * 1000);
+	hold_release(arg);
+	return NULL;
+}
+
+/* The most requests in flight seen over @ms milliseconds. */
+static long most_inflight(struct p9c *c, int ms)
+{
+	long n, most = 0;
+	int i;
+
+	for (i = 0; i < ms / 50; i++) {
+		usleep(50 * 1000);
+		n = fd_field(getpid(), c->vq.fd, "vhost-9p-inflight");
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
+/*
+ * Requests in flight: reads held in the kernel (their data buffer is
+ * behind a userfaultfd) are never more than the limit at once; the rest
+ * wait on the ring, and all are answered once released.
+ */
+TEST_F(lim, inflight_never_exceeds_the_limit)
+{
+	/* Three descriptors each, on a ring of 256. */
+	const int n = 80;
+	struct held_reads h;
+	int ret, done = 0;
+	void *token;
+	long most;
+	__u32 len;
+
+	ASSERT_EQ(0, put_file(self->dir, "data", 65536));
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "data", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	ret = hold_setup(&self->c, &h);
+	if (ret)
+		SKIP(return, "no userfaultfd: %s", strerror(-ret));
+	ASSERT_EQ(0, hold_reads(&self->c, &h, 2, n));
+	/* Watch the count for a second: it reaches the limit and stays there. */
+	most = most_inflight(&self->c, 1000);
+	EXPECT_EQ(0, virtq_wait_used(&self->c.vq, &token, &len, 10));
+	ksft_print_msg("in flight: %d reads held, at most %ld in the server at once\n", n, most);
+	EXPECT_EQ(MAX_INFLIGHT, most);
+
+	ASSERT_EQ(0, hold_release(&h));
+	while (done < n && virtq_wait_used(&self->c.vq, &token, &len, 5000) == 1) {
+		EXPECT_EQ(V9P_RREAD, ((__u8 *)token)[4]);
+		done++;
+	}
+	EXPECT_EQ(n, done);
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
+	close(h.uffd);
+}
+
+/*
+ * The export directory emptied and removed by the host under a session:
+ * the guest gets ENOENT for everything that needs the directory to exist,
+ * what it holds open still works, and nothing is left behind.
+ */
+TEST_F(lim, export_removed_while_attached)
+{
+	char exp[512], path[600];
+	struct p9c_attr attr;
+	__u8 *r;
+	int len;
+
+	snprintf(exp, sizeof(exp), "%s/exp", self->dir);
+	ASSERT_EQ(0, mkdir(exp, 0755));
+	ASSERT_EQ(0, put_file(exp, "f", 100));
+	snprintf(path, sizeof(path), "%s/d", exp);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	ASSERT_EQ(0, open_export(&self->c, exp, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "f", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 3, "", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDONLY));
+
+	snprintf(path, sizeof(path), "%s/f", exp);
+	ASSERT_EQ(0, unlink(path));
+	snprintf(path, sizeof(path), "%s/d", exp);
+	ASSERT_EQ(0, rmdir(path));
+	ASSERT_EQ(0, rmdir(exp));
+
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, ROOT, 4, "f", NULL));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT, P9S("new"),
+				   0755U, V9P_NOFID));
+	/* ".." of the root is the root, removed or not. */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 4U, P9S("new"), 2U,
+				   0644U, V9P_NOFID));
+	/* The directory itself is still there to look at, empty, unlinked. */
+	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
+	EXPECT_EQ(0, attr.nlink);
+	len = call_cap(&self->c, 8192, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 8000U);
+	ASSERT_LT(0, len);
+	EXPECT_EQ(ENOENT, rlerror(r));
+	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TSTATFS, "d", (__u32)ROOT));
+	/* The open file still reads and writes. */
+	EXPECT_EQ(3, p9c_write(&self->c, 2, 0, "xyz", 3));
+	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &attr));
+	EXPECT_EQ(0, attr.nlink);
+	EXPECT_EQ(4, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	EXPECT_EQ(3, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	p9c_close(&self->c);
+	self->open = false;
+
+	/* The next device, over a new directory of that name, works. */
+	ASSERT_EQ(0, mkdir(exp, 0755));
+	ASSERT_EQ(0, put_file(exp, "g", 10));
+	ASSERT_EQ(0, open_export(&self->c, exp, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "g", NULL));
+}
+
+/*
+ * The export's file system lazily unmounted (umount -l) under a session:
+ * the session goes on, on the detached tree, and closing the device lets
+ * the file system go: its 32 MiB of tmpfs come back.
+ */
+TEST_F(lim, export_lazily_unmounted_while_in_use)
+{
+	const long big = 32 << 10;
+	long sh0, sh1, sh2;
+	char buf[64];
+	int ret;
+
+	ret = mount_tmpfs(self->dir, self->mnt, sizeof(self->mnt), &self->mounted);
+	if (ret)
+		SKIP(return, "cannot mount tmpfs: %s", strerror(-ret));
+	ASSERT_EQ(0, put_file(self->mnt, "big", big << 10));
+	ASSERT_EQ(0, put_file(self->mnt, "small", 10));
+	ASSERT_EQ(0, open_export(&self->c, self->mnt, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "big", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	settle();
+	sh0 = mem_kib("Shmem");
+
+	ASSERT_EQ(0, umount2(self->mnt, MNT_DETACH));
+	self->mounted = false;
+	EXPECT_EQ(10, p9c_read(&self->c, 2, 0, buf, 10));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 3, "small", NULL));
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 4, "", NULL));
+	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 4U, P9S("new"), 2U, 0644U,
+			     V9P_NOFID));
+	EXPECT_EQ(3, p9c_write(&self->c, 4, 0, "abc", 3));
+	settle();
+	sh1 = mem_kib("Shmem");
+	EXPECT_EQ(4, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+
+	p9c_close(&self->c);
+	self->open = false;
+	sh2 = settle_to("Shmem", sh0 - big + 4096, 5000);
+	ksft_print_msg("lazy umount: Shmem %ld KiB detached, %+ld KiB after close (file %ld KiB)\n",
+		       sh1, sh2 - sh0, big);
+	EXPECT_GE(sh0 - big + 4096, sh2);
+	ASSERT_EQ(0, rmdir(self->mnt));
+
+	/* The next device works. */
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+}
+
+#define KILL_FIDS	10000
+
+/* The VMM of vmm_killed_mid_stream: never returns. */
+static void stream_forever(const char *dir, int ready_fd)
+{
+	char buf[4096];
+	struct p9c c;
+	__u32 fid;
+	int fd;
+
+	if (open_export(&c, dir, 0, 0) || p9c_session(&c, ROOT))
+		_exit(1);
+	for (fid = 100; fid < 100 + KILL_FIDS; fid++)
+		if (p9c_walk(&c, ROOT, fid, "", NULL))
+			_exit(2);
+	/* A file only this device keeps, and a lock only it holds. */
+	if (p9c_walk(&c, ROOT, 2, "big", NULL) != 1 || p9c_lopen(&c, 2, P9_RDWR) ||
+	    p9c_walk(&c, ROOT, 3, "file", NULL) != 1 || p9c_lopen(&c, 3, P9_RDWR) ||
+	    lock9(&c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 0) != V9P_LOCK_SUCCESS)
+		_exit(3);
+	fd = c.vq.fd;
+	if (write(ready_fd, &fd, sizeof(fd)) != sizeof(fd))
+		_exit(4);
+	for (;;) {
+		p9c_read(&c, 2, 0, buf, sizeof(buf));
+		p9c_write(&c, 3, 0, buf, 100);
+		p9c_walk(&c, ROOT, 4, "file", NULL);
+		p9c_clunk(&c, 4);
+	}
+}
+
+/*
+ * The VMM killed (SIGKILL) in the middle of a stream of requests, with
+ * fids, an open file unlinked on the host and a lock: the fids' slab, the
+ * file's memory and the lock all come back, and the next device works.
+ */
+TEST_F_TIMEOUT(lim, vmm_killed_mid_stream, 120)
+{
+	const long big = 16 << 10;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	long s0, s1, sh0, sh1, r1, r2, fids, tol;
+	int ready[2], fd, status, hfd;
+	char path[600];
+	pid_t pid;
+	int ret;
+
+	ret = mount_tmpfs(self->dir, self->mnt, sizeof(self->mnt), &self->mounted);
+	if (ret)
+		SKIP(return, "cannot mount tmpfs: %s", strerror(-ret));
+	ASSERT_EQ(0, put_file(self->mnt, "big", big << 10));
+	ASSERT_EQ(0, put_file(self->mnt, "file", 4096));
+	settle();
+	s0 = mem_kib("Slab");
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(ready[0]);
+		stream_forever(self->mnt, ready[1]);
+	}
+	close(ready[1]);
+	ASSERT_EQ(sizeof(fd), read(ready[0], &fd, sizeof(fd)));
+	close(ready[0]);
+	snprintf(path, sizeof(path), "%s/big", self->mnt);
+	EXPECT_EQ(0, unlink(path));
+	settle();
+	sh0 = mem_kib("Shmem");
+	fids = fd_field(pid, fd, "vhost-9p-fids");
+	r1 = fd_field(pid, fd, "vhost-9p-requests");
+	usleep(300 * 1000);
+	r2 = fd_field(pid, fd, "vhost-9p-requests");
+	EXPECT_LE(KILL_FIDS + 3, fids);
+	EXPECT_LT(r1, r2);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+
+	/* The unlinked file was only the device's: its memory comes back. */
+	sh1 = settle_to("Shmem", sh0 - big + 2048, 5000);
+	/* As do the fids' slab (and the VMM's own). */
+	tol = 2048;
+	s1 = settle_to("Slab", s0 + tol, 5000);
+	ksft_print_msg("VMM killed: %ld fids, %ld req/s; Shmem %+ld KiB (file %ld), slab %+ld\n",
+		       fids, (r2 - r1) * 10 / 3, sh1 - sh0, big, s1 - s0);
+	EXPECT_GE(sh0 - big + 2048, sh1);
+	EXPECT_GE(s0 + tol, s1);
+	/* And its lock: a host process may take it. */
+	snprintf(path, sizeof(path), "%s/file", self->mnt);
+	hfd = open(path, O_RDWR);
+	ASSERT_LE(0, hfd);
+	EXPECT_EQ(0, fcntl(hfd, F_SETLK, &fl));
+	close(hfd);
+
+	/* The next device works. */
+	ASSERT_EQ(0, open_export(&self->c, self->mnt, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+}
+
+/*
+ * The guest reset (VHOST_RESET_OWNER) in the middle of a stream: with
+ * reads held in flight and more on the ring.  The reset waits for those in
+ * flight, takes no more, drops the session's fids, and a new session on
+ * the same device works.
+ */
+TEST_F(lim, reset_owner_mid_stream)
+{
+	struct vhost_9p_stats st = { .size = sizeof(st) };
+	const int n = 80;
+	struct held_reads h;
+	pthread_t thread;
+	int one = 1, ret;
+	double t0, waited;
+	__u32 fid;
+
+	ASSERT_EQ(0, put_file(self->dir, "data", 65536));
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	for (fid = 100; fid < 1100; fid++)
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, fid, "", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "data", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	ret = hold_setup(&self->c, &h);
+	if (ret)
+		SKIP(return, "no userfaultfd: %s", strerror(-ret));
+	ASSERT_EQ(0, hold_reads(&self->c, &h, 2, n));
+	EXPECT_EQ(MAX_INFLIGHT, most_inflight(&self->c, 500));
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later, &h));
+	t0 = now();
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_RESET_OWNER));
+	waited = now() - t0;
+	pthread_join(thread, NULL);
+	close(h.uffd);
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
+	/* Tversion, Tattach, 1001 Twalks and a Tlopen came before. */
+	ksft_print_msg("reset owner: waited %.2f s for %d reads in flight; %llu of %d answered\n",
+		       waited, MAX_INFLIGHT, (unsigned long long)st.requests - 1004, n);
+	EXPECT_LT(0.2, waited);
+	EXPECT_EQ(MAX_INFLIGHT, st.requests - 1004);
+	EXPECT_EQ(0, st.fids);
+	EXPECT_EQ(0, st.msize);
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-running"));
+
+	/* The guest comes back: a new ring, a new session. */
+	ASSERT_EQ(0, virtq_dev_reown(&self->c.vq));
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_SET_RUNNING, &one));
+	self->c.msize = P9C_MSIZE;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "data", NULL));
+	EXPECT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
+	EXPECT_EQ(0, p9c_walk(&self->c, ROOT, 100, "", NULL));
+	EXPECT_EQ(3, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+}
+
+TEST_HARNESS_MAIN
