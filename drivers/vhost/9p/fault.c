@@ -137,6 +137,20 @@ void v9p_hold(struct vhost_9p *v9p, const struct v9p_request *req)
 }
 
 /**
+ * v9p_hold_armed() - would a request of this type be held
+ * @req: the request
+ *
+ * A Tread tried at once on the ring worker would be held there, blocking
+ * the device, where the tests want it held on the workqueue.
+ *
+ * Return: true while a hold of its type is armed.
+ */
+bool v9p_hold_armed(const struct v9p_request *req)
+{
+	return READ_ONCE(holds_armed[req->type]);
+}
+
+/**
  * v9p_unhold() - a device stops: let its held requests go, hold no more
  * @v9p: the device
  *

@@ -769,6 +769,35 @@ static int xattr_read(struct v9p_fid *fid, struct v9p_request *req,
 	return 0;
 }
 
+/*
+ * Read into the guest's buffers.  Tried first on the ring worker, where
+ * sleeping would stall every other request: only what the page cache
+ * holds, into guest memory already mapped (no page faults), as io_uring
+ * tries a read before punting it to a worker.  Anything else is -EAGAIN,
+ * and the workqueue reads it.
+ */
+static ssize_t read_file(struct file *file, struct v9p_request *req, loff_t *pos)
+{
+	struct kiocb kiocb;
+	ssize_t n;
+
+	if (!req->nowait)
+		return vfs_iter_read(file, req->data_out, pos, 0);
+	if (!(file->f_mode & FMODE_NOWAIT))
+		return -EAGAIN;
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = *pos;
+	kiocb.ki_flags |= IOCB_NOWAIT;
+	pagefault_disable();
+	n = vfs_iocb_iter_read(file, &kiocb, req->data_out);
+	pagefault_enable();
+	if (n == -EFAULT)
+		return -EAGAIN;
+	if (n > 0)
+		*pos = kiocb.ki_pos;
+	return n;
+}
+
 static int op_read(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid;
@@ -800,7 +829,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	iov_iter_advance(req->data_out, V9P_IOHDR_SIZE);
 	iov_iter_truncate(req->data_out, count);
 	pos = offset;
-	n = v9p_fault(req) ?: vfs_iter_read(file, req->data_out, &pos, 0);
+	n = v9p_fault(req) ?: read_file(file, req, &pos);
 	if (n >= 0) {
 		v9p_writef(&req->out, "d", (u32)n);
 		req->data_placed = true;

@@ -269,6 +269,30 @@ static struct v9p_async *flush_target(struct v9p_server *srv, struct v9p_request
 }
 
 /*
+ * A Tread the page cache answers is answered here, on the ring worker: a
+ * trip through the workqueue costs more than copying a few pages (the
+ * Linux client reads a page per Tread where it reads straight into user
+ * memory).  False if it would sleep: @req is as it was, for the workqueue.
+ */
+static bool read_at_once(struct v9p_server *srv, struct v9p_request *req)
+{
+	struct v9p_request tried = *req;
+	struct iov_iter data = *req->data_out;
+
+	tried.nowait = true;
+	tried.data_out = &data;
+	v9p_serve(srv, &tried);
+	if (tried.err == -EAGAIN) {
+		v9p_reply_free(&tried);
+		return false;
+	}
+	*req = tried;
+	req->nowait = false;
+	req->data_out = NULL;
+	return true;
+}
+
+/*
  * Take the request in the descriptors vhost_get_vq_desc() just returned:
  * the first @out iovecs hold the T-message, the @in after them receive the
  * R-message.  Sets *@len to the bytes written to the guest when answered
@@ -327,13 +351,16 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	if (trace_vhost_9p_request_enabled())
 		trace_vhost_9p_request(srv->tag, req.tag, req.type, first_fid(&req), size);
 
+	req.data_in = &req_iter;
+	req.data_out = &resp_iter;
+	if (req.type == V9P_TREAD && srv->msize && !v9p_hold_armed(&req) &&
+	    read_at_once(srv, &req))
+		goto reply;
 	if (runs_async(req.type) && srv->msize && copy <= V9P_ASYNC_MSG_MAX &&
 	    !queue_async(v9p, srv, &req, head, out, in, copy, req_len, resp_len))
 		return V9P_DEFERRED;
 	if (req.type == V9P_TFLUSH)
 		target = flush_target(srv, &req);
-	req.data_in = &req_iter;
-	req.data_out = &resp_iter;
 	v9p_hold(v9p, &req);
 	v9p_serve(srv, &req);
 reply:

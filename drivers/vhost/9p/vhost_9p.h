@@ -109,6 +109,8 @@ struct v9p_fid {
  * @err: the error answered, or 0
  * @io_bytes: data bytes read or written
  * @start_ns: when it was taken off the ring, for its server time
+ * @nowait: served on the ring worker first: only if nothing sleeps
+ *	(-EAGAIN otherwise, and the workqueue serves it)
  * @fault_points: the fault points it passed (fault.c)
  */
 struct v9p_request {
@@ -125,6 +127,7 @@ struct v9p_request {
 	int err;
 	u64 io_bytes;
 	u64 start_ns;
+	bool nowait;
 #ifdef CONFIG_VHOST_9P_FAULT_INJECTION
 	unsigned int fault_points;
 #endif
@@ -257,6 +260,7 @@ void v9p_release_locks(struct v9p_fid *fid);
 int v9p_fault(struct v9p_request *req);
 void v9p_fault_end(const struct v9p_request *req);
 void v9p_hold(struct vhost_9p *v9p, const struct v9p_request *req);
+bool v9p_hold_armed(const struct v9p_request *req);
 void v9p_unhold(struct vhost_9p *v9p);
 void v9p_hold_allow(struct vhost_9p *v9p);
 void v9p_fault_init(void);
@@ -265,6 +269,7 @@ void v9p_fault_exit(void);
 static inline int v9p_fault(struct v9p_request *req) { return 0; }
 static inline void v9p_fault_end(const struct v9p_request *req) {}
 static inline void v9p_hold(struct vhost_9p *v9p, const struct v9p_request *req) {}
+static inline bool v9p_hold_armed(const struct v9p_request *req) { return false; }
 static inline void v9p_unhold(struct vhost_9p *v9p) {}
 static inline void v9p_hold_allow(struct vhost_9p *v9p) {}
 static inline void v9p_fault_init(void) {}
