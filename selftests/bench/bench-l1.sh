@@ -31,17 +31,26 @@ sync
 # a histogram trigger sums server_ns by message type while a guest runs.
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T
-HIST='hist:keys=type:vals=hitcount,server_ns:sort=type'
+# (One trigger: a second hist trigger on the event replaces the first.)
+# Keyed by message type and the log2 of the bytes moved, so that large
+# reads are timed apart from small ones.
+HIST='hist:keys=type,bytes.log2:vals=hitcount,server_ns,len:sort=type'
 server_time()
 {
 	local config=$1 hist=$T/events/vhost_9p/vhost_9p_reply
 
 	cat $hist/hist > "$V9P_OUT/$config-server-time.txt"
 	echo "!$HIST" > $hist/trigger
-	# Tgetattr is type 24: its mean server time, in microseconds.
-	awk -v c="$config" '/type: +24 / {
-		for (i = 1; i <= NF; i++) { if ($i == "hitcount:") n = $(i + 1); if ($i == "server_ns:") t = $(i + 1) }
-		if (n) printf "%s getattr_server_time 1 %.2f us\n", c, t / n / 1000 }' \
+	# Tgetattr is type 24: its mean server time, in microseconds; Tread
+	# is 116: the server's milliseconds per MiB of reads of 64 KiB and
+	# more (len is the reply's length: the bytes and an 11-byte header).
+	awk -v c="$config" '
+		{ n = t = l = 0
+		  for (i = 1; i <= NF; i++) { if ($i == "hitcount:") n = $(i + 1); if ($i == "server_ns:") t = $(i + 1); if ($i == "len:") l = $(i + 1) } }
+		/type: +24[, ]/ && n { gn += n; gt += t }
+		/type: +116[, ].*2\^(1[6-9]|2[0-9]) / && l { bt += t; bl += l - 11 * n }
+		END { if (gn) printf "%s getattr_server_time 1 %.2f us\n", c, gt / gn / 1000
+		      if (bl) printf "%s big_read_server_time 1 %.3f ms/MiB\n", c, bt / 1e6 / (bl / 1048576) }' \
 		"$V9P_OUT/$config-server-time.txt"
 }
 
@@ -62,6 +71,7 @@ for config in $configs; do
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
 			echo "# $config: the second-level guest failed" >> "$results"
 		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
+		sed "s/^# /# $config /" "$V9P_OUT/l2/$config/mount.txt" >> "$results" 2>/dev/null
 		[ "$fs" != vhost-9p ] || server_time "$config" >> "$results" ;;
 	esac
 	echo "# $config took $(($(date +%s) - start)) s" >> "$results"

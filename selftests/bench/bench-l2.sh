@@ -9,6 +9,8 @@ set -u
 conf() { sed -n "s/^$1=//p" "$V9P_TOP/build/bench/bench.conf"; }
 
 l2_mount_share /run/share || exit 1
+# The options the client settled on (msize, cache), for the record.
+grep " /run/share " /proc/mounts | sed 's/^/# mount: /' > /run/out/mount.txt
 fids=
 fs=$(sed -n 's/.*v9p\.fs=\([^ ]*\).*/\1/p' /proc/cmdline)
 case " $(conf fids_on) " in *" $fs "*) fids=$(conf fids) ;; esac

@@ -13,8 +13,10 @@ awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
      END { for (k in n) { m = n[k]; med = m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
 			  print k, med, u[k] } }' | sort > "$dir/medians.txt"
 
-WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open getattr_server_time"
-awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" '
+WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open getattr_server_time big_read_server_time"
+seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
+awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" \
+	-v seq_mib="${seq_mib:-0}" '
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
 	function worse(a, b, unit) { if (a == "" || b == "" || a == 0 || b == 0) return ""; return unit == "/s" ? b / a : a / b }
@@ -45,6 +47,12 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workload
 			printf "\nvhost-9p Tgetattr: server time %.1f us of a %.1f us round trip seen by the guest (%.1f%%)\n",
 				med["vhost-9p", "getattr_server_time"], med["vhost-9p", "fstat_100_open"],
 				100 * med["vhost-9p", "getattr_server_time"] / med["vhost-9p", "fstat_100_open"]
+		if (med["vhost-9p", "big_read_server_time"] != "" && med["vhost-9p", "seq_read"] != "" && seq_mib > 0) {
+			g = 1000 * med["vhost-9p", "seq_read"] / seq_mib
+			printf "vhost-9p reads of 64 KiB and more: server time %.2f ms per MiB of the %.2f ms per MiB\n", \
+				med["vhost-9p", "big_read_server_time"], g
+			printf "  the guest'"'"'s sequential read takes (%.1f%%)\n", 100 * med["vhost-9p", "big_read_server_time"] / g
+		}
 		printf "\n(\"vs native\": how many times slower than native; \"x QEMU 9p\", \"x virtiofs\":\n"
 		printf "how many times faster than those; for /s, higher figures are better)\n"
 	}' "$dir/medians.txt" > "$dir/table.txt"
