@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +20,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define DFS		"/sys/kernel/debug/vhost-9p"
@@ -40,19 +39,6 @@
 #define HELD_TAG	0x4242
 /* More fault points than any request passes: a sweep that gets here is stuck. */
 #define MAX_POINTS	40
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Write one command to a file of /sys/kernel/debug/vhost-9p. */
 static int dfs_write(const char *file, const char *fmt, ...)
@@ -72,22 +58,6 @@ static int dfs_write(const char *file, const char *fmt, ...)
 		ret = -errno;
 	close(fd);
 	return ret;
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
 }
 
 /* The fail file's line for @type: how often its rule fired, and the points. */
@@ -250,7 +220,7 @@ FIXTURE_TEARDOWN(fault)
 	dfs_write("release", "all");
 	if (self->c.vq.fd > 0)
 		p9c_close(&self->c);
-	nftw(self->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->dir);
 }
 
 /*
