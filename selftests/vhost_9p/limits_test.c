@@ -185,16 +185,11 @@ static int put_file(const char *dir, const char *name, size_t size)
 
 static int open_export(struct p9c *c, const char *dir, __u32 max_fids, __u32 max_msize)
 {
-	struct vhost_9p_export exp = { .max_fids = max_fids, .max_msize = max_msize };
-	int ret;
+	struct vhost_9p_export exp = {
+		.max_fids = max_fids, .max_msize = max_msize, .tag = "limits",
+	};
 
-	snprintf(exp.tag, sizeof(exp.tag), "limits");
-	exp.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (exp.dirfd < 0)
-		return -errno;
-	ret = p9c_open(c, &exp);
-	close(exp.dirfd);
-	return ret;
+	return p9c_open_path(c, dir, &exp);
 }
 
 /* Tversion of @msize: the msize the server answers, or -errno. */
