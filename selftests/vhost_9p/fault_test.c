@@ -127,6 +127,12 @@ static int pick_errno(unsigned int n)
 	return errs[n % 4];
 }
 
+/* Make fault point @n of @type fail, with pick_errno(n). */
+static int fail_at(const char *type, unsigned int n)
+{
+	return dfs_write("fail", "%s %u %d", type, n, pick_errno(n));
+}
+
 static int lcreate(struct p9c *c, __u32 fid, const char *name, __u32 flags, __u32 mode)
 {
 	return p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, P9S(name), flags, mode, NOGID);
@@ -262,7 +268,7 @@ TEST_F(fault, lcreate_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tlcreate %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tlcreate", n));
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, FID, "", NULL));
 		ret = lcreate(&self->c, FID, "new", P9_RDWR, 0640);
 		if (!ret)
@@ -290,7 +296,7 @@ TEST_F(fault, mkdir_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tmkdir %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tmkdir", n));
 		ret = mkdir9(&self->c, SUB, "newdir", 0750);
 		if (!ret)
 			break;
@@ -311,7 +317,7 @@ TEST_F(fault, renameat_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Trenameat %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Trenameat", n));
 		ret = renameat9(&self->c, ROOT, "old", SUB, "new");
 		if (!ret)
 			break;
@@ -338,7 +344,7 @@ TEST_F(fault, xattrcreate_sweep)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	user_xattrs = !setxattr(path, "user.probe", "1", 1, 0);
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Txattrcreate %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Txattrcreate", n));
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 		ret = xattrcreate9(&self->c, FID, "user.fault", 5, 0);
 		if (!ret)
@@ -366,7 +372,7 @@ TEST_F(fault, lopen_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tlopen %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tlopen", n));
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 		ret = p9c_lopen(&self->c, FID, P9_RDWR | P9_TRUNC);
 		if (!ret)
@@ -391,7 +397,7 @@ TEST_F(fault, readdir_sweep)
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, FID, "", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, FID, P9_RDONLY | P9_DIRECTORY));
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Treaddir %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Treaddir", n));
 		ret = readdir9(&self->c, FID);
 		if (ret >= 0)
 			break;
@@ -413,7 +419,7 @@ TEST_F(fault, write_sweep)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, FID, P9_RDWR));
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Twrite %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Twrite", n));
 		ret = p9c_write(&self->c, FID, 0, "hello", 5);
 		if (ret >= 0)
 			break;

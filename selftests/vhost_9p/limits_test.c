@@ -55,15 +55,15 @@
 /* The module's V9P_MAX_INFLIGHT. */
 #define MAX_INFLIGHT	64
 
-/* A /proc/meminfo field, in KiB, or -1. */
-static long mem_kib(const char *key)
+/* The number after "@key:" in the file @path, or -1. */
+static long file_field(const char *path, const char *key)
 {
 	size_t klen = strlen(key);
-	char line[256];
+	char line[512];
 	long val = -1;
 	FILE *f;
 
-	f = fopen("/proc/meminfo", "r");
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -75,25 +75,19 @@ static long mem_kib(const char *key)
 	return val;
 }
 
+/* A /proc/meminfo field, in KiB, or -1. */
+static long mem_kib(const char *key)
+{
+	return file_field("/proc/meminfo", key);
+}
+
 /* A numeric field of /proc/PID/fdinfo/FD, or -1. */
 static long fd_field(pid_t pid, int fd, const char *key)
 {
-	size_t klen = strlen(key);
-	char path[64], line[512];
-	long val = -1;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			val = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
+	return file_field(path, key);
 }
 
 static void write_str(const char *path, const char *s)
