@@ -88,6 +88,7 @@ SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test
 SELFTEST_BINS += $(BUILD)/selftests/minivmm
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
+	selftests/vhost_9p/hostutil.c \
 	drivers/vhost/9p/protocol.c
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
 BENCH_BINS := $(BUILD)/bench/fsbench

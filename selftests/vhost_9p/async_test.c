@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -20,29 +19,16 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT		1
 #define FILE_FID	2
 #define FILE_SIZE	65536
 #define HELD_TAG	0x4242
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A client whose next Tread can be held in the kernel. */
 struct held {
@@ -178,7 +164,7 @@ FIXTURE_TEARDOWN(held)
 		p9c_close(&self->h.c);
 	if (self->h.uffd >= 0)
 		close(self->h.uffd);
-	nftw(self->h.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->h.dir);
 }
 
 TEST_F(held, others_are_answered_while_one_is_held)
@@ -312,7 +298,7 @@ FIXTURE_SETUP(many)
 FIXTURE_TEARDOWN(many)
 {
 	p9c_close(&self->c);
-	nftw(self->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->dir);
 }
 
 /* More reads at once than the device serves at once: all come back right. */

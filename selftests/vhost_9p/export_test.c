@@ -1384,26 +1384,17 @@ TEST_F(conf, setid_bits_root_vmm)
  */
 static int open_as(struct p9c *c, int dirfd, __u32 model, uid_t uid, gid_t gid)
 {
-	struct vhost_9p_export exp = { .security_model = model, .dirfd = dirfd };
-	int ret, one = 1;
+	struct vhost_9p_export exp = {
+		.security_model = model, .dirfd = dirfd, .tag = "selftest",
+	};
+	int ret;
 
-	memset(c, 0, sizeof(*c));
-	c->msize = P9C_MSIZE;
-	c->req = malloc(VHOST_9P_MAX_MSIZE);
-	c->resp = malloc(VHOST_9P_MAX_MSIZE);
-	c->scratch = malloc(VHOST_9P_MAX_MSIZE);
-	if (!c->req || !c->resp || !c->scratch)
-		return -ENOMEM;
-	snprintf(exp.tag, sizeof(exp.tag), "selftest");
-	ret = virtq_dev_open(&c->vq, 256, 8UL << 20, true);
+	ret = p9c_open_dev(c);
 	if (ret)
 		return ret;
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
 		return -errno;
-	if (ioctl(c->vq.fd, VHOST_9P_SET_EXPORT, &exp) ||
-	    ioctl(c->vq.fd, VHOST_9P_SET_RUNNING, &one))
-		return -errno;
-	return 0;
+	return p9c_set_export(c, &exp);
 }
 
 #define NOBODY	65534

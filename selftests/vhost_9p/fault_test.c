@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +20,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define DFS		"/sys/kernel/debug/vhost-9p"
@@ -40,19 +39,6 @@
 #define HELD_TAG	0x4242
 /* More fault points than any request passes: a sweep that gets here is stuck. */
 #define MAX_POINTS	40
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Write one command to a file of /sys/kernel/debug/vhost-9p. */
 static int dfs_write(const char *file, const char *fmt, ...)
@@ -72,22 +58,6 @@ static int dfs_write(const char *file, const char *fmt, ...)
 		ret = -errno;
 	close(fd);
 	return ret;
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
 }
 
 /* The fail file's line for @type: how often its rule fired, and the points. */
@@ -155,6 +125,12 @@ static int pick_errno(unsigned int n)
 	static const int errs[] = { EIO, ENOMEM, EDQUOT, ENOSPC };
 
 	return errs[n % 4];
+}
+
+/* Make fault point @n of @type fail, with pick_errno(n). */
+static int fail_at(const char *type, unsigned int n)
+{
+	return dfs_write("fail", "%s %u %d", type, n, pick_errno(n));
 }
 
 static int lcreate(struct p9c *c, __u32 fid, const char *name, __u32 flags, __u32 mode)
@@ -250,7 +226,7 @@ FIXTURE_TEARDOWN(fault)
 	dfs_write("release", "all");
 	if (self->c.vq.fd > 0)
 		p9c_close(&self->c);
-	nftw(self->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->dir);
 }
 
 /*
@@ -292,7 +268,7 @@ TEST_F(fault, lcreate_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tlcreate %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tlcreate", n));
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, FID, "", NULL));
 		ret = lcreate(&self->c, FID, "new", P9_RDWR, 0640);
 		if (!ret)
@@ -320,7 +296,7 @@ TEST_F(fault, mkdir_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tmkdir %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tmkdir", n));
 		ret = mkdir9(&self->c, SUB, "newdir", 0750);
 		if (!ret)
 			break;
@@ -341,7 +317,7 @@ TEST_F(fault, renameat_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Trenameat %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Trenameat", n));
 		ret = renameat9(&self->c, ROOT, "old", SUB, "new");
 		if (!ret)
 			break;
@@ -368,7 +344,7 @@ TEST_F(fault, xattrcreate_sweep)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	user_xattrs = !setxattr(path, "user.probe", "1", 1, 0);
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Txattrcreate %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Txattrcreate", n));
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 		ret = xattrcreate9(&self->c, FID, "user.fault", 5, 0);
 		if (!ret)
@@ -396,7 +372,7 @@ TEST_F(fault, lopen_sweep)
 	int ret;
 
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Tlopen %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Tlopen", n));
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 		ret = p9c_lopen(&self->c, FID, P9_RDWR | P9_TRUNC);
 		if (!ret)
@@ -421,7 +397,7 @@ TEST_F(fault, readdir_sweep)
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, FID, "", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, FID, P9_RDONLY | P9_DIRECTORY));
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Treaddir %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Treaddir", n));
 		ret = readdir9(&self->c, FID);
 		if (ret >= 0)
 			break;
@@ -443,7 +419,7 @@ TEST_F(fault, write_sweep)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, FID, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, FID, P9_RDWR));
 	for (n = 1; n < MAX_POINTS; n++) {
-		ASSERT_EQ(0, dfs_write("fail", "Twrite %u %d", n, pick_errno(n)));
+		ASSERT_EQ(0, fail_at("Twrite", n));
 		ret = p9c_write(&self->c, FID, 0, "hello", 5);
 		if (ret >= 0)
 			break;

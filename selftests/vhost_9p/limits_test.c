@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,10 +31,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT		1
@@ -56,53 +55,14 @@
 /* The module's V9P_MAX_INFLIGHT. */
 #define MAX_INFLIGHT	64
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A /proc/meminfo field, in KiB, or -1. */
-static long mem_kib(const char *key)
+/* The number after "@key:" in the file @path, or -1. */
+static long file_field(const char *path, const char *key)
 {
 	size_t klen = strlen(key);
-	char line[256];
+	char line[512];
 	long val = -1;
 	FILE *f;
 
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			val = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
-/* A numeric field of /proc/PID/fdinfo/FD, or -1. */
-static long fd_field(pid_t pid, int fd, const char *key)
-{
-	size_t klen = strlen(key);
-	char path[64], line[512];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -113,6 +73,21 @@ static long fd_field(pid_t pid, int fd, const char *key)
 		}
 	fclose(f);
 	return val;
+}
+
+/* A /proc/meminfo field, in KiB, or -1. */
+static long mem_kib(const char *key)
+{
+	return file_field("/proc/meminfo", key);
+}
+
+/* A numeric field of /proc/PID/fdinfo/FD, or -1. */
+static long fd_field(pid_t pid, int fd, const char *key)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	return file_field(path, key);
 }
 
 static void write_str(const char *path, const char *s)
@@ -204,16 +179,11 @@ static int put_file(const char *dir, const char *name, size_t size)
 
 static int open_export(struct p9c *c, const char *dir, __u32 max_fids, __u32 max_msize)
 {
-	struct vhost_9p_export exp = { .max_fids = max_fids, .max_msize = max_msize };
-	int ret;
+	struct vhost_9p_export exp = {
+		.max_fids = max_fids, .max_msize = max_msize, .tag = "limits",
+	};
 
-	snprintf(exp.tag, sizeof(exp.tag), "limits");
-	exp.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (exp.dirfd < 0)
-		return -errno;
-	ret = p9c_open(c, &exp);
-	close(exp.dirfd);
-	return ret;
+	return p9c_open_path(c, dir, &exp);
 }
 
 /* Tversion of @msize: the msize the server answers, or -errno. */
@@ -538,53 +508,6 @@ TEST_F_TIMEOUT(lim, huge_counts, 120)
 	EXPECT_LT(8192 - 300, len);
 }
 
-/* A forked host process holding an fcntl() write lock until released. */
-struct holder {
-	pid_t pid;
-	int release_fd;
-};
-
-static int host_hold_lock(const char *path, struct holder *h)
-{
-	int ready[2], release[2];
-	char ok = 0;
-	pid_t pid;
-
-	if (pipe(ready) || pipe(release))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int fd = open(path, O_RDWR);
-
-		close(release[1]);
-		ok = fd >= 0 && !fcntl(fd, F_SETLK, &fl);
-		if (write(ready[1], &ok, 1) != 1)
-			_exit(1);
-		if (read(release[0], &ok, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	h->pid = pid;
-	h->release_fd = release[1];
-	if (read(ready[0], &ok, 1) != 1 || !ok) {
-		close(ready[0]);
-		return -EIO;
-	}
-	close(ready[0]);
-	return 0;
-}
-
-static void host_release_lock(struct holder *h)
-{
-	close(h->release_fd);
-	waitpid(h->pid, NULL, 0);
-}
-
 /*
  * A lock a host process holds forever: Tlock, even with the block flag,
  * answers BLOCKED at once (the server never sleeps on a lock; the client
@@ -604,7 +527,7 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
-	ASSERT_EQ(0, host_hold_lock(path, &h));
+	ASSERT_EQ(0, host_hold_lock(path, 0, 0, &h));
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		t = now();

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,12 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT		1
 #define GUEST_UID	1000
 #define GUEST_GID	1234
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static struct vhost_9p_export mapped_export(int dirfd)
 {
@@ -84,7 +79,7 @@ FIXTURE_TEARDOWN(mapped)
 	if (!getenv("V9P_EXT4"))
 		return;
 	p9c_close(&self->c);
-	nftw(self->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->dir);
 }
 
 /* A file of the export, as the host sees it (one at a time). */

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT		1
@@ -53,16 +53,6 @@ struct glock {
 	__u32 proc_id;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* The host path of @name in @dir; four calls may be used at once. */
 static const char *hpath(const char *dir, const char *name)
 {
@@ -86,23 +76,6 @@ static int put_file(const char *dir, const char *name, const char *data)
 		ret = -EIO;
 	close(fd);
 	return ret;
-}
-
-/* The host file's contents, NUL-terminated: its length or -errno. */
-static ssize_t host_read(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
 }
 
 /* The errno of the Rlerror p9c_raw() got back, or -1 for another reply. */
@@ -292,58 +265,6 @@ static int host_getlk(const char *path, short type, off_t start, off_t len,
 	return n == sizeof(*out) ? 0 : -EIO;
 }
 
-/* A forked host process holding an fcntl() write lock until released. */
-struct holder {
-	pid_t pid;
-	int release_fd;
-};
-
-static int host_hold_lock(const char *path, off_t start, off_t len, struct holder *h)
-{
-	int ready[2], release[2];
-	char ok = 0;
-	pid_t pid;
-
-	if (pipe(ready))
-		return -errno;
-	if (pipe(release))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		struct flock fl = {
-			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len,
-		};
-		int fd = open(path, O_RDWR);
-
-		close(release[1]);
-		ok = fd >= 0 && !fcntl(fd, F_SETLK, &fl);
-		if (write(ready[1], &ok, 1) != 1)
-			_exit(1);
-		/* Hold it until the parent closes its end. */
-		if (read(release[0], &ok, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	h->pid = pid;
-	h->release_fd = release[1];
-	if (read(ready[0], &ok, 1) != 1 || !ok) {
-		close(ready[0]);
-		return -EIO;
-	}
-	close(ready[0]);
-	return 0;
-}
-
-static void host_release_lock(struct holder *h)
-{
-	close(h->release_fd);
-	waitpid(h->pid, NULL, 0);
-}
-
 /* A POSIX ACL in its xattr form: entries of (tag, perm, id). */
 static size_t make_acl(void *buf, const unsigned int (*ents)[3], unsigned int n)
 {
@@ -509,7 +430,7 @@ TEST_F(ops, lcreate_exact_mode_and_open)
 	EXPECT_EQ(7, p9c_write(&self->c, 2, 0, "payload", 7));
 	EXPECT_EQ(7, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
 	EXPECT_STREQ("payload", buf);
-	EXPECT_EQ(7, host_read(hpath(self->dir, "new"), buf, sizeof(buf)));
+	EXPECT_EQ(7, read_text(hpath(self->dir, "new"), buf, sizeof(buf)));
 	EXPECT_STREQ("payload", buf);
 	/* Another mode, with the sticky and set-group-ID bits. */
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 3, "", NULL));
@@ -550,11 +471,11 @@ TEST_F(ops, write_lands_in_host_file)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_WRONLY));
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 3, "XYZ", 3));
-	EXPECT_EQ(10, host_read(hpath(self->dir, "file"), buf, sizeof(buf)));
+	EXPECT_EQ(10, read_text(hpath(self->dir, "file"), buf, sizeof(buf)));
 	EXPECT_STREQ("012XYZ6789", buf);
 	/* Past the end: a hole, then the data. */
 	EXPECT_EQ(2, p9c_write(&self->c, 2, 12, "ab", 2));
-	EXPECT_EQ(14, host_read(hpath(self->dir, "file"), buf, sizeof(buf)));
+	EXPECT_EQ(14, read_text(hpath(self->dir, "file"), buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp("012XYZ6789\0\0ab", buf, 14));
 }
 
@@ -567,7 +488,7 @@ TEST_F(ops, write_append)
 	/* The offset does not matter: the data goes at the end. */
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 0, "end", 3));
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 2, "END", 3));
-	EXPECT_EQ(16, host_read(hpath(self->dir, "file"), buf, sizeof(buf)));
+	EXPECT_EQ(16, read_text(hpath(self->dir, "file"), buf, sizeof(buf)));
 	EXPECT_STREQ("0123456789endEND", buf);
 }
 
@@ -605,7 +526,7 @@ TEST_F(ops, write_errors)
 	ASSERT_EQ(11, p9c_raw(&self->c, msg, b.pos, 64));
 	EXPECT_EQ(EPROTO, raw_ecode(&self->c));
 
-	EXPECT_EQ(10, host_read(hpath(self->dir, "file"), buf, sizeof(buf)));
+	EXPECT_EQ(10, read_text(hpath(self->dir, "file"), buf, sizeof(buf)));
 	EXPECT_STREQ("0123456789", buf);
 }
 
@@ -989,7 +910,7 @@ TEST_F(ops, rename_across_directories)
 	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TRENAME, "dds", 4U, 3U, P9S("inner")));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "sub/inner"), &st));
 	EXPECT_EQ(before.st_ino, st.st_ino);
-	EXPECT_EQ(10, host_read(hpath(self->dir, "sub/inner"), buf, sizeof(buf)));
+	EXPECT_EQ(10, read_text(hpath(self->dir, "sub/inner"), buf, sizeof(buf)));
 	EXPECT_STREQ("other data", buf);
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "other"), &st));
 }
@@ -1086,7 +1007,7 @@ TEST_F(ops, setattr_mode_size_times_owner)
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 
 	EXPECT_EQ(0, setattr9(&self->c, 2, V9P_SETATTR_SIZE, 0, 0, 0, 5, 0, 0, 0, 0));
-	EXPECT_EQ(5, host_read(hpath(self->dir, "file"), buf, sizeof(buf)));
+	EXPECT_EQ(5, read_text(hpath(self->dir, "file"), buf, sizeof(buf)));
 	EXPECT_STREQ("01234", buf);
 
 	EXPECT_EQ(0, setattr9(&self->c, 2, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET |

@@ -17,15 +17,18 @@
 #define P9C_MEM		(8UL << 20)
 
 /**
- * p9c_open() - open a device serving @exp and start it
+ * p9c_open_dev() - allocate the client and open its device, not yet serving
  * @c: the client
- * @exp: the export
+ *
+ * For a caller that has something to do between opening the device and
+ * setting its export (dropping privileges, as an unprivileged VMM does);
+ * p9c_set_export() then starts it.
  *
  * Return: 0, or -errno of the failing step.
  */
-int p9c_open(struct p9c *c, const struct vhost_9p_export *exp)
+int p9c_open_dev(struct p9c *c)
 {
-	int ret, one = 1;
+	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->msize = P9C_MSIZE;
@@ -39,17 +42,71 @@ int p9c_open(struct p9c *c, const struct vhost_9p_export *exp)
 	ret = virtq_dev_open(&c->vq, P9C_RING, P9C_MEM, true);
 	if (ret)
 		goto err;
-	if (ioctl(c->vq.fd, VHOST_9P_SET_EXPORT, exp) ||
-	    ioctl(c->vq.fd, VHOST_9P_SET_RUNNING, &one)) {
-		ret = -errno;
-		virtq_dev_close(&c->vq);
-		goto err;
-	}
 	return 0;
 err:
 	free(c->req);
 	free(c->resp);
 	free(c->scratch);
+	return ret;
+}
+
+/**
+ * p9c_set_export() - set the export of a device p9c_open_dev() opened, and start it
+ * @c: the client
+ * @exp: the export
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_set_export(struct p9c *c, const struct vhost_9p_export *exp)
+{
+	int one = 1;
+
+	if (ioctl(c->vq.fd, VHOST_9P_SET_EXPORT, exp) ||
+	    ioctl(c->vq.fd, VHOST_9P_SET_RUNNING, &one))
+		return -errno;
+	return 0;
+}
+
+/**
+ * p9c_open() - open a device serving @exp and start it
+ * @c: the client
+ * @exp: the export
+ *
+ * Return: 0, or -errno of the failing step.
+ */
+int p9c_open(struct p9c *c, const struct vhost_9p_export *exp)
+{
+	int ret;
+
+	ret = p9c_open_dev(c);
+	if (ret)
+		return ret;
+	ret = p9c_set_export(c, exp);
+	if (ret)
+		p9c_close(c);
+	return ret;
+}
+
+/**
+ * p9c_open_path() - open a device exporting @dir, as @exp says otherwise
+ * @c: the client
+ * @dir: the directory
+ * @exp: the rest of the export: flags, limits, tag ("selftest" when empty);
+ *	its dirfd is set here
+ *
+ * Return: 0 or -errno.
+ */
+int p9c_open_path(struct p9c *c, const char *dir, struct vhost_9p_export *exp)
+{
+	int ret;
+
+	if (!exp->tag[0])
+		snprintf(exp->tag, sizeof(exp->tag), "selftest");
+	exp->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (exp->dirfd < 0)
+		return -errno;
+	ret = p9c_open(c, exp);
+	close(exp->dirfd);
 	return ret;
 }
 
@@ -64,15 +121,8 @@ err:
 int p9c_open_dir(struct p9c *c, const char *dir, __u32 flags)
 {
 	struct vhost_9p_export exp = { .flags = flags };
-	int ret;
 
-	snprintf(exp.tag, sizeof(exp.tag), "selftest");
-	exp.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (exp.dirfd < 0)
-		return -errno;
-	ret = p9c_open(c, &exp);
-	close(exp.dirfd);
-	return ret;
+	return p9c_open_path(c, dir, &exp);
 }
 
 /**

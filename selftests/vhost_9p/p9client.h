@@ -62,7 +62,10 @@ struct p9c_attr {
 	__u64 ctime_sec, ctime_nsec, btime_sec, btime_nsec, gen, data_version;
 };
 
+int p9c_open_dev(struct p9c *c);
+int p9c_set_export(struct p9c *c, const struct vhost_9p_export *exp);
 int p9c_open(struct p9c *c, const struct vhost_9p_export *exp);
+int p9c_open_path(struct p9c *c, const char *dir, struct vhost_9p_export *exp);
 int p9c_open_dir(struct p9c *c, const char *dir, __u32 flags);
 void p9c_close(struct p9c *c);
 int p9c_rpc(struct p9c *c, __u8 type, const char *fmt, ...);

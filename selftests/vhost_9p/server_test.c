@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +16,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT	1
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void put_file(const char *dir, const char *name, const char *data)
 {
@@ -63,7 +58,7 @@ FIXTURE_SETUP(srv)
 FIXTURE_TEARDOWN(srv)
 {
 	p9c_close(&self->c);
-	nftw(self->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(self->dir);
 }
 
 TEST_F(srv, version_negotiates_msize)

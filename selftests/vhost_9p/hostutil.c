@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side helpers shared by the kselftests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hostutil.h"
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/**
+ * rm_tree() - remove @dir and everything below it, as far as it can
+ * @dir: the directory
+ */
+void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/**
+ * read_text() - read a file's contents into @buf, NUL-terminated
+ * @path: the file
+ * @buf: where to
+ * @size: its size, the NUL included
+ *
+ * Return: the number of bytes read, or -errno.
+ */
+ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/**
+ * now() - the monotonic clock, in seconds
+ *
+ * Return: the time.
+ */
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/**
+ * host_hold_lock() - fork a process that takes a write lock and holds it
+ * @path: the file to lock
+ * @start: the start of the range
+ * @len: its length (0: to the end of the file, however far it grows)
+ * @h: filled in with the process, for host_release_lock()
+ *
+ * Return: 0 once the lock is held, or -errno (-EIO: the process could not
+ * take it).
+ */
+int host_hold_lock(const char *path, off_t start, off_t len, struct holder *h)
+{
+	int ready[2], release[2];
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe(ready))
+		return -errno;
+	if (pipe(release))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len,
+		};
+		int fd = open(path, O_RDWR);
+
+		close(release[1]);
+		ok = fd >= 0 && !fcntl(fd, F_SETLK, &fl);
+		if (write(ready[1], &ok, 1) != 1)
+			_exit(1);
+		/* Hold it until the parent closes its end. */
+		if (read(release[0], &ok, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	h->pid = pid;
+	h->release_fd = release[1];
+	if (read(ready[0], &ok, 1) != 1 || !ok) {
+		close(ready[0]);
+		return -EIO;
+	}
+	close(ready[0]);
+	return 0;
+}
+
+/**
+ * host_release_lock() - let the lock of host_hold_lock() go, and reap its process
+ * @h: the holder
+ */
+void host_release_lock(struct holder *h)
+{
+	close(h->release_fd);
+	waitpid(h->pid, NULL, 0);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the kselftests do on the host side of the export: remove a tree,
+ * read a file, time a request, hold a lock from another process.
+ */
+#ifndef _SELFTESTS_VHOST_9P_HOSTUTIL_H
+#define _SELFTESTS_VHOST_9P_HOSTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+void rm_tree(const char *dir);
+ssize_t read_text(const char *path, char *buf, size_t size);
+double now(void);
+
+/**
+ * struct holder - a forked host process holding an fcntl() write lock
+ * @pid: the process
+ * @release_fd: closing it makes the process let go and exit
+ */
+struct holder {
+	pid_t pid;
+	int release_fd;
+};
+
+int host_hold_lock(const char *path, off_t start, off_t len, struct holder *h);
+void host_release_lock(struct holder *h);
+
+#endif /* _SELFTESTS_VHOST_9P_HOSTUTIL_H */
