@@ -50,6 +50,26 @@ for attempt in 1 2; do
 	rm -f "$out/results.ktap"
 done
 touch "$out/results.ktap"
+
+# The suite's last group, e2e-vs-qemu9p, runs a reference guest served by
+# QEMU's userspace 9p, which has taken the first-level guest down with it
+# (a reset under nested SVM, no vhost_9p in it).  When the guest died
+# there, after every other group had reported, boot once more for that
+# group alone and count its result from that boot.
+if [ "$vm_ok" != 0 ] && [ -f "$out/e2e-qemu9p-console.log" ] &&
+   ! grep -q '^# vm-suite: program e2e-vs-qemu9p$' "$out/results.ktap"; then
+	echo "[$kver] RETRY the first-level guest died while QEMU's 9p served e2e-vs-qemu9p's reference guest, the suite's last group (console kept as console-qemu9p-died.log): booting once more for e2e and e2e-vs-qemu9p"
+	mv "$out/console.log" "$out/console-qemu9p-died.log"
+	again=$out/qemu9p
+	rm -rf "$again"
+	mkdir -p "$again"
+	cp "$out"/l2-*.gz "$again/"
+	if V9P_APPEND="v9p.only=e2e,e2e-vs-qemu9p" vm_run "$kver" "$VM_DIR/suite.sh" "$again" "$limit"; then
+		awk '/^# vm-suite: program / { p = $0 == "# vm-suite: program e2e-vs-qemu9p" } p' \
+			"$again/results.ktap" >> "$out/results.ktap"
+		vm_ok=0
+	fi
+fi
 summary=$(awk -f "$VM_DIR/ktap-count.awk" "$out/results.ktap")
 echo "$summary" | grep -v '^RESULT' | sed "s/^/[$kver] /" || true
 read -r _ pass fail skip < <(echo "$summary" | grep '^RESULT')
