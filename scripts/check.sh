@@ -13,6 +13,7 @@ cd "$VHOST9P_TOP"
 
 logs=$VHOST9P_BUILD/check
 mkdir -p "$logs"
+rm -f "$logs/crashes"
 pass=0 fail=0 skip=0
 failed=()
 start=$(date +%s)
@@ -50,8 +51,9 @@ counted()
 	if read -r _ p f s < <(grep '^RESULT ' "$log" | tail -n 1); then
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 		say "$name" "$p passed, $f failed, $s skipped"
-		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY| +#)' "$log" | sed 's/^/    /'
+		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY|CRASH| +#)' "$log" | sed 's/^/    /'
 		[ "$f" = 0 ] || failed+=("$name")
+		grep -E '^(\[[^]]*\] )?CRASH' "$log" >> "$logs/crashes"
 		if [ "$f" != 0 ] && grep -q 'VM FAILURE' "$log"; then
 			sed -n '/VM FAILURE/,/^---$/p' "$log" | head -n 60 | sed 's/^/    /'
 		fi
@@ -94,6 +96,11 @@ for kver in $(kernels_list 1); do
 	counted "VM suite on $kver" selftests/vm/run-suite.sh "$kver"
 done
 
+# Kernel crashes again, digested, where a reader of the output's tail sees them.
+if [ -s "$logs/crashes" ]; then
+	echo "== kernel crashes in the first-level guests"
+	sed 's/^/    /' "$logs/crashes"
+fi
 echo "== $(( $(date +%s) - start ))s; logs in $logs"
 [ "${#failed[@]}" = 0 ] || printf 'failed: %s\n' "${failed[@]}"
 echo "$pass passed, $fail failed, $skip skipped"

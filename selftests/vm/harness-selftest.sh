@@ -51,6 +51,8 @@ expect "the report says the kernel reported a bug" \
 expect "... quotes the oops" \
 	grep -q "BUG: kernel NULL pointer dereference" "$report"
 expect "... and the console tail" grep -q -- "--- console tail" "$report"
+expect "... and digests the first report to its call trace" \
+	grep -q "^trace: do_one_initcall < do_init_module" "$report"
 expect "a failing assertion is a failure" \
 	grep -q "FAIL planted-assertion: not ok 2 planted assertion" <<< "$counts"
 expect "a program that exits early fails its missing cases" \
@@ -75,6 +77,8 @@ expect "a task hung in the kernel panics the guest and fails the run" \
 	grep -q -e "blocked for more than" "$base/hang-kernel/console.log"
 expect "... reported before the hard timeout (took ${took}s)" [ "$took" -lt 200 ]
 expect "... as a failed run" [ "$rc" != 0 ]
+expect "... whose digest names the blocked function" \
+	grep -q "^trace: .*crashme_init" "$report"
 
 echo "RESULT $pass $fail 0"
 [ "$fail" = 0 ]

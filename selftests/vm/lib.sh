@@ -170,6 +170,31 @@ vm_run()
 	return 0
 }
 
+# vm_crash_digest CONSOLE: the first kernel report in CONSOLE in a few
+# lines that survive a log cut to its tail: what (BUG, Oops, panic), where
+# (RIP), who (CPU/PID/Comm) and the call trace as one line of function
+# names.  Prints nothing when the kernel reported nothing.  The harness's
+# users read CI's output from its end, where a whole oops never fits.
+vm_crash_digest()
+{
+	[ -f "$1" ] || return 0
+	sed 's/\r$//; s/^\[ *[0-9.]*\] //' "$1" | awk -v bad="$VM_BAD_KERNEL_LINES" '
+		!started && $0 ~ bad { started = 1; print "report: " $0; next }
+		!started { next }
+		/^(RIP|CPU|Comm):|^ *RIP: / && !seen[$1]++ && n < 4 { print $0; n++ }
+		/^Call Trace:/ { trace = 1; frames = ""; nf = 0; next }
+		# "? f+0x" frames are stale stack words, not calls.
+		trace && /^ *(<\/?(TASK|IRQ|NMI)>|\? )/ { next }
+		trace && /^ *[A-Za-z_0-9.]+\+0x/ {
+			f = $0; sub(/^ */, "", f); sub(/\+0x.*/, "", f)
+			if (nf++ < 16) frames = frames (frames == "" ? "" : " < ") f
+			next
+		}
+		trace { print "trace: " frames; trace = 0; done++ }
+		done { exit }
+		END { if (trace) print "trace: " frames }'
+}
+
 vm_fail()
 {
 	local out=$1
@@ -179,6 +204,8 @@ vm_fail()
 		if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log" 2>/dev/null; then
 			echo "--- kernel reports in the console:"
 			grep -E -m 10 "$VM_BAD_KERNEL_LINES" "$out/console.log"
+			echo "--- the first, digested:"
+			vm_crash_digest "$out/console.log"
 		fi
 		echo "--- console tail ($out/console.log):"
 		tail -n 40 "$out/console.log" 2>/dev/null

@@ -45,6 +45,7 @@ for attempt in 1 2; do
 	   ! kvm_crash_outside_vhost_9p "$out/console.log"; then
 		break
 	fi
+	vm_crash_digest "$out/console.log" | sed "s/^/[$kver] CRASH (retried) /"
 	echo "[$kver] RETRY the first-level guest's kernel crashed in KVM running a nested guest, with no vhost_9p frame (console kept as console-crashed.log): running the suite once more"
 	mv "$out/console.log" "$out/console-crashed.log"
 	rm -f "$out/results.ktap"
@@ -78,6 +79,7 @@ if [ $((pass + fail + skip)) = 0 ]; then
 	fail=$((fail + 1))
 fi
 if [ "$vm_ok" != 0 ]; then
+	vm_crash_digest "$out/console.log" | sed "s/^/[$kver] CRASH /"
 	echo "[$kver] FAIL the VM run itself (see above)"
 	fail=$((fail + 1))
 fi
