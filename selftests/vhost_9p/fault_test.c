@@ -261,6 +261,77 @@ static void expect_passed_all(struct __test_metadata *_metadata, const char *typ
 	ASSERT_EQ(0, dfs_write("fail", "%s off", type));
 }
 
+/*
+ * Twalk with newfid == fid moves the fid: a failure at any point, making
+ * the moved fid included, leaves it naming what it named.
+ */
+TEST_F(fault, walk_in_place_sweep)
+{
+	struct v9p_qid root_qid, sub_qid;
+	struct p9c_attr attr;
+	unsigned int n;
+	int ret;
+
+	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
+	root_qid = attr.qid;
+	for (n = 1; n < MAX_POINTS; n++) {
+		/* The clone is a Twalk too: made before the rule is set. */
+		ASSERT_EQ(0, dfs_write("fail", "Twalk off"));
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, FID, "", NULL));
+		ASSERT_EQ(0, fail_at("Twalk", n));
+		ret = p9c_walk(&self->c, FID, FID, "sub", &sub_qid);
+		if (ret == 1)
+			break;
+		expect_failed_at(_metadata, "Twalk", n, ret);
+		ASSERT_EQ(0, p9c_getattr(&self->c, FID, &attr))
+			TH_LOG("Twalk failed at point %u and lost the fid it was moving", n);
+		EXPECT_EQ(root_qid.path, attr.qid.path);
+		EXPECT_EQ(0, p9c_clunk(&self->c, FID));
+		EXPECT_EQ(self->fids, nr_fids(&self->c));
+	}
+	expect_passed_all(_metadata, "Twalk", n);
+	ASSERT_EQ(0, p9c_getattr(&self->c, FID, &attr));
+	EXPECT_EQ(sub_qid.path, attr.qid.path);
+	EXPECT_NE(root_qid.path, attr.qid.path);
+	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
+	EXPECT_EQ(self->fids, nr_fids(&self->c));
+}
+
+/*
+ * A two-step Twalk to a new fid: a failure in the first step is an error,
+ * one in the second a partial walk (one qid); neither makes the new fid.
+ */
+TEST_F(fault, walk_sweep)
+{
+	struct p9c_attr attr;
+	unsigned int n, partial = 0;
+	int ret;
+
+	for (n = 1; n < MAX_POINTS; n++) {
+		ASSERT_EQ(0, fail_at("Twalk", n));
+		ret = p9c_walk(&self->c, ROOT, FID, "sub/..", NULL);
+		if (ret == 2)
+			break;
+		if (ret == 1) {
+			unsigned int fired, points;
+
+			ASSERT_EQ(0, rule_state("Twalk", &fired, &points));
+			EXPECT_EQ(1, fired);
+			partial++;
+		} else {
+			expect_failed_at(_metadata, "Twalk", n, ret);
+		}
+		EXPECT_EQ(-EBADF, p9c_getattr(&self->c, FID, &attr))
+			TH_LOG("Twalk failed at point %u but made the new fid", n);
+		EXPECT_EQ(self->fids, nr_fids(&self->c));
+	}
+	expect_passed_all(_metadata, "Twalk", n);
+	EXPECT_LT(0, partial);
+	EXPECT_EQ(0, p9c_getattr(&self->c, FID, &attr));
+	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
+	EXPECT_EQ(self->fids, nr_fids(&self->c));
+}
+
 TEST_F(fault, lcreate_sweep)
 {
 	struct p9c_attr attr;

@@ -56,6 +56,32 @@ void v9p_fid_put(struct v9p_fid *fid)
 		v9p_fid_free(fid);
 }
 
+/* A fid not yet in the table, with a reference for it and one for the caller. */
+static struct v9p_fid *v9p_fid_alloc(u32 id, const struct path *path, u32 uid)
+{
+	struct v9p_fid *fid;
+
+	fid = kzalloc(sizeof(*fid), GFP_KERNEL_ACCOUNT);
+	if (!fid)
+		return NULL;
+	refcount_set(&fid->ref, 2);
+	fid->id = id;
+	fid->kind = V9P_FID_PATH;
+	fid->uid = uid;
+	fid->path = *path;
+	path_get(&fid->path);
+	mutex_init(&fid->lock);
+	xa_init(&fid->lock_owners);
+	return fid;
+}
+
+/* Free a fid that never made it into the table. */
+static void v9p_fid_discard(struct v9p_fid *fid)
+{
+	path_put(&fid->path);
+	kfree(fid);
+}
+
 /**
  * v9p_fid_create() - add a fid naming @path to the table
  * @srv: the server
@@ -79,25 +105,14 @@ struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 		ret = -EMFILE;
 		goto err_count;
 	}
-	fid = kzalloc(sizeof(*fid), GFP_KERNEL_ACCOUNT);
+	fid = v9p_fid_alloc(id, path, uid);
 	if (!fid) {
 		ret = -ENOMEM;
 		goto err_count;
 	}
-	/* One reference for the table, one for the caller. */
-	refcount_set(&fid->ref, 2);
-	fid->id = id;
-	fid->kind = V9P_FID_PATH;
-	fid->uid = uid;
-	fid->path = *path;
-	path_get(&fid->path);
-	mutex_init(&fid->lock);
-	xa_init(&fid->lock_owners);
-
 	ret = xa_insert(&srv->fids, id, fid, GFP_KERNEL_ACCOUNT);
 	if (ret) {
-		path_put(&fid->path);
-		kfree(fid);
+		v9p_fid_discard(fid);
 		if (ret == -EBUSY)
 			ret = -EEXIST;
 		goto err_count;
@@ -113,6 +128,36 @@ err_count:
 static void v9p_fid_uncharge(struct v9p_server *srv, struct v9p_fid *fid)
 {
 	atomic_long_sub(fid->xattr_charged, &srv->xattr_bytes);
+}
+
+/**
+ * v9p_fid_replace() - make the number of @old name @path instead
+ * @srv: the server
+ * @old: a path fid, held by the caller
+ * @path: what the number names from now on
+ *
+ * A Twalk whose newfid is its fid.  The new fid takes @old's place in one
+ * step once it exists, so a failure leaves the guest's fid as it was.
+ *
+ * Return: the new fid with a reference for the caller, or ERR_PTR():
+ * -EBADF if @old left the table meanwhile (a racing Tclunk), -ENOMEM.
+ */
+struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
+				const struct path *path)
+{
+	struct v9p_fid *fid, *prev;
+
+	fid = v9p_fid_alloc(old->id, path, old->uid);
+	if (!fid)
+		return ERR_PTR(-ENOMEM);
+	prev = xa_cmpxchg(&srv->fids, old->id, old, fid, GFP_KERNEL_ACCOUNT);
+	if (prev != old) {
+		v9p_fid_discard(fid);
+		return ERR_PTR(xa_is_err(prev) ? xa_err(prev) : -EBADF);
+	}
+	v9p_fid_uncharge(srv, old);
+	v9p_fid_put(old);
+	return fid;
 }
 
 /**

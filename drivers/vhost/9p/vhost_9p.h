@@ -227,6 +227,8 @@ struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id);
 void v9p_fid_put(struct v9p_fid *fid);
 struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 			       const struct path *path, u32 uid);
+struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
+				const struct path *path);
 int v9p_fid_clunk(struct v9p_server *srv, u32 id);
 void v9p_fid_clunk_all(struct v9p_server *srv);
 
