@@ -313,4 +313,132 @@ TEST_F(srv, stats_size_of_older_callers)
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.msg_time_ns[V9P_TVERSION]);
 }
 
+static struct vhost_9p_stats stats_of(struct p9c *c)
+{
+	struct vhost_9p_stats st = { .size = sizeof(st) };
+
+	if (ioctl(c->vq.fd, VHOST_9P_GET_STATS, &st))
+		st.size = 0;
+	return st;
+}
+
+static int set_poll_limit(struct p9c *c, unsigned int us)
+{
+	struct vhost_vring_state s = { .index = VHOST_9P_VQ_REQUEST, .num = us };
+
+	return ioctl(c->vq.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s);
+}
+
+/* One request, one round trip: a Tgetattr of the root. */
+static int one_request(struct p9c *c)
+{
+	struct p9c_attr attr;
+
+	return p9c_getattr(c, ROOT, &attr);
+}
+
+/*
+ * @n kicked requests @gap_ms apart, nothing else in between: reading the
+ * counters would wait for the worker's polling to end (it holds the
+ * queue), so that no poll could ever catch a request.
+ */
+static int requests_apart(struct p9c *c, unsigned int gap_ms, int n)
+{
+	while (n--) {
+		usleep(gap_ms * 1000);
+		if (one_request(c))
+			return -1;
+	}
+	return 0;
+}
+
+/* The module's default polling limit (poll_us): 0 unless it was loaded with one. */
+TEST_F(srv, ring_polling_off_by_default)
+{
+	struct vhost_vring_state s = { .index = VHOST_9P_VQ_REQUEST };
+	struct vhost_9p_stats st;
+	unsigned int dflt = 0;
+	char buf[32];
+	int i;
+
+	if (read_text("/sys/module/vhost_9p/parameters/poll_us", buf, sizeof(buf)) > 0)
+		dflt = atoi(buf);
+	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_GET_VRING_BUSYLOOP_TIMEOUT, &s));
+	EXPECT_EQ(dflt, s.num);
+	if (dflt)
+		SKIP(return, "vhost_9p was loaded with poll_us=%u", dflt);
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10 + i, "", NULL));
+	st = stats_of(&self->c);
+	ASSERT_EQ(sizeof(st), st.size);
+	EXPECT_EQ(0, st.poll_hits + st.poll_misses);
+	EXPECT_EQ(0, st.poll_ns);
+	EXPECT_EQ(0, st.poll_window_ns);
+}
+
+/*
+ * With a limit, the window grows while the guest keeps sending, until the
+ * worker's polling catches requests; then a request the guest never
+ * kicks for is served all the same.  A limit of 0 stops it.
+ */
+TEST_F(srv, ring_polling_serves_unkicked_requests)
+{
+	struct vhost_9p_stats st;
+
+	/* 200 ms: far longer than a round trip, even under emulation. */
+	ASSERT_EQ(0, set_poll_limit(&self->c, 200000));
+	/* From 4 us, 13 doublings pass 20 ms. */
+	ASSERT_EQ(0, requests_apart(&self->c, 20, 30));
+	/* The worker polls now: what the guest adds needs no kick. */
+	self->c.vq.no_kick = 1;
+	EXPECT_EQ(0, one_request(&self->c));
+	EXPECT_EQ(0, one_request(&self->c));
+	self->c.vq.no_kick = 0;
+	st = stats_of(&self->c);
+	TH_LOG("2 unkicked after 30: %llu polls caught a request, %llu not; window %.1f ms",
+	       (unsigned long long)st.poll_hits, (unsigned long long)st.poll_misses,
+	       st.poll_window_ns / 1e6);
+	EXPECT_LE(12, st.poll_hits);
+	EXPECT_GE(st.poll_window_ns, 20000000ULL);
+	EXPECT_LE(st.poll_window_ns, 200000000ULL);
+	/* A limit of 0 turns polling off from the next kick. */
+	ASSERT_EQ(0, set_poll_limit(&self->c, 0));
+	ASSERT_EQ(0, one_request(&self->c));
+	EXPECT_EQ(0, stats_of(&self->c).poll_window_ns);
+}
+
+/*
+ * A guest that goes quiet: each request after a gap longer than the limit
+ * halves the window, down to no polling at all, and then the worker polls
+ * no more.  Polling never outlasts the window.
+ */
+TEST_F(srv, ring_polling_stops_for_an_idle_guest)
+{
+	struct vhost_9p_stats st;
+	__u64 prev;
+	int i;
+
+	ASSERT_EQ(0, set_poll_limit(&self->c, 20000));
+	ASSERT_EQ(0, requests_apart(&self->c, 2, 20));
+	prev = stats_of(&self->c).poll_window_ns;
+	ASSERT_LT(0, prev);
+	for (i = 0; i < 24 && prev; i++) {
+		usleep(40 * 1000);
+		ASSERT_EQ(0, one_request(&self->c));
+		st = stats_of(&self->c);
+		EXPECT_LE(st.poll_window_ns, prev);
+		prev = st.poll_window_ns;
+	}
+	EXPECT_EQ(0, prev) TH_LOG("window still %llu ns after %d gaps of 40 ms",
+				  (unsigned long long)prev, i);
+	TH_LOG("no polling after %d gaps of 40 ms", i);
+	st = stats_of(&self->c);
+	for (i = 0; i < 3; i++) {
+		usleep(40 * 1000);
+		ASSERT_EQ(0, one_request(&self->c));
+	}
+	EXPECT_EQ(st.poll_ns, stats_of(&self->c).poll_ns);
+	EXPECT_LE(st.poll_ns, (st.poll_hits + st.poll_misses) * 20000000ULL);
+}
+
 TEST_HARNESS_MAIN

@@ -257,5 +257,11 @@ int cmd_counters(int argc, char **argv)
 				 (1ULL << i) - 1);
 		printf("%-22s %12llu\n", range, (unsigned long long)st.latency_hist[i]);
 	}
+	if (st.size >= offsetof(struct vhost_9p_stats, poll_window_ns) +
+		       sizeof(st.poll_window_ns) &&
+	    st.poll_hits + st.poll_misses)
+		printf("\npolling: %llu caught a request, %llu in vain, %.1f ms, window %.1f us\n",
+		       (unsigned long long)st.poll_hits, (unsigned long long)st.poll_misses,
+		       st.poll_ns / 1e6, st.poll_window_ns / 1e3);
 	return 0;
 }

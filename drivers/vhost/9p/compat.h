@@ -57,6 +57,11 @@ static inline void v9p_vq_work_queue(struct vhost_virtqueue *vq,
 	vhost_vq_work_queue(vq, work);
 }
 
+static inline bool v9p_vq_has_work(struct vhost_virtqueue *vq)
+{
+	return vhost_vq_has_work(vq);
+}
+
 static inline int v9p_follow_down(struct path *path)
 {
 	return follow_down(path, 0);
@@ -66,6 +71,11 @@ static inline void v9p_vq_work_queue(struct vhost_virtqueue *vq,
 				     struct vhost_work *work)
 {
 	vhost_work_queue(vq->dev, work);
+}
+
+static inline bool v9p_vq_has_work(struct vhost_virtqueue *vq)
+{
+	return vhost_has_work(vq->dev);
 }
 
 static inline int v9p_follow_down(struct path *path)

@@ -36,6 +36,17 @@
 #define VHOST_9P_BYTE_WEIGHT	0x80000
 
 /*
+ * How long, at most, the worker polls an empty ring before it sleeps, for
+ * devices whose VMM does not set VHOST_SET_VRING_BUSYLOOP_TIMEOUT.
+ */
+static unsigned int poll_us;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us, "default ring polling limit in microseconds (0: never poll)");
+
+/* The window a polling device starts from, and below which it stops. */
+#define V9P_POLL_MIN_NS		(4 * NSEC_PER_USEC)
+
+/*
  * Requests that may block for long (data I/O, fsync, directory reads) are
  * served off the vhost worker, on the export's workqueue, so that one slow
  * request does not hold the others: their replies complete out of order.
@@ -376,6 +387,61 @@ reply:
 	return V9P_ANSWERED;
 }
 
+/*
+ * The worker was asleep on an empty ring and a kick woke it: size the next
+ * polling window from how long the guest took, as QEMU's AioContext does.
+ * A request that came within the limit would have been caught by a longer
+ * window: double it.  One that took longer would not: halve it, down to
+ * no polling at all, so that an idle guest costs nothing.
+ */
+static void poll_adapt(struct vhost_9p *v9p)
+{
+	u64 limit = (u64)v9p->vq.busyloop_timeout * NSEC_PER_USEC;
+	u64 gap;
+
+	if (!v9p->idle_since)
+		return;
+	gap = ktime_get_ns() - v9p->idle_since + v9p->poll_ns;
+	v9p->idle_since = 0;
+	if (gap <= limit)
+		v9p->poll_ns = clamp_t(u64, v9p->poll_ns * 2, V9P_POLL_MIN_NS, limit);
+	else if (v9p->poll_ns / 2 < V9P_POLL_MIN_NS || v9p->poll_ns > limit)
+		v9p->poll_ns = 0;
+	else
+		v9p->poll_ns /= 2;
+}
+
+/*
+ * Poll the empty ring for up to the window before sleeping: a guest that
+ * answers a reply with its next request then needs no exit to kick us.
+ * The guest's notifications stay off meanwhile.  Gives up at once for
+ * other work of the worker (completions), a reschedule or a signal.
+ */
+static bool ring_poll(struct vhost_9p *v9p, struct v9p_server *srv)
+{
+	struct vhost_virtqueue *vq = &v9p->vq;
+	u64 start, now;
+	bool found;
+
+	if (!v9p->poll_ns)
+		return false;
+	start = ktime_get_ns();
+	do {
+		found = !vhost_vq_avail_empty(vq->dev, vq);
+		now = ktime_get_ns();
+		if (found || need_resched() || signal_pending(current) ||
+		    v9p_vq_has_work(vq))
+			break;
+		cpu_relax();
+	} while (now - start < v9p->poll_ns);
+	srv->stats.poll_ns += now - start;
+	if (found)
+		srv->stats.poll_hits++;
+	else
+		srv->stats.poll_misses++;
+	return found;
+}
+
 static void vhost_9p_handle_kick(struct vhost_work *work)
 {
 	struct vhost_virtqueue *vq = container_of(work, struct vhost_virtqueue,
@@ -394,6 +460,7 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 	if (!srv)
 		goto out;
 
+	poll_adapt(v9p);
 	vhost_disable_notify(vq->dev, vq);
 	do {
 		/*
@@ -408,10 +475,20 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 		if (unlikely(head < 0))
 			break;
 		if (head == vq->num) {
+			if (v9p->poll_ns) {
+				/* The guest waits for these replies: not for the poll. */
+				if (added)
+					vhost_signal(vq->dev, vq);
+				added = false;
+				if (ring_poll(v9p, srv))
+					continue;
+			}
 			if (unlikely(vhost_enable_notify(vq->dev, vq))) {
 				vhost_disable_notify(vq->dev, vq);
 				continue;
 			}
+			if (vq->busyloop_timeout)
+				v9p->idle_since = ktime_get_ns();
 			break;
 		}
 		switch (vhost_9p_handle_request(v9p, srv, head, out, in, &len)) {
@@ -447,6 +524,7 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 	v9p->vq.handle_kick = vhost_9p_handle_kick;
 	vhost_dev_init(&v9p->dev, v9p->vqs, ARRAY_SIZE(v9p->vqs), UIO_MAXIOV,
 		       VHOST_9P_PKT_WEIGHT, VHOST_9P_BYTE_WEIGHT, true, NULL);
+	v9p->vq.busyloop_timeout = READ_ONCE(poll_us);
 
 	file->private_data = v9p;
 	return 0;
@@ -569,6 +647,7 @@ static long vhost_9p_get_stats(struct vhost_9p *v9p, void __user *argp)
 		stats->fids = atomic_read(&v9p->server->nr_fids);
 		stats->msize = v9p->server->msize;
 		stats->max_fids = v9p->server->max_fids;
+		stats->poll_window_ns = v9p->poll_ns;
 		mutex_unlock(&v9p->vq.mutex);
 	}
 	mutex_unlock(&v9p->dev.mutex);
@@ -613,6 +692,10 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 	if (v9p->server)
 		v9p_server_reset(v9p->server);
 	vhost_dev_reset_owner(&v9p->dev, umem);
+	/* That reset the vq's polling limit: the next owner starts afresh. */
+	v9p->vq.busyloop_timeout = READ_ONCE(poll_us);
+	v9p->poll_ns = 0;
+	v9p->idle_since = 0;
 out:
 	mutex_unlock(&v9p->dev.mutex);
 	return ret;

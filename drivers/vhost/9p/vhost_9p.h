@@ -194,6 +194,8 @@ struct v9p_server {
  * @server: the export, once set; the vq's backend while running
  * @done: requests the workqueue has answered, for @complete_work
  * @complete_work: puts them on the used ring, on the vhost worker
+ * @poll_ns: how long the worker polls an empty ring before it sleeps
+ * @idle_since: when it last went to sleep after polling, 0 when awake
  * @no_holds: stopping: its requests are not held (fault.c)
  */
 struct vhost_9p {
@@ -203,6 +205,8 @@ struct vhost_9p {
 	struct v9p_server *server;
 	struct llist_head done;
 	struct vhost_work complete_work;
+	u64 poll_ns;
+	u64 idle_since;
 #ifdef CONFIG_VHOST_9P_FAULT_INJECTION
 	bool no_holds;
 #endif

@@ -103,6 +103,12 @@ struct vhost_9p_export {
  * @latency_hist: requests by server time: [0] counts those under 1
  *	microsecond, [i] those from 2^(i-1) to under 2^i microseconds, the
  *	last all longer ones
+ * @poll_hits: times the worker, polling the empty ring after a batch,
+ *	found a new request there (which then needed no kick)
+ * @poll_misses: times it polled the whole window in vain, then slept
+ * @poll_ns: time spent polling, in nanoseconds
+ * @poll_window_ns: the polling window now (adapts between 0 and the
+ *	VHOST_SET_VRING_BUSYLOOP_TIMEOUT limit)
  */
 struct vhost_9p_stats {
 	__u32 size;
@@ -117,6 +123,10 @@ struct vhost_9p_stats {
 	__u64 msg_count[VHOST_9P_MSG_TYPES];
 	__u64 msg_time_ns[VHOST_9P_MSG_TYPES];
 	__u64 latency_hist[VHOST_9P_LATENCY_BUCKETS];
+	__u64 poll_hits;
+	__u64 poll_misses;
+	__u64 poll_ns;
+	__u64 poll_window_ns;
 };
 
 /*
