@@ -86,6 +86,8 @@ SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test
 	$(BUILD)/selftests/e2e_client $(BUILD)/selftests/fdbridge
 # vhost9p-ctl attach serving a KVM guest of our own.
 SELFTEST_BINS += $(BUILD)/selftests/minivmm
+# The VM harness: keeps KVM's static keys still (selftests/vm/kvm-hold.c).
+SELFTEST_BINS += $(BUILD)/selftests/kvm-hold
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
 	selftests/vhost_9p/hostutil.c \
@@ -107,6 +109,10 @@ $(BUILD)/selftests/%: selftests/vhost_9p/%.c $(SELFTEST_LIB) $(wildcard selftest
 $(BUILD)/selftests/e2e_client: selftests/vhost_9p/e2e_client.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+$(BUILD)/selftests/kvm-hold: selftests/vm/kvm-hold.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/fsbench: selftests/bench/fsbench.c
 	@mkdir -p $(dir $@)

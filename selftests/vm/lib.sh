@@ -141,8 +141,9 @@ vm_run()
 	accel=$(vm_accel "$kver")
 	cpu=max
 	[ "$accel" = kvm ] && cpu=host
+	[ "$accel" != tcg ] || accel=tcg,thread=${V9P_TCG_THREAD:-multi}
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-		-accel "$accel" -cpu "$cpu" -smp 2 -m "${V9P_VM_MEM:-3072}" \
+		-accel "$accel" -cpu "$cpu" -smp "${V9P_VM_SMP:-2}" -m "${V9P_VM_MEM:-3072}" \
 		-nographic -nodefaults -no-reboot -serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" \
 		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP ${V9P_APPEND:-}" \
