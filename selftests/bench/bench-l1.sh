@@ -4,8 +4,9 @@
 # The benchmark, in the first-level guest (run by run-bench.sh): one share
 # on ext4 holding the tree, a large file and the files of the fid test;
 # the workloads natively on it, then in a second-level guest over
-# vhost-9p, QEMU's virtio-9p and virtiofs (cache=none), and over the 9p
-# pair with cache=loose.  Results in $V9P_OUT/results.txt as
+# vhost-9p, QEMU's virtio-9p and virtiofs (cache=none), over the 9p
+# pair with cache=loose, and over vhost-9p polling its ring
+# (vhost-9p-poll, poll_us from bench.conf).  Results in $V9P_OUT/results.txt as
 # "config workload rep value unit".
 set -u
 . "$V9P_TOP/selftests/vm/guest-lib.sh"
@@ -35,12 +36,18 @@ T=/sys/kernel/tracing
 # Keyed by message type and the log2 of the bytes moved, so that large
 # reads are timed apart from small ones.
 HIST='hist:keys=type,bytes.log2:vals=hitcount,server_ns,len:sort=type'
+# Set once and cleared between configurations, never removed and added
+# again: each of those patches kernel text (the tracepoint's static key),
+# which multi-threaded TCG does not always survive (selftests/vm/kvm-hold.c).
+# For the same reason no task names are recorded: that hooks sched_switch.
+echo 0 > $T/options/record-cmd
+echo "$HIST" > $T/events/vhost_9p/vhost_9p_reply/trigger
 server_time()
 {
 	local config=$1 hist=$T/events/vhost_9p/vhost_9p_reply
 
 	cat $hist/hist > "$V9P_OUT/$config-server-time.txt"
-	echo "!$HIST" > $hist/trigger
+	echo "$HIST:clear" >> $hist/trigger
 	# Tgetattr is type 24: its mean server time, in microseconds; Tread
 	# is 116: the server's milliseconds per MiB of reads of 64 KiB and
 	# more (len is the reply's length: the bytes and an 11-byte header).
@@ -63,16 +70,36 @@ for config in $configs; do
 		"$V9P_TOP/selftests/bench/workloads.sh" "$share" "$reps" $fids 2> "$V9P_OUT/native.err" |
 			sed 's/^/native /' >> "$results" ;;
 	*)
-		fs=${config%-loose} cache=none
+		# vhost-9p-poll: vhost-9p with the ring polled for up to poll_us.
+		fs=${config%-loose} cache=none poll=0
 		[ "$fs" = "$config" ] || cache=loose
-		[ "$fs" != vhost-9p ] || echo "$HIST" > $T/events/vhost_9p/vhost_9p_reply/trigger
+		[ "$fs" = "${fs%-poll}" ] || { fs=${fs%-poll}; poll=$(conf poll_us); }
+		sampler=
+		if [ "$fs" = vhost-9p ]; then
+			echo "$poll" > /sys/module/vhost_9p/parameters/poll_us
+			# The device's counters go with QEMU: keep the last reading.
+			while sleep 5; do
+				pid=$(pgrep -f vhost-9p-pci | head -n 1)
+				[ -n "$pid" ] && "$V9P_TOP/build/tools/vhost9p-ctl" stats "$pid" \
+					> "$V9P_OUT/$config-stats.new" 2>&1 &&
+					mv "$V9P_OUT/$config-stats.new" "$V9P_OUT/$config-stats.txt"
+			done &
+			sampler=$!
+		fi
 		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 \
 			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
 			echo "# $config: the second-level guest failed" >> "$results"
 		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
 		sed "s/^# /# $config /" "$V9P_OUT/l2/$config/mount.txt" >> "$results" 2>/dev/null
-		[ "$fs" != vhost-9p ] || server_time "$config" >> "$results" ;;
+		if [ -n "$sampler" ]; then
+			kill "$sampler"
+			wait "$sampler" 2> /dev/null
+			echo 0 > /sys/module/vhost_9p/parameters/poll_us
+			server_time "$config" >> "$results"
+			[ "$poll" = 0 ] || sed -n "s/^polling: /# $config (poll_us=$poll) polling, to the last 5 s: /p" \
+				"$V9P_OUT/$config-stats.txt" >> "$results" 2> /dev/null
+		fi ;;
 	esac
 	echo "# $config took $(($(date +%s) - start)) s" >> "$results"
 	rm -rf "$share/churn"

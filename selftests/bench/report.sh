@@ -15,7 +15,7 @@ awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
 
 WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open getattr_server_time big_read_server_time"
 seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
-awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" \
+awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" \
 	-v seq_mib="${seq_mib:-0}" '
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
@@ -53,6 +53,14 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workload
 				med["vhost-9p", "big_read_server_time"], g
 			printf "  the guest'"'"'s sequential read takes (%.1f%%)\n", 100 * med["vhost-9p", "big_read_server_time"] / g
 		}
+		np = 0
+		for (w = 1; w <= nw; w++) {
+			ow = order[w]
+			r = worse(med["vhost-9p", ow], med["vhost-9p-poll", ow], unit[ow])
+			if (r == "") continue
+			if (!np++) printf "\nvhost-9p polling its ring, x faster than without:\n"
+			printf "%-27s %14s\n", ow, fmt(r)
+		}
 		printf "\n(\"vs native\": how many times slower than native; \"x QEMU 9p\", \"x virtiofs\":\n"
 		printf "how many times faster than those; for /s, higher figures are better)\n"
 	}' "$dir/medians.txt" > "$dir/table.txt"
@@ -61,7 +69,7 @@ cat "$dir/table.txt"
 
 command -v gnuplot > /dev/null || { echo "no gnuplot: no plot (apt-get install gnuplot-nox)"; exit 0; }
 # slowdown vs native, one row per workload, one column per configuration
-awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WORKLOADS" '
+awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" '
 	{ med[$1, $2] = $3; unit[$2] = $4 }
 	END { nc = split(configs, c, " "); nw = split(workloads, order, " ")
 	      for (w = 1; w <= nw; w++) { ow = order[w]; if (med["native", ow] == "") continue
@@ -70,9 +78,9 @@ awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose" -v workloads="$WOR
 			r = (a == "" || a == 0) ? "NaN" : unit[ow] == "/s" ? b / a : a / b; printf " %s", r }
 		printf "\n" } }' "$dir/medians.txt" > "$dir/plot.dat"
 # Only the configurations that have figures: gnuplot refuses empty columns.
-titles=("vhost-9p" "QEMU 9p" "virtiofs" "vhost-9p cache=loose" "QEMU 9p cache=loose")
+titles=("vhost-9p" "QEMU 9p" "virtiofs" "vhost-9p cache=loose" "QEMU 9p cache=loose" "vhost-9p polling")
 plots=
-for i in 2 3 4 5 6; do
+for i in 2 3 4 5 6 7; do
 	awk -v c=$i '$c != "NaN" { found = 1 } END { exit !found }' "$dir/plot.dat" || continue
 	xtic=
 	[ -n "$plots" ] || xtic=":xtic(1)"

@@ -8,8 +8,8 @@
 #
 # BENCH_TREE (default /usr/include), BENCH_REPS (3), BENCH_SEQ_MIB (256),
 # BENCH_CONFIGS (all), BENCH_FIDS (100000: the open files of the fid
-# test) and BENCH_FIDS_ON (native vhost-9p: where the fid test runs)
-# change the run.
+# test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
+# BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) change the run.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -26,9 +26,10 @@ cat > "$bench/bench.conf" <<CONF
 tree=$(realpath "${BENCH_TREE:-/usr/include}")
 reps=${BENCH_REPS:-3}
 seq_mib=${BENCH_SEQ_MIB:-256}
-configs=${BENCH_CONFIGS:-native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose}
+configs=${BENCH_CONFIGS:-native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll}
 fids=${BENCH_FIDS:-100000}
 fids_on=${BENCH_FIDS_ON:-native vhost-9p}
+poll_us=${BENCH_POLL_US:-1000}
 CONF
 vm_ok=0
 V9P_VM_MEM=4096 vm_run "$kver" "$VHOST9P_TOP/selftests/bench/bench-l1.sh" "$out" \
