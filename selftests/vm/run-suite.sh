@@ -7,7 +7,8 @@
 #
 # V9P_ONLY=PROGRAM[,PROGRAM...] runs only those programs of the suite (kselftest
 # binary name or a group name), V9P_RUN_NAME=NAME keeps the run's files in
-# build/vm/KVER/NAME, so that several runs can go on side by side.
+# build/vm/KVER/NAME, so that several runs can go on side by side, and
+# V9P_FUZZ_SECONDS=N runs ring_fuzz for N seconds (default 30).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,7 +40,7 @@ kvm_crash_outside_vhost_9p()
 # Run the suite; once more if the first run died of that.
 for attempt in 1 2; do
 	vm_ok=0
-	V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY}" \
+	V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY} ${V9P_FUZZ_SECONDS:+v9p.fuzz_seconds=$V9P_FUZZ_SECONDS}" \
 		vm_run "$kver" "$VM_DIR/suite.sh" "$out" "$limit" || vm_ok=$?
 	if [ "$vm_ok" = 0 ] || [ "$attempt" = 2 ] ||
 	   ! kvm_crash_outside_vhost_9p "$out/console.log"; then

@@ -108,6 +108,9 @@ fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"
 run_program limits_test 600 "$SELFTESTS/limits_test"
+# Random hostile traffic for a bounded time (V9P_FUZZ_SECONDS, 30 s here).
+V9P_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-30} \
+	run_program ring_fuzz $((${V9P_FUZZ_SECONDS:-30} + 120)) "$SELFTESTS/ring_fuzz"
 
 # fault_test needs the debug module (make modules-debug, fault injection):
 # it takes the release module's place, with debugfs mounted, and gives it
