@@ -379,6 +379,45 @@ if wanted module-unload; then
 	dmesg_check module-unload
 fi
 
+# The admin guide's "Your first guest": its marked blocks (steps 3 to 5),
+# run as written but for the paths (/srv/share and /tmp are read-only
+# here: a scratch directory instead).  Steps 1 and 2 (make deps, make
+# install, make qemu) are what test-install.sh and make check's build test.
+first_guest_script()
+{
+	awk '
+		inb {
+			if ($0 ~ /^ *$/) { print ""; next }
+			match($0, /^ */)
+			if (RLENGTH > base) { if (strip < 0) strip = RLENGTH; print substr($0, strip + 1); next }
+			inb = 0
+		}
+		/^ *\.\. first-guest$/ { arm = 1; blocks++; next }
+		arm && /^ *::$/ { base = index($0, ":") - 1; arm = 0; inb = 1; strip = -1 }
+		END { print "# blocks: " blocks }' "$V9P_TOP/Documentation/admin-guide.rst" |
+		sed -e "s|/tmp/|$TMPDIR/|g" -e "s|/srv/share|$TMPDIR/share|g"
+}
+if wanted admin-guide-first-guest; then
+	ktap_group_begin admin-guide-first-guest
+	if [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+		first_guest_script > "$TMPDIR/first-guest.sh"
+		out=$TMPDIR/first-guest.out
+		check "the guide has the three marked blocks of steps 3 to 5" \
+			grep -q '^# blocks: 3$' "$TMPDIR/first-guest.sh"
+		(cd "$V9P_TOP" && timeout 300 bash -e "$TMPDIR/first-guest.sh") > "$out" 2>&1
+		check "the guide's commands ran to their end (status $?)" [ $? = 0 ]
+		check "the guest listed the share" grep -q 'hello\.txt' "$out"
+		check "the guest read the host's file" grep -q '^hello from the host' "$out"
+		check "the host shows the file the guest wrote" \
+			[ "$(cat "$TMPDIR/share/from-guest.txt" 2>/dev/null)" = "hello from the guest" ]
+		tr -d '\r' < "$out" | grep -v '^$' | tail -n 12 | sed 's/^/# /' >> "$KTAP_LINES"
+	else
+		ktap_skip "the admin guide's first guest" "no QEMU with vhost-9p (make qemu) or no nested KVM"
+	fi
+	ktap_group_end
+	dmesg_check admin-guide-first-guest
+fi
+
 if wanted nested-kvm; then
 	ktap_group_begin nested-kvm
 	if nested_kvm_ready; then
