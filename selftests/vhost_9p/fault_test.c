@@ -109,16 +109,6 @@ static int nr_fids(struct p9c *c)
 	return p ? atoi(p + strlen("vhost-9p-fids:")) : -1;
 }
 
-/* How many devices hold the module: every close must give its reference back. */
-static int module_refs(void)
-{
-	char buf[32];
-
-	if (read_text("/sys/module/vhost_9p/refcnt", buf, sizeof(buf)) < 0)
-		return -1;
-	return atoi(buf);
-}
-
 /* A different errno for each fault point, none that the paths make up. */
 static int pick_errno(unsigned int n)
 {

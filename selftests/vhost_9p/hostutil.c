@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,20 @@ ssize_t read_text(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return n;
+}
+
+/**
+ * module_refs() - how many references hold vhost_9p: one per open device
+ *
+ * Return: the module's reference count, or -1 if it is not loaded.
+ */
+int module_refs(void)
+{
+	char buf[32];
+
+	if (read_text("/sys/module/vhost_9p/refcnt", buf, sizeof(buf)) < 0)
+		return -1;
+	return atoi(buf);
 }
 
 /**

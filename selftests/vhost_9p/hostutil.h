@@ -12,6 +12,7 @@
 void rm_tree(const char *dir);
 ssize_t read_text(const char *path, char *buf, size_t size);
 double now(void);
+int module_refs(void);
 
 /**
  * struct holder - a forked host process holding an fcntl() write lock

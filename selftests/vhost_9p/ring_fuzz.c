@@ -354,13 +354,6 @@ static int entries_beside(const char *dir)
 	return n;
 }
 
-static int module_refs(void)
-{
-	char buf[32];
-
-	return read_text("/sys/module/vhost_9p/refcnt", buf, sizeof(buf)) < 0 ? -1 : atoi(buf);
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long seconds = strtoul(getenv("V9P_FUZZ_SECONDS") ?: "30", NULL, 0);

@@ -311,13 +311,12 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 	}
 	if (i == nwname && !ret) {
 		/* Complete: newfid names the result (newfid == fid moves fid). */
-		ret = v9p_fault(req);
-		if (ret)
-			newfid = ERR_PTR(ret);
-		else if (newfid_id == fid_id)
-			newfid = v9p_fid_replace(srv, fid, &path);
-		else
-			newfid = v9p_fid_create(srv, newfid_id, &path, fid->uid);
+		if (newfid_id == fid_id) {
+			ret = v9p_fault(req);
+			newfid = ret ? ERR_PTR(ret) : v9p_fid_replace(srv, fid, &path);
+		} else {
+			newfid = new_fid(srv, req, newfid_id, &path, fid->uid);
+		}
 		if (IS_ERR(newfid))
 			ret = PTR_ERR(newfid);
 		else

@@ -412,7 +412,7 @@ static void poll_adapt(struct vhost_9p *v9p)
 }
 
 /*
- * Poll the empty ring for up to the window before sleeping: a guest that
+ * Poll the empty ring for up to the window (not 0) before sleeping: a guest that
  * answers a reply with its next request then needs no exit to kick us.
  * The guest's notifications stay off meanwhile.  Gives up at once for
  * other work of the worker (completions), a reschedule or a signal.
@@ -423,8 +423,6 @@ static bool ring_poll(struct vhost_9p *v9p, struct v9p_server *srv)
 	u64 start, now;
 	bool found;
 
-	if (!v9p->poll_ns)
-		return false;
 	start = ktime_get_ns();
 	do {
 		found = !vhost_vq_avail_empty(vq->dev, vq);
@@ -440,6 +438,14 @@ static bool ring_poll(struct vhost_9p *v9p, struct v9p_server *srv)
 	else
 		srv->stats.poll_misses++;
 	return found;
+}
+
+/* A new owner starts from the module's limit and no window. */
+static void poll_reset(struct vhost_9p *v9p)
+{
+	v9p->vq.busyloop_timeout = READ_ONCE(poll_us);
+	v9p->poll_ns = 0;
+	v9p->idle_since = 0;
 }
 
 static void vhost_9p_handle_kick(struct vhost_work *work)
@@ -524,7 +530,7 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 	v9p->vq.handle_kick = vhost_9p_handle_kick;
 	vhost_dev_init(&v9p->dev, v9p->vqs, ARRAY_SIZE(v9p->vqs), UIO_MAXIOV,
 		       VHOST_9P_PKT_WEIGHT, VHOST_9P_BYTE_WEIGHT, true, NULL);
-	v9p->vq.busyloop_timeout = READ_ONCE(poll_us);
+	poll_reset(v9p);
 
 	file->private_data = v9p;
 	return 0;
@@ -692,10 +698,8 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 	if (v9p->server)
 		v9p_server_reset(v9p->server);
 	vhost_dev_reset_owner(&v9p->dev, umem);
-	/* That reset the vq's polling limit: the next owner starts afresh. */
-	v9p->vq.busyloop_timeout = READ_ONCE(poll_us);
-	v9p->poll_ns = 0;
-	v9p->idle_since = 0;
+	/* That reset the vq's polling limit too. */
+	poll_reset(v9p);
 out:
 	mutex_unlock(&v9p->dev.mutex);
 	return ret;
