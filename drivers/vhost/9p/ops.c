@@ -1051,7 +1051,12 @@ static int write_mapped_symlink(const struct path *path, const char *target)
 	file = dentry_open(path, O_WRONLY, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	n = kernel_write(file, target, strlen(target), &pos);
+	/*
+	 * Not kernel_write(): create_begin()'s mnt_want_write() holds the
+	 * file system's freeze protection already, and taking it again
+	 * deadlocks once a freeze waits in between (lockdep says so).
+	 */
+	n = __kernel_write(file, target, strlen(target), &pos);
 	v9p_fput(file);
 	return n < 0 ? n : 0;
 }
