@@ -25,7 +25,7 @@ KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
 	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
 .PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz qemu check check-vm bench demo deps clean help ksrc
+	fuzz corpus qemu check check-vm check-debug debug-kernel bench demo deps clean help ksrc
 
 all: modules modules-debug tools selftests
 
@@ -36,9 +36,12 @@ help:
 	@echo 'make deps             install what the build and the tests need (Debian 12, root)'
 	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
 	@echo 'make check-vm         only the VM suite, for KVER'
+	@echo 'make check-debug      the VM suite on a KASAN/lockdep/kmemleak/UBSAN kernel (about an hour)'
+	@echo 'make debug-kernel     build that kernel once, in build/debug-kernel'
 	@echo 'make harness-selftest prove the VM harness reports planted failures'
 	@echo 'make unit             host unit tests (and 30 seconds of fuzzing)'
 	@echo 'make fuzz             fuzz the protocol decoder for FUZZ_SECONDS (default $(FUZZ_SECONDS))'
+	@echo 'make corpus           record the real 9p client'"'"'s requests as the fuzzer'"'"'s corpus'
 	@echo 'make bench            vhost-9p against QEMU'"'"'s 9p, virtiofs and native (a long run)'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
@@ -147,11 +150,22 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	selftests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# The real Linux 9p client's requests, recorded by the debug module, as
+# the fuzzer's corpus (selftests/fuzz/recorded, committed).
+corpus: modules modules-debug selftests qemu
+	selftests/fuzz/record.sh $(KVER)
+
 check:
 	@scripts/check.sh
 
 check-vm: modules modules-debug selftests tools qemu
 	selftests/vm/run-suite.sh $(KVER)
+
+debug-kernel:
+	scripts/debug-kernel.sh
+
+check-debug:
+	@scripts/check-debug.sh
 
 
 # vhost-9p beside QEMU's virtio-9p, virtiofs and native (Documentation/performance.rst).

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh [SECONDS]: build the libFuzzer target for protocol.c and fuzz it for
-# SECONDS (default 60), from a copy of the seed corpus in build/fuzz/.
+# SECONDS (default 60), from a copy of the seed corpus (corpus/ and
+# recorded/) in build/fuzz/.
 # Prints "ok - fuzz/protocol (N runs, S seconds)" or "FAIL fuzz/protocol:
 # FILE", then "RESULT pass fail skip".  A crashing input is kept in
 # build/fuzz/crashes/; replay it with build/fuzz/protocol_fuzz FILE.
@@ -42,7 +43,11 @@ fi
 # A scratch copy: what the fuzzer adds to its corpus stays out of the tree.
 work=$(mktemp -d "$out/run.XXXXXX")
 mkdir "$work/corpus"
+# Seeds by hand (corpus/) and the real client's requests (recorded/, make corpus).
 cp "$here"/corpus/* "$work/corpus/"
+if [ -d "$here/recorded" ]; then
+	cp "$here"/recorded/* "$work/corpus/"
+fi
 start=$(date +%s)
 rc=0
 "$bin" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \

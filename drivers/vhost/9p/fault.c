@@ -414,6 +414,7 @@ void v9p_fault_init(void)
 	debugfs_create_file("fail", 0600, fault_dir, NULL, &fail_fops);
 	debugfs_create_file("hold", 0600, fault_dir, NULL, &hold_fops);
 	debugfs_create_file("release", 0200, fault_dir, NULL, &release_fops);
+	v9p_record_init(fault_dir);
 	pr_info("fault injection built in: for testing only\n");
 }
 
@@ -423,4 +424,5 @@ void v9p_fault_init(void)
 void v9p_fault_exit(void)
 {
 	debugfs_remove_recursive(fault_dir);
+	v9p_record_exit();
 }

@@ -359,6 +359,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	}
 	v9p_buf_init(&req.in, buf, copy, buf + V9P_REQ_MAX, V9P_REQ_MAX);
 	req.in.pos = V9P_HDR_SIZE;
+	v9p_record(buf, copy);
 	if (trace_vhost_9p_request_enabled())
 		trace_vhost_9p_request(srv->tag, req.tag, req.type, first_fid(&req), size);
 

@@ -259,7 +259,8 @@ int v9p_xattr_commit(struct v9p_fid *fid);
 void v9p_release_locks(struct v9p_fid *fid);
 
 /*
- * fault.c: fault points and held requests for the tests, built only with
+ * fault.c: fault points and held requests for the tests, and record.c: a
+ * recorder of requests for the fuzzer's corpus, built only with
  * CONFIG_VHOST_9P_FAULT_INJECTION; without it they are no code at all.
  */
 #ifdef CONFIG_VHOST_9P_FAULT_INJECTION
@@ -271,6 +272,9 @@ void v9p_unhold(struct vhost_9p *v9p);
 void v9p_hold_allow(struct vhost_9p *v9p);
 void v9p_fault_init(void);
 void v9p_fault_exit(void);
+void v9p_record(const u8 *msg, size_t len);
+void v9p_record_init(struct dentry *dir);
+void v9p_record_exit(void);
 #else
 static inline int v9p_fault(struct v9p_request *req) { return 0; }
 static inline void v9p_fault_end(const struct v9p_request *req) {}
@@ -280,6 +284,7 @@ static inline void v9p_unhold(struct vhost_9p *v9p) {}
 static inline void v9p_hold_allow(struct vhost_9p *v9p) {}
 static inline void v9p_fault_init(void) {}
 static inline void v9p_fault_exit(void) {}
+static inline void v9p_record(const u8 *msg, size_t len) {}
 #endif
 
 #endif /* _DRIVERS_VHOST_9P_VHOST_9P_H */
