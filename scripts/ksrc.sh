@@ -26,6 +26,18 @@ installed_version()
 }
 
 kver=${1:-$(default_kver)}
+out=$VHOST9P_BUILD/ksrc/$kver
+
+# The debug kernel (debug-kernel.sh) has its whole source in the build tree.
+debug=$VHOST9P_BUILD/debug-kernel
+if [ -s "$debug/kver" ] && [ "$(cat "$debug/kver")" = "$kver" ]; then
+	mkdir -p "$out"
+	(cd "$debug/src" && cp --parents drivers/vhost/vhost.h \
+		tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h \
+		scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch "$out/")
+	exit 0
+fi
+
 pkg=$(kernel_field "$kver" 2)
 ver=$(kernel_field "$kver" 3)
 if [ -z "$pkg" ]; then
@@ -34,7 +46,6 @@ if [ -z "$pkg" ]; then
 	pkg=linux-source-$(echo "$kver" | cut -d. -f1,2)
 fi
 
-out=$VHOST9P_BUILD/ksrc/$kver
 stamp=$out/.extracted-$ver
 [ -e "$stamp" ] && exit 0
 

@@ -15,6 +15,8 @@ pkgs=(
 	e2fsprogs attr
 	# make install and DKMS (scripts/test-install.sh), the man page's check.
 	dkms groff-base
+	# make check-debug builds a kernel (scripts/debug-kernel.sh).
+	libelf-dev libssl-dev
 	# make bench: its plot.
 	gnuplot-nox
 	# Building QEMU with the vhost-9p device (qemu/build.sh).

@@ -334,4 +334,4 @@ TEST_F(many, more_requests_than_the_inflight_limit)
 	EXPECT_EQ(0, bad);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

@@ -26,44 +26,13 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "p9client.h"
 
 #define ROOT		1
 #define MAX_NAMES	4096
 
 /* Remove @name under @dfd, relative all the way: trees deeper than PATH_MAX too. */
-static void rm_at(int dfd, const char *name)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlinkat(dfd, name, 0);
-		return;
-	}
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rm_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
-static void rm_tree(const char *dir)
-{
-	rm_at(AT_FDCWD, dir);
-}
-
 static int write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, mode);
@@ -1541,4 +1510,4 @@ TEST_F(conf, directory_moved_out_is_out_of_reach)
 	p9c_close(&self->c);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

@@ -643,4 +643,4 @@ TEST_F(fault, hold_is_one_shot)
 	EXPECT_EQ(10, p9c_read(&self->c, FID, 0, buf, sizeof(buf)));
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

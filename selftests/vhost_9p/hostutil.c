@@ -4,9 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,9 +15,32 @@
 
 #include "hostutil.h"
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* By descriptor, so that a tree deeper than PATH_MAX goes too. */
+static void rm_at(int dfd, const char *name)
 {
-	return remove(path);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rm_at(dirfd(d), de->d_name);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 /**
@@ -25,7 +49,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
  */
 void rm_tree(const char *dir)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_at(AT_FDCWD, dir);
 }
 
 /**
@@ -71,6 +95,31 @@ int module_refs(void)
  *
  * Return: the time.
  */
+/**
+ * slow_factor() - how many times its usual time a test may take
+ *
+ * Return: $V9P_SLOW (set by the VM harness on a debug kernel), else 1.
+ */
+int slow_factor(void)
+{
+	const char *s = getenv("V9P_SLOW");
+	int n = s ? atoi(s) : 1;
+
+	return n > 1 && n <= 100 ? n : 1;
+}
+
+/**
+ * debug_kernel_factor() - how much more memory each allocation takes here
+ *
+ * Return: 2 on a kernel with kmemleak (the debug kernel of make
+ * check-debug, where KASAN's redzones and kmemleak's record ride on every
+ * allocation), else 1.
+ */
+int debug_kernel_factor(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) ? 1 : 2;
+}
+
 double now(void)
 {
 	struct timespec ts;

@@ -13,6 +13,27 @@ void rm_tree(const char *dir);
 ssize_t read_text(const char *path, char *buf, size_t size);
 double now(void);
 int module_refs(void);
+int slow_factor(void);
+int debug_kernel_factor(void);
+
+/*
+ * V9P_HARNESS_MAIN: TEST_HARNESS_MAIN, with every test's time limit
+ * multiplied by slow_factor(): the debug kernel of make check-debug runs
+ * everything several times slower, and a limit it outgrows is no finding.
+ * It walks the harness's own lists, as test_harness_run() does.
+ */
+#define V9P_HARNESS_MAIN \
+	int main(int argc, char **argv) \
+	{ \
+		struct __fixture_metadata *f; \
+		struct __test_metadata *t; \
+		int slow = slow_factor(); \
+		\
+		for (f = __fixture_list; f; f = f->next) \
+			for (t = f->tests; t; t = t->next) \
+				t->timeout *= slow; \
+		return test_harness_run(argc, argv); \
+	}
 
 /**
  * struct holder - a forked host process holding an fcntl() write lock

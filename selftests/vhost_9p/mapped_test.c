@@ -260,4 +260,4 @@ TEST(mapped_needs_user_xattrs)
 		p9c_close(&c);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

@@ -44,6 +44,7 @@
 #include <linux/virtio_ring.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 #include "../../drivers/vhost/9p/protocol.h"
 
 /* Guest physical memory: 2 MiB of memfd at address 0. */
@@ -931,4 +932,4 @@ TEST_F(vm, control_errors)
 	EXPECT_EQ(0, attach_wait(v));
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

@@ -1653,4 +1653,4 @@ TEST_F(dev, set_export_while_running)
 	p9c_close(&c);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

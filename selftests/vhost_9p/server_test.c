@@ -441,4 +441,4 @@ TEST_F(srv, ring_polling_stops_for_an_idle_guest)
 	EXPECT_LE(st.poll_ns, (st.poll_hits + st.poll_misses) * 20000000ULL);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

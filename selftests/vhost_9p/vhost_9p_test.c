@@ -25,6 +25,7 @@
 #include <linux/vhost_9p.h>
 
 #include "kselftest_harness.h"
+#include "hostutil.h"
 
 #define DEV_PATH	"/dev/vhost-9p"
 #define MISC_MAJOR	10
@@ -290,4 +291,4 @@ TEST_F(dev, module_unload_refused_while_open)
 	EXPECT_EQ(EWOULDBLOCK, errno);
 }
 
-TEST_HARNESS_MAIN
+V9P_HARNESS_MAIN

@@ -6,7 +6,8 @@
 # that exits early, an endless loop, a WARN, an oops, a hung guest, a task
 # hung in the kernel) and checks that each is reported as a failure, with
 # the console tail, within the time limit.  Each check is a test case;
-# prints "RESULT pass fail skip".
+# prints "RESULT pass fail skip".  With V9P_KERNEL_ROOT (the debug kernel),
+# it plants what KASAN and kmemleak must report instead.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,6 +44,23 @@ planted()
 }
 
 mkdir -p "$base"
+
+# On the debug kernel (V9P_KERNEL_ROOT, make check-debug), its checkers:
+# the plants above are make check's, on Debian's kernels.
+if [ -n "$KROOT" ]; then
+	planted debug-checkers 600
+	expect "a read past an allocation is a failed run" [ "$rc" != 0 ]
+	expect "... that KASAN reported" grep -q "BUG: KASAN: slab-out-of-bounds in crashme_" "$report"
+	expect "... failing the check after it" \
+		grep -q "FAIL dmesg-after-planted-kasan" <<< "$counts"
+	expect "a lost allocation fails the kmemleak check" \
+		grep -q "FAIL planted-leak: not ok 1 kmemleak suspects nothing" <<< "$counts"
+	expect "... which shows the object" \
+		grep -q "^# unreferenced object .* (size 128)" "$base/debug-checkers/results.ktap"
+	echo "RESULT $pass $fail 0"
+	[ "$fail" = 0 ]
+	exit
+fi
 
 planted failures 300
 expect "a run with an oops is a failed run" [ "$rc" != 0 ]

@@ -8,12 +8,18 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 VM_DIR=$VHOST9P_TOP/selftests/vm
 
+# V9P_KERNEL_ROOT=DIR: boot the kernel installed under DIR (DIR/boot/
+# vmlinuz-KVER, DIR/lib/modules/KVER: the debug kernel of make check-debug)
+# instead of the distribution's in /.
+KROOT=${V9P_KERNEL_ROOT:-}
+
 # Lines that mean the kernel is broken, whatever the tests said.
 VM_BAD_KERNEL_LINES='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible recursive locking|possible circular locking|inconsistent lock state|INFO: task .* blocked|soft lockup|hard LOCKUP|refcount_t:|list_(add|del) corruption|stack-protector'
 
 # vm_stage_modules KVER: a module tree for KVER that kmod can use with
 # -d: the distribution's modules (a link to /lib/modules/KVER/kernel, valid
-# on the host and in the guest alike) plus vhost_9p.ko in extra/.
+# on the host and in the guest alike; under V9P_KERNEL_ROOT) plus
+# vhost_9p.ko in extra/.
 vm_stage_modules()
 {
 	local kver=$1 root=$VHOST9P_BUILD/vm/$1/${V9P_RUN_NAME:+$V9P_RUN_NAME-}modroot
@@ -28,8 +34,8 @@ vm_stage_modules()
 	fi
 	rm -rf "$root"
 	mkdir -p "$dir/extra"
-	ln -s "/lib/modules/$kver/kernel" "$dir/kernel"
-	cp /lib/modules/"$kver"/modules.order /lib/modules/"$kver"/modules.builtin* "$dir/"
+	ln -s "$KROOT/lib/modules/$kver/kernel" "$dir/kernel"
+	cp "$KROOT/lib/modules/$kver"/modules.order "$KROOT/lib/modules/$kver"/modules.builtin* "$dir/"
 	cp "$ko" ${VHOST9P_EXTRA_KO:-} "$dir/extra/"
 	depmod -b "$root" "$kver" || die "depmod failed for $kver"
 	echo "$root"
@@ -59,8 +65,10 @@ vm_add_9p_client()
 	shift 2
 
 	mkdir -p "$stage/modules"
+	# Empty for a kernel with all of them built in (the debug kernel).
+	touch "$stage/modules/order"
 	for m in virtio_pci 9pnet_virtio 9p virtiofs "$@"; do
-		modprobe -S "$kver" --show-depends "$m"
+		modprobe ${KROOT:+-d "$KROOT"} -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 	while read -r f; do
 		m=$(basename "$f")
@@ -129,9 +137,12 @@ vm_accel()
 vm_run()
 {
 	local kver=$1 script=$2 out=$3 limit=$4 modroot accel cpu rc=0
-	local vmlinuz=/boot/vmlinuz-$kver
+	local vmlinuz=$KROOT/boot/vmlinuz-$kver
 
-	[ -r "$vmlinuz" ] || die "$vmlinuz is missing: run 'make deps'"
+	if [ ! -r "$vmlinuz" ]; then
+		[ -z "$KROOT" ] || die "$vmlinuz is missing: run 'scripts/debug-kernel.sh'"
+		die "$vmlinuz is missing: run 'make deps'"
+	fi
 	mkdir -p "$out"
 	rm -f "$out"/exit-status "$out"/console.log
 	modroot=$(vm_stage_modules "$kver")
@@ -146,7 +157,7 @@ vm_run()
 		-accel "$accel" -cpu "$cpu" -smp "${V9P_VM_SMP:-2}" -m "${V9P_VM_MEM:-3072}" \
 		-nographic -nodefaults -no-reboot -serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" \
-		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP ${V9P_APPEND:-}" \
+		-append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 v9p.script=$script v9p.top=$VHOST9P_TOP ${KROOT:+v9p.kroot=$KROOT} ${V9P_APPEND:-}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 		> "$out/qemu.log" 2>&1 || rc=$?

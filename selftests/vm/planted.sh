@@ -19,6 +19,13 @@ failures)
 	insmod "$crashme" mode=oops
 	dmesg_check planted-oops
 	;;
+debug-checkers)
+	# The debug kernel's checkers (make check-debug) must be heard.
+	insmod "$crashme" mode=kasan && rmmod crashme
+	dmesg_check planted-kasan
+	insmod "$crashme" mode=leak && rmmod crashme
+	kmemleak_check planted-leak
+	;;
 hang-user)
 	sleep 100000
 	;;

@@ -8,7 +8,10 @@
 # V9P_ONLY=PROGRAM[,PROGRAM...] runs only those programs of the suite (kselftest
 # binary name or a group name), V9P_RUN_NAME=NAME keeps the run's files in
 # build/vm/KVER/NAME, so that several runs can go on side by side, and
-# V9P_FUZZ_SECONDS=N runs ring_fuzz for N seconds (default 30).
+# V9P_FUZZ_SECONDS=N runs ring_fuzz for N seconds (default 30).  For
+# make check-debug: V9P_KERNEL_ROOT=DIR boots the kernel installed under
+# DIR, V9P_SLOW=N gives every test N times its time limit, and
+# V9P_SKIP=PROGRAM[,PROGRAM...] leaves programs out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,14 +38,17 @@ kvm_crash_outside_vhost_9p()
 	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
 	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
 	# in:" names it in every oops, so that line does not count).
+	# What a checker of the debug kernel reports is a finding, never
+	# the harness's.
 	[ -n "$crash" ] && ! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' <<< "$crash" &&
+		! grep -Eq 'KASAN:|UBSAN:|kmemleak:|locking|lock state|sleeping function' <<< "$crash" &&
 		grep -Eq 'svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run|Oops: int3' <<< "$crash"
 }
 
 # Run the suite; once more if the first run died of that.
 for attempt in 1 2; do
 	vm_ok=0
-	V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY} ${V9P_FUZZ_SECONDS:+v9p.fuzz_seconds=$V9P_FUZZ_SECONDS}" \
+	V9P_APPEND="${V9P_ONLY:+v9p.only=$V9P_ONLY} ${V9P_SKIP:+v9p.skip=$V9P_SKIP} ${V9P_FUZZ_SECONDS:+v9p.fuzz_seconds=$V9P_FUZZ_SECONDS} ${V9P_SLOW:+v9p.slow=$V9P_SLOW}" \
 		vm_run "$kver" "$VM_DIR/suite.sh" "$out" "$limit" || vm_ok=$?
 	if [ "$vm_ok" = 0 ] || [ "$attempt" = 2 ] ||
 	   ! kvm_crash_outside_vhost_9p "$out/console.log"; then
@@ -68,7 +74,7 @@ if [ "$vm_ok" != 0 ] && [ -f "$out/e2e-qemu9p-console.log" ] &&
 	rm -rf "$again"
 	mkdir -p "$again"
 	cp "$out"/l2-*.gz "$again/"
-	if V9P_APPEND="v9p.only=e2e,e2e-vs-qemu9p" vm_run "$kver" "$VM_DIR/suite.sh" "$again" "$limit"; then
+	if V9P_APPEND="v9p.only=e2e,e2e-vs-qemu9p ${V9P_SLOW:+v9p.slow=$V9P_SLOW}" vm_run "$kver" "$VM_DIR/suite.sh" "$again" "$limit"; then
 		awk '/^# vm-suite: program / { p = $0 == "# vm-suite: program e2e-vs-qemu9p" } p' \
 			"$again/results.ktap" >> "$out/results.ktap"
 		vm_ok=0

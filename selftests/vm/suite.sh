@@ -28,6 +28,23 @@ ctl_attach_names_fix()
 	[ $? = 1 ] && grep -q "run 'modprobe vhost_9p'" <<< "$out"
 }
 MODDIR=$V9P_MODROOT/lib/modules/$KVER
+
+# On the debug kernel (make check-debug) the checkers must really be on,
+# or a clean run proves nothing.  kmemleak forgets what it suspects of the
+# boot, before anything of ours ran; the suite's last group scans.
+if [ -n "$V9P_KROOT" ] && wanted debug-kernel; then
+	ktap_group_begin debug-kernel
+	boot_log=$(dmesg)
+	check "KASAN is on" grep -q 'KernelAddressSanitizer initialized' <<< "$boot_log"
+	check "lockdep is on" grep -q '^ *debug_locks: *1$' /proc/lockdep_stats
+	check "kmemleak is on" [ -w "$KMEMLEAK" ]
+	check "UBSAN is built in" grep -qx 'CONFIG_UBSAN=y' "$V9P_KROOT/boot/config-$KVER"
+	check "failslab is there" [ -d /sys/kernel/debug/failslab ]
+	check "fail_function is there" [ -d /sys/kernel/debug/fail_function ]
+	check "kmemleak scanned the boot and cleared it" \
+		sh -c "echo scan > $KMEMLEAK && echo clear > $KMEMLEAK"
+	ktap_group_end
+fi
 dmesg_new > /dev/null
 
 # kmod creates a static node for every module with a devname alias at boot
@@ -144,20 +161,6 @@ fi
 same_md5()
 {
 	[ -s "$1" ] && [ -s "$2" ] && [ "$(md5sum < "$1" | cut -d' ' -f1)" = "$(cat "$2")" ]
-}
-
-# e2e_share DIR: a fresh share for the end-to-end guest at DIR, on ext4
-# (with 256-byte inodes, for nanosecond times; the guest's user.* xattrs
-# need a file system that has them), with a file from the host and a
-# directory of 10,000 entries (made here: fast).
-e2e_share()
-{
-	mkdir -p "$1"
-	v9p_modprobe loop && v9p_modprobe ext4 && truncate -s 512M "$1.img" &&
-		mkfs.ext4 -q -I 256 "$1.img" && mount -o loop "$1.img" "$1" || return 1
-	echo "from the host" > "$1/host-file"
-	mkdir -p "$1/many"
-	(cd "$1/many" && seq -f 'entry-%05g' 0 9999 | xargs touch)
 }
 
 # The checks a KTAP file passed or failed, by name, without numbers.
@@ -480,4 +483,18 @@ if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPD
 		[ -s "$q" -a "$qfails" = "$listed" ]
 	comm -3 <(ktap_names "not ok" "$q") <(documented_qemu9p_differences) | sed 's/^\t/# listed in Documentation, passed by QEMU: /; /^#/!s/^/# QEMU 9p fails, not in Documentation: /' >> "$KTAP_LINES"
 	ktap_group_end
+fi
+
+# Last: on a kernel with kmemleak (the debug kernel), nothing the suite
+# did may leave memory behind.  The module goes first, so that what only
+# its own data still points to counts.
+if [ -w "$KMEMLEAK" ] && wanted kmemleak; then
+	ktap_group_begin suite-end
+	if [ -d /sys/module/vhost_9p ]; then
+		check "vhost_9p unloads before the scan" rmmod vhost_9p
+	fi
+	check "lockdep still on: it reported nothing" \
+		grep -q '^ *debug_locks: *1$' /proc/lockdep_stats
+	ktap_group_end
+	kmemleak_check kmemleak
 fi
