@@ -7,6 +7,7 @@
 #define _SELFTESTS_VHOST_9P_HOSTUTIL_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 void rm_tree(const char *dir);
@@ -20,7 +21,8 @@ int debug_kernel_factor(void);
  * V9P_HARNESS_MAIN: TEST_HARNESS_MAIN, with every test's time limit
  * multiplied by slow_factor(): the debug kernel of make check-debug runs
  * everything several times slower, and a limit it outgrows is no finding.
- * It walks the harness's own lists, as test_harness_run() does.
+ * It walks the harness's own lists, as test_harness_run() does, and
+ * exits rather than returns so that the macro holds no flow control.
  */
 #define V9P_HARNESS_MAIN \
 	int main(int argc, char **argv) \
@@ -32,7 +34,7 @@ int debug_kernel_factor(void);
 		for (f = __fixture_list; f; f = f->next) \
 			for (t = f->tests; t; t = t->next) \
 				t->timeout *= slow; \
-		return test_harness_run(argc, argv); \
+		exit(test_harness_run(argc, argv)); \
 	}
 
 /**
