@@ -44,10 +44,15 @@ read -r _ hpass hfail _ < <(grep '^RESULT ' "$hs" || echo "RESULT 0 1 0")
 # e2e-vs-qemu9p compares QEMU's userspace 9p with vhost-9p: it checks
 # QEMU, not this kernel.  admin-guide-first-guest runs the guide's commands,
 # written for a kernel installed in /lib/modules.  make check runs both.
-echo "check-debug: the VM suite on $kver (left out: e2e-vs-qemu9p, which tests QEMU's 9p, and admin-guide-first-guest, which needs the kernel installed)"
+# The second-level guests run the 9p client, which is not what is under
+# test here, on Debian's 6.12: the debug kernel nested under TCG takes
+# many minutes to boot, and its early boot trips KASAN in nested KVM.
+l2kver=$(awk '/^[0-9]/ { k = $1 } END { print k }' scripts/kernels.list)
+echo "check-debug: the VM suite on $kver (left out: e2e-vs-qemu9p, which tests QEMU's 9p, and admin-guide-first-guest, which needs the kernel installed; second-level guests on $l2kver)"
 V9P_KERNEL_ROOT=$VHOST9P_BUILD/debug-kernel/root V9P_RUN_NAME=debug \
 	V9P_SLOW=${V9P_SLOW:-4} V9P_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-600} \
 	V9P_VM_TIMEOUT=${V9P_VM_TIMEOUT:-5400} V9P_SKIP=e2e-vs-qemu9p,admin-guide-first-guest \
+	V9P_L2_KVER=$l2kver \
 	selftests/vm/run-suite.sh "$kver" | tee "$VHOST9P_BUILD/check/debug-suite.log"
 read -r _ pass fail skip < <(grep '^RESULT ' "$VHOST9P_BUILD/check/debug-suite.log" | tail -n 1 ||
 	echo "RESULT 0 1 0")

@@ -11,7 +11,8 @@
 # V9P_FUZZ_SECONDS=N runs ring_fuzz for N seconds (default 30).  For
 # make check-debug: V9P_KERNEL_ROOT=DIR boots the kernel installed under
 # DIR, V9P_SLOW=N gives every test N times its time limit, and
-# V9P_SKIP=PROGRAM[,PROGRAM...] leaves programs out.
+# V9P_SKIP=PROGRAM[,PROGRAM...] leaves programs out, and V9P_L2_KVER=KVER
+# boots the second-level guests on that installed kernel instead.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,8 +23,9 @@ limit=${V9P_VM_TIMEOUT:-900}
 rm -rf "$out"
 mkdir -p "$out"
 vm_l2_initramfs "$out/l2-initramfs.gz"
-vm_l2_e2e_initramfs "$kver" "$out/l2-e2e.gz"
-vm_l2_e2e_initramfs "$kver" "$out/l2-root.gz" l2-root-init
+# The second level's kernel (V9P_L2_KVER: another installed one).
+vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-e2e.gz"
+vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-root.gz" l2-root-init
 
 # kvm_crash_outside_vhost_9p CONSOLE: the first-level guest's kernel died
 # in KVM (a second-level guest running under nested SVM, which TCG

@@ -309,11 +309,11 @@ if wanted root-on-9p; then
 			> /dev/null 2>&1
 		mounts=$(tr -d '\r' < "$log" | sed -n '/V9P-ROOT-MOUNTS-BEGIN/,/V9P-ROOT-MOUNTS-END/p')
 		check "guest boots with its root on vhost-9p and runs /sbin/init from it" \
-			grep -q "V9P-ROOT-DONE booted on $KVER" "$log"
+			grep -q "V9P-ROOT-DONE booted on $L2_KVER" "$log"
 		check "the guest's /proc/mounts shows / on 9p from the share" \
 			grep -Eq '^rootfs / 9p .*trans=virtio' <<< "$mounts"
 		check "what the guest wrote to its root is on the host" \
-			grep -qx "booted on $KVER" "$root/booted"
+			grep -qx "booted on $L2_KVER" "$root/booted"
 		[ -f "$log" ] && tr -d '\r' < "$log" | grep -E '^rootfs|V9P-ROOT' | sed 's/^/# l2: /' >> "$KTAP_LINES"
 	fi
 	ktap_group_end
@@ -429,7 +429,7 @@ if wanted nested-kvm; then
 		log=$TMPDIR/l2-console.log
 		l2_boot "$log" "$V9P_OUT/l2-initramfs.gz" ""
 		check "second-level guest boots under nested KVM" \
-			grep -q "V9P-L2-BOOTED $KVER" "$log"
+			grep -q "V9P-L2-BOOTED $L2_KVER" "$log"
 		[ -f "$log" ] && sed 's/^/# l2: /' "$log" | tail -n 5 >> "$KTAP_LINES"
 	else
 		ktap_skip "second-level guest boots under nested KVM" "no /dev/kvm in the guest (CPU without nested SVM/VMX)"
