@@ -13,7 +13,7 @@ awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
      END { for (k in n) { m = n[k]; med = m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
 			  print k, med, u[k] } }' | sort > "$dir/medians.txt"
 
-WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open getattr_server_time big_read_server_time"
+WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open boot_root getattr_server_time big_read_server_time"
 seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
 awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" \
 	-v seq_mib="${seq_mib:-0}" '

@@ -9,7 +9,9 @@
 # BENCH_TREE (default /usr/include), BENCH_REPS (3), BENCH_SEQ_MIB (256),
 # BENCH_CONFIGS (all), BENCH_FIDS (100000: the open files of the fid
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
-# BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) change the run.
+# BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
+# BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root
+# configurations; empty: none) change the run.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -22,6 +24,8 @@ out=$bench/$kver
 [ -d "${BENCH_TREE:-/usr/include}" ] || die "BENCH_TREE=${BENCH_TREE:-} is not a directory"
 rm -rf "$out"
 mkdir -p "$out"
+# The second-level guest that mounts its root from the share (boot_root).
+vm_l2_e2e_initramfs "$kver" "$out/l2-root.gz" l2-root-init
 cat > "$bench/bench.conf" <<CONF
 tree=$(realpath "${BENCH_TREE:-/usr/include}")
 reps=${BENCH_REPS:-3}
@@ -30,6 +34,7 @@ configs=${BENCH_CONFIGS:-native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vho
 fids=${BENCH_FIDS:-100000}
 fids_on=${BENCH_FIDS_ON:-native vhost-9p}
 poll_us=${BENCH_POLL_US:-1000}
+boot_on=${BENCH_BOOT_ON-native vhost-9p 9p virtiofs}
 CONF
 vm_ok=0
 V9P_VM_MEM=4096 vm_run "$kver" "$VHOST9P_TOP/selftests/bench/bench-l1.sh" "$out" \
