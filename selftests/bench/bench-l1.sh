@@ -13,6 +13,9 @@ set -u
 
 conf() { sed -n "s/^$1=//p" "$V9P_TOP/build/bench/bench.conf"; }
 tree=$(conf tree) reps=$(conf reps) seq_mib=$(conf seq_mib) configs=$(conf configs)
+# For workloads.sh: the environment stays on the host's side of the VM.
+BENCH_LIMIT=$(conf limit)
+export BENCH_LIMIT
 results=$V9P_OUT/results.txt
 : > "$results"
 

@@ -7,6 +7,8 @@ set -u
 . "$V9P_TOP/selftests/vm/guest-lib.sh"
 
 conf() { sed -n "s/^$1=//p" "$V9P_TOP/build/bench/bench.conf"; }
+BENCH_LIMIT=$(conf limit)
+export BENCH_LIMIT
 
 l2_mount_share /run/share || exit 1
 # The options the client settled on (msize, cache), for the record.

@@ -11,7 +11,8 @@
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
 # BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
 # BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root
-# configurations; empty: none) change the run.
+# configurations; empty: none) and BENCH_LIMIT (900: seconds one
+# workload may take) change the run.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -35,6 +36,7 @@ fids=${BENCH_FIDS:-100000}
 fids_on=${BENCH_FIDS_ON:-native vhost-9p}
 poll_us=${BENCH_POLL_US:-1000}
 boot_on=${BENCH_BOOT_ON-native vhost-9p 9p virtiofs}
+limit=${BENCH_LIMIT:-900}
 CONF
 vm_ok=0
 V9P_VM_MEM=4096 vm_run "$kver" "$VHOST9P_TOP/selftests/bench/bench-l1.sh" "$out" \
