@@ -31,20 +31,26 @@ vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-root.gz" l2-root-init
 # in KVM (a second-level guest running under nested SVM, which TCG
 # emulates), or of an int3 left by kernel text patching that TCG did not
 # see in time (Documentation/testing.rst, "Kernel text patching under
-# TCG"), with no vhost_9p frame anywhere in what it printed: the
-# harness's known failures, not the module's.
+# TCG"), or because the whole guest stopped running (a soft lockup after
+# RCU found every CPU quiescent and only its own kthread starved: the
+# host did not run the guest's vCPUs for tens of seconds), with no
+# vhost_9p frame anywhere in what it printed: the harness's known
+# failures, not the module's.
 kvm_crash_outside_vhost_9p()
 {
-	local crash
+	local crash frozen=
 
 	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
+	grep -q 'rcu: All QSes seen' "$1" && grep -Eq 'rcu_[a-z]+ kthread starved for' "$1" &&
+		grep -q 'BUG: soft lockup' <<< "$crash" && frozen='BUG: soft lockup'
+	! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' "$1" || frozen=
 	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
 	# in:" names it in every oops, so that line does not count).
 	# What a checker of the debug kernel reports is a finding, never
 	# the harness's.
 	[ -n "$crash" ] && ! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' <<< "$crash" &&
 		! grep -Eq 'KASAN:|UBSAN:|kmemleak:|locking|lock state|sleeping function' <<< "$crash" &&
-		grep -Eq 'svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run|Oops: int3' <<< "$crash"
+		grep -Eq "svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run|Oops: int3${frozen:+|$frozen}" <<< "$crash"
 }
 
 # Run the suite; once more if the first run died of that.
@@ -57,7 +63,7 @@ for attempt in 1 2; do
 		break
 	fi
 	vm_crash_digest "$out/console.log" | sed "s/^/[$kver] CRASH (retried) /"
-	echo "[$kver] RETRY the first-level guest's kernel crashed in KVM running a nested guest, or on an int3 of text patching under TCG, with no vhost_9p frame (console kept as console-crashed.log): running the suite once more"
+	echo "[$kver] RETRY the first-level guest's kernel crashed in KVM running a nested guest, on an int3 of text patching under TCG, or stopped being run by the host, with no vhost_9p frame (console kept as console-crashed.log): running the suite once more"
 	mv "$out/console.log" "$out/console-crashed.log"
 	rm -f "$out/results.ktap"
 done
