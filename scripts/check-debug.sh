@@ -47,7 +47,7 @@ read -r _ hpass hfail _ < <(grep '^RESULT ' "$hs" || echo "RESULT 0 1 0")
 # The second-level guests run the 9p client, which is not what is under
 # test here, on Debian's 6.12: the debug kernel nested under TCG takes
 # many minutes to boot, and its early boot trips KASAN in nested KVM.
-l2kver=$(awk '/^[0-9]/ { k = $1 } END { print k }' scripts/kernels.list)
+l2kver=$(kernels_list 1 | tail -n 1)
 echo "check-debug: the VM suite on $kver (left out: e2e-vs-qemu9p, which tests QEMU's 9p, and admin-guide-first-guest, which needs the kernel installed; second-level guests on $l2kver)"
 V9P_KERNEL_ROOT=$VHOST9P_BUILD/debug-kernel/root V9P_RUN_NAME=debug \
 	V9P_SLOW=${V9P_SLOW:-4} V9P_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-600} \

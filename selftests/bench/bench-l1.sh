@@ -148,35 +148,27 @@ INIT
 # boot_root_once CONFIG ROOT LOG: boot it once; fails unless Python ran.
 boot_root_once()
 {
-	local config=$1 root=$2 log=$3 vfsd= rc=0 sock=$TMPDIR/vfsd-boot.sock
-	local boot=(quiet root=rootfs rootfstype=9p
-		    rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000)
+	local config=$1 root=$2 log=$3 vfsd= rc=0
+	local boot="quiet root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000"
+	local vm=(-smp 1 -m 1024 -serial "file:$log")
 
 	: > "$log"
 	case "$config" in
 	native)
-		l2_qemu 300 "$TMPDIR/boot-root.cpio" quiet -smp 1 -m 1024 \
-			-serial "file:$log" ;;
+		l2_qemu 300 "$TMPDIR/boot-root.cpio" quiet "${vm[@]}" ;;
 	vhost-9p)
-		l2_qemu 300 "$V9P_OUT/l2-root.gz" "${boot[*]}" -smp 1 -m 1024 \
-			-serial "file:$log" \
+		l2_qemu 300 "$V9P_OUT/l2-root.gz" "$boot" "${vm[@]}" \
 			-device "vhost-9p-pci,mount_tag=rootfs,path=$root,security_model=none" ;;
 	9p)
-		l2_qemu 300 "$V9P_OUT/l2-root.gz" "${boot[*]}" -smp 1 -m 1024 \
-			-serial "file:$log" \
+		l2_qemu 300 "$V9P_OUT/l2-root.gz" "$boot" "${vm[@]}" \
 			-virtfs "local,path=$root,mount_tag=rootfs,security_model=none" ;;
 	virtiofs)
-		rm -f "$sock"
-		/usr/lib/qemu/virtiofsd --socket-path="$sock" -o source="$root" \
-			-o cache=auto -o sandbox=chroot > "$log.virtiofsd" 2>&1 &
-		vfsd=$!
-		for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+		virtiofs_start "$TMPDIR/vfsd-boot.sock" "$root" rootfs "$log.virtiofsd" \
+			-o cache=auto -o sandbox=chroot
+		vfsd=$VIRTIOFSD_PID
 		L2_QEMU=qemu-system-x86_64 l2_qemu 300 "$V9P_OUT/l2-root.gz" \
-			"quiet root=rootfs rootfstype=virtiofs rootflags=rw" -smp 1 -m 1024 \
-			-serial "file:$log" -chardev "socket,id=vfs,path=$sock" \
-			-device vhost-user-fs-pci,chardev=vfs,tag=rootfs \
-			-object memory-backend-memfd,id=mem,size=1024M,share=on \
-			-numa node,memdev=mem ;;
+			"quiet root=rootfs rootfstype=virtiofs rootflags=rw" "${vm[@]}" \
+			"${VIRTIOFS_QEMU_ARGS[@]}" ;;
 	*)
 		return 2 ;;
 	esac > "$log.qemu" 2>&1 || rc=$?

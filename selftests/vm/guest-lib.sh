@@ -213,6 +213,24 @@ l2_e2e()
 	dmesg_check "$name"
 }
 
+# virtiofs_start SOCKET SOURCE TAG LOG [VIRTIOFSD OPTION...]: Debian's
+# virtiofsd serving SOURCE on SOCKET, in the background (its pid in
+# VIRTIOFSD_PID), once the socket is there; VIRTIOFS_QEMU_ARGS is what
+# Debian's QEMU needs beside it for a device tagged TAG.
+virtiofs_start()
+{
+	local sock=$1 source=$2 tag=$3 log=$4
+	shift 4
+	rm -f "$sock"
+	/usr/lib/qemu/virtiofsd --socket-path="$sock" -o source="$source" "$@" > "$log" 2>&1 &
+	VIRTIOFSD_PID=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	VIRTIOFS_QEMU_ARGS=(-chardev "socket,id=vfs,path=$sock"
+			    -device "vhost-user-fs-pci,chardev=vfs,tag=$tag"
+			    -object memory-backend-memfd,id=mem,size=1024M,share=on
+			    -numa node,memdev=mem)
+}
+
 # l2_host LIMIT NAME FS SHARE SCRIPT [MODEL]: boot a second-level guest
 # that, as the first level does, runs the bash SCRIPT in the host's
 # userland (this guest's root, shared read-only over QEMU's virtio-9p),
@@ -240,15 +258,10 @@ l2_host()
 	virtiofs)
 		# Debian's QEMU: ours is built without vhost-user.
 		qemu=qemu-system-x86_64
-		/usr/lib/qemu/virtiofsd --socket-path="$TMPDIR/vfsd-$name.sock" -o source="$share" \
-			-o cache=none -o xattr -o posix_lock -o flock -o sandbox=chroot \
-			> "$out/virtiofsd.log" 2>&1 &
-		vfsd=$!
-		for _ in $(seq 50); do [ -S "$TMPDIR/vfsd-$name.sock" ] && break; sleep 0.1; done
-		dev=(-chardev "socket,id=vfs,path=$TMPDIR/vfsd-$name.sock"
-		     -device vhost-user-fs-pci,chardev=vfs,tag=share
-		     -object memory-backend-memfd,id=mem,size=1024M,share=on
-		     -numa node,memdev=mem) ;;
+		virtiofs_start "$TMPDIR/vfsd-$name.sock" "$share" share "$out/virtiofsd.log" \
+			-o cache=none -o xattr -o posix_lock -o flock -o sandbox=chroot
+		vfsd=$VIRTIOFSD_PID
+		dev=("${VIRTIOFS_QEMU_ARGS[@]}") ;;
 	*)
 		echo "l2_host: unknown file system $fs" >&2
 		return 2 ;;
