@@ -27,31 +27,6 @@ vm_l2_initramfs "$out/l2-initramfs.gz"
 vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-e2e.gz"
 vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-root.gz" l2-root-init
 
-# kvm_crash_outside_vhost_9p CONSOLE: the first-level guest's kernel died
-# in KVM (a second-level guest running under nested SVM, which TCG
-# emulates), or of an int3 left by kernel text patching that TCG did not
-# see in time (Documentation/testing.rst, "Kernel text patching under
-# TCG"), or because the whole guest stopped running (a soft lockup after
-# RCU found every CPU quiescent and only its own kthread starved: the
-# host did not run the guest's vCPUs for tens of seconds), with no
-# vhost_9p frame anywhere in what it printed: the harness's known
-# failures, not the module's.
-kvm_crash_outside_vhost_9p()
-{
-	local crash
-
-	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
-	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
-	# in:" names it in every oops, so that line does not count).
-	# What a checker of the debug kernel reports is a finding, never
-	# the harness's.
-	[ -n "$crash" ] && ! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' "$1" &&
-		! grep -Eq 'KASAN:|UBSAN:|kmemleak:|locking|lock state|sleeping function' <<< "$crash" &&
-		{ grep -Eq 'svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run|Oops: int3' <<< "$crash" ||
-		  { grep -q 'BUG: soft lockup' <<< "$crash" && grep -q 'rcu: All QSes seen' "$1" &&
-		    grep -Eq 'rcu_[a-z]+ kthread starved for' "$1"; }; }
-}
-
 # Run the suite; once more if the first run died of that.
 for attempt in 1 2; do
 	vm_ok=0
