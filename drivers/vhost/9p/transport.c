@@ -11,6 +11,7 @@
 #include <linux/llist.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -129,12 +130,26 @@ static u32 put_reply(struct v9p_request *req, const struct iovec *in_iov,
 }
 
 /*
+ * The server's clock is local_clock(), not ktime_get_ns(): that reads the
+ * clocksource, which in a nested guest is an emulated HPET, and a profile
+ * of the worker there found a tenth of its time in read_hpet() for these
+ * statistics alone.  Between two CPUs it may step back a little while
+ * sched_clock is unstable: an interval is never less than 0.
+ */
+static u64 elapsed_ns(u64 since)
+{
+	u64 now = local_clock();
+
+	return now > since ? now - since : 0;
+}
+
+/*
  * Count a request, answered with @len bytes, in the statistics: only ever
  * on the vhost worker.
  */
 static void account(struct v9p_server *srv, const struct v9p_request *req, u32 len)
 {
-	u64 ns = ktime_get_ns() - req->start_ns;
+	u64 ns = elapsed_ns(req->start_ns);
 
 	trace_vhost_9p_reply(srv->tag, req->tag, req->type, req->err, len,
 			     req->io_bytes, ns);
@@ -323,7 +338,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	u32 size;
 
 	*len = 0;
-	req.start_ns = ktime_get_ns();
+	req.start_ns = local_clock();
 	req_len = iov_length(vq->iov, out);
 	resp_len = iov_length(vq->iov + out, in);
 	iov_iter_init(&req_iter, ITER_SOURCE, vq->iov, out, req_len);
@@ -402,7 +417,7 @@ static void poll_adapt(struct vhost_9p *v9p)
 
 	if (!v9p->idle_since)
 		return;
-	gap = ktime_get_ns() - v9p->idle_since + v9p->poll_ns;
+	gap = elapsed_ns(v9p->idle_since) + v9p->poll_ns;
 	v9p->idle_since = 0;
 	if (gap <= limit)
 		v9p->poll_ns = clamp_t(u64, v9p->poll_ns * 2, V9P_POLL_MIN_NS, limit);
@@ -421,19 +436,19 @@ static void poll_adapt(struct vhost_9p *v9p)
 static bool ring_poll(struct vhost_9p *v9p, struct v9p_server *srv)
 {
 	struct vhost_virtqueue *vq = &v9p->vq;
-	u64 start, now;
+	u64 start, spent;
 	bool found;
 
-	start = ktime_get_ns();
+	start = local_clock();
 	do {
 		found = !vhost_vq_avail_empty(vq->dev, vq);
-		now = ktime_get_ns();
+		spent = elapsed_ns(start);
 		if (found || need_resched() || signal_pending(current) ||
 		    v9p_vq_has_work(vq))
 			break;
 		cpu_relax();
-	} while (now - start < v9p->poll_ns);
-	srv->stats.poll_ns += now - start;
+	} while (spent < v9p->poll_ns);
+	srv->stats.poll_ns += spent;
 	if (found)
 		srv->stats.poll_hits++;
 	else
@@ -495,7 +510,7 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 				continue;
 			}
 			if (vq->busyloop_timeout)
-				v9p->idle_since = ktime_get_ns();
+				v9p->idle_since = local_clock();
 			break;
 		}
 		switch (vhost_9p_handle_request(v9p, srv, head, out, in, &len)) {
