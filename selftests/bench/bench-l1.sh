@@ -196,4 +196,113 @@ if [ -n "$boot_on" ] && nested_kvm_ready; then
 	done
 	echo "# boot_root took $(($(date +%s) - start)) s" >> "$results"
 fi
+
+# Where the time goes: for each configuration of $(conf profile), a
+# second-level guest runs the tree read and the stat walk (profile-l2.sh)
+# while perf samples every CPU of this level: the second level's own
+# time, KVM's exits, QEMU, the servers.  perf is armed through its control
+# FIFO only while a workload runs.  The stacks, folded (one line per
+# distinct stack: "task;outermost;...;innermost count"), go to
+# profile-CONFIG-WORKLOAD.folded; report.sh draws them.  Last, so that a
+# failure here costs no figure.
+fold_stacks()
+{
+	awk '
+	function emit(  i, s) {
+		if (comm == "") return
+		s = comm
+		for (i = nf; i >= 1; i--) s = s ";" frame[i]
+		count[s]++
+		comm = ""
+	}
+	/^[^\t]/ {
+		emit()
+		comm = $0
+		sub(/[ \t]+[0-9]+[ \t]*$/, "", comm); sub(/^[ \t]+/, "", comm)
+		if (comm ~ /^:[0-9]+$/) comm = ""	# the guest: fold_guest
+		sub(/^vhost-[0-9]+$/, "vhost-PID", comm); sub(/^kworker\/.*/, "kworker", comm)
+		gsub(/;/, ":", comm)
+		nf = 0
+		next
+	}
+	/^\t/ {
+		line = $0
+		sub(/^[ \t]*[0-9a-f]+ /, "", line)
+		dso = line; sub(/.* \(/, "", dso); sub(/\)$/, "", dso); sub(/.*\//, "", dso)
+		sym = line; sub(/ \([^()]*\)$/, "", sym); sub(/\+0x[0-9a-f]+$/, "", sym)
+		if (sym == "[unknown]" || sym == "") sym = dso ~ /^\[/ ? dso : "[" dso "]"
+		gsub(/;/, ":", sym)
+		frame[++nf] = sym
+		next
+	}
+	{ emit() }
+	END { emit(); for (s in count) print s, count[s] }'
+}
+
+fold_guest()
+{
+	awk '$1 ~ /^:[0-9]+$/ { n++ } END { if (n) print "[guest mode];[second-level guest]", n }'
+}
+
+profile_config()
+{
+	local config=$1 out=$V9P_OUT/l2/profile-$1 guest perf w data ctl ack a rc=0
+
+	V9P_L2_OUT=$V9P_OUT/l2 V9P_L2_SMP=1 l2_host 1200 "profile-$config" "$config" "$share" "$V9P_TOP/selftests/bench/profile-l2.sh" none &
+	guest=$!
+	for w in tree_read stat_walk; do
+		for _ in $(seq 3000); do
+			[ -e "$out/want-$w" ] || ! kill -0 "$guest" 2> /dev/null && break
+			sleep 0.2
+		done
+		[ -e "$out/want-$w" ] || break
+		data=$TMPDIR/perf-$config-$w.data ctl=$TMPDIR/perf.ctl ack=$TMPDIR/perf.ack
+		rm -f "$ctl" "$ack" "$ctl.idle"
+		mkfifo "$ctl" "$ack" "$ctl.idle"
+		# perf records until done-W: a loop of builtins, since every
+		# sleep(1) it started would be a fork and an exec in the profile.
+		perf record -a -g -F 499 -e cpu-clock -D -1 --control "fifo:$ctl,$ack" -o "$data" \
+			-- bash -c "exec 9<> '$ctl.idle'; until [ -e '$out/done-$w' ] || ! kill -0 $guest 2> /dev/null; do read -r -t 0.2 -u 9; done" \
+			> "$TMPDIR/perf-$config-$w.log" 2>&1 &
+		perf=$!
+		# (Opening the FIFO waits for perf; a perf that died never opens it.)
+		a=
+		exec 8<> "$ack"
+		timeout 60 sh -c "echo enable > '$ctl'" && read -r -t 60 a <&8
+		exec 8<&-
+		[ "$a" = ack ] || echo "# profile $config $w: perf did not start ($(tail -n 1 "$TMPDIR/perf-$config-$w.log"))" >> "$results"
+		touch "$out/armed-$w"
+		wait "$perf"
+		perf script -i "$data" -F comm,tid,ip,sym,dso 2> /dev/null | fold_stacks \
+			> "$V9P_OUT/profile-$config-$w.folded"
+		# The samples taken while a vCPU ran the second-level guest have
+		# the guest's registers and no host stack; perf script leaves
+		# them out unless told of a guest kernel, and then shows them as
+		# task ":PID" (PID: its QEMU's).  (Their functions came out all
+		# "[unknown]" in perf 6.1 even so: they count as one box.)
+		perf script -i "$data" -G -F comm,tid --guestkallsyms="$out/kallsyms" \
+			--guestmodules="$out/modules" 2> /dev/null | fold_guest \
+			>> "$V9P_OUT/profile-$config-$w.folded"
+		rm -f "$data"
+	done
+	wait "$guest" || rc=$?
+	[ "$rc" = 0 ] || {
+		echo "# profile $config: the second-level guest failed (exit $rc; console: l2/profile-$config/console.log)"
+		tail -n 3 "$out/qemu.log" | sed "s/^/# profile $config qemu: /"
+		dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
+			tail -n 5 | sed "s/^/# profile $config dmesg: /"
+	} >> "$results"
+	sed "s/^/profile-$config /" "$out/results.txt" >> "$results" 2> /dev/null
+}
+
+profile=$(conf profile)
+if [ -n "$profile" ] && command -v perf > /dev/null && nested_kvm_ready; then
+	start=$(date +%s)
+	for config in $profile; do
+		profile_config "$config"
+	done
+	echo "# profile took $(($(date +%s) - start)) s" >> "$results"
+elif [ -n "$profile" ]; then
+	echo "# profile: not taken (no perf: install linux-perf, or no nested KVM)" >> "$results"
+fi
 dmesg_check bench > /dev/null

@@ -67,6 +67,21 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-pol
 { grep '^#' "$results"; echo; cat "$dir/table.txt"; } > "$dir/table.tmp" && mv "$dir/table.tmp" "$dir/table.txt"
 cat "$dir/table.txt"
 
+# The profiles (bench-l1.sh, BENCH_PROFILE): where the first level's CPU
+# time went, and a flame graph of each beside its folded stacks.
+folded=("$(dirname "$results")"/profile-*.folded)
+if [ -e "${folded[0]}" ]; then
+	for f in "${folded[@]}"; do
+		name=$(basename "$f" .folded)
+		python3 "$(dirname "$0")/flame.py" svg "${name#profile-} (first level, perf -F 499)" "$f" "${f%.folded}.svg"
+	done
+	# (499: bench-l1.sh's perf record -F.)
+	python3 "$(dirname "$0")/flame.py" summary --hz 499 "${folded[@]}" > "$dir/profile.txt"
+	echo
+	cat "$dir/profile.txt"
+	printf 'flame graph: %s\n' "${folded[@]/%.folded/.svg}"
+fi
+
 command -v gnuplot > /dev/null || { echo "no gnuplot: no plot (apt-get install gnuplot-nox)"; exit 0; }
 # slowdown vs native, one row per workload, one column per configuration
 awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" '

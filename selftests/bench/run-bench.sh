@@ -11,8 +11,10 @@
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
 # BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
 # BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root
-# configurations; empty: none) and BENCH_LIMIT (900: seconds one
-# workload may take) change the run.
+# configurations; empty: none), BENCH_LIMIT (900: seconds one
+# workload may take) and BENCH_PROFILE (vhost-9p 9p virtiofs: where
+# perf profiles the tree read and the stat walk; empty: nowhere) change
+# the run.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -37,6 +39,7 @@ fids_on=${BENCH_FIDS_ON:-native vhost-9p}
 poll_us=${BENCH_POLL_US:-1000}
 boot_on=${BENCH_BOOT_ON-native vhost-9p 9p virtiofs}
 limit=${BENCH_LIMIT:-900}
+profile=${BENCH_PROFILE-vhost-9p 9p virtiofs}
 CONF
 vm_ok=0
 V9P_VM_MEM=4096 vm_run "$kver" "$VHOST9P_TOP/selftests/bench/bench-l1.sh" "$out" \

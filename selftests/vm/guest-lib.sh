@@ -168,8 +168,10 @@ l2_qemu()
 {
 	local limit=$(($1 * V9P_SLOW)) initramfs=$2 append=$3
 	shift 3
+	# (Thread names, "CPU 0/KVM" and "worker", tell QEMU's threads apart
+	# in a profile.)
 	timeout --kill-after=5 "$limit" "${L2_QEMU:-$V9P_QEMU}" "${V9P_QEMU_FIRMWARE[@]}" \
-		-accel kvm -cpu host -nographic -nodefaults -no-reboot \
+		-accel kvm -cpu host -nographic -nodefaults -no-reboot -name debug-threads=on \
 		-kernel "$L2_VMLINUZ" -initrd "$initramfs" \
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
