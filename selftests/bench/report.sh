@@ -20,6 +20,17 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-pol
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
 	function worse(a, b, unit) { if (a == "" || b == "" || a == 0 || b == 0) return ""; return unit == "/s" ? b / a : a / b }
+	# TITLE, then how many times faster configuration b was than a, for
+	# each workload both have
+	function faster(title, a, b,   w, ow, r, n) {
+		for (w = 1; w <= nw; w++) {
+			ow = order[w]
+			r = worse(med[a, ow], med[b, ow], unit[ow])
+			if (r == "") continue
+			if (!n++) printf "\n%s\n", title
+			printf "%-27s %14s\n", ow, fmt(r)
+		}
+	}
 	{ med[$1, $2] = $3; unit[$2] = $4 }
 	END {
 		nc = split(configs, c, " ")
@@ -53,22 +64,8 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-pol
 				med["vhost-9p", "big_read_server_time"], g
 			printf "  the guest'"'"'s sequential read takes (%.1f%%)\n", 100 * med["vhost-9p", "big_read_server_time"] / g
 		}
-		np = 0
-		for (w = 1; w <= nw; w++) {
-			ow = order[w]
-			r = worse(med["vhost-9p", ow], med["vhost-9p-poll", ow], unit[ow])
-			if (r == "") continue
-			if (!np++) printf "\nvhost-9p polling its ring, x faster than without:\n"
-			printf "%-27s %14s\n", ow, fmt(r)
-		}
-		nl = 0
-		for (w = 1; w <= nw; w++) {
-			ow = order[w]
-			r = worse(med["9p-loose", ow], med["vhost-9p-loose", ow], unit[ow])
-			if (r == "") continue
-			if (!nl++) printf "\ncache=loose, vhost-9p x faster than QEMU 9p:\n"
-			printf "%-27s %14s\n", ow, fmt(r)
-		}
+		faster("vhost-9p polling its ring, x faster than without:", "vhost-9p", "vhost-9p-poll")
+		faster("cache=loose, vhost-9p x faster than QEMU 9p:", "9p-loose", "vhost-9p-loose")
 		printf "\n(\"vs native\": how many times slower than native; \"x QEMU 9p\", \"x virtiofs\":\n"
 		printf "how many times faster than those; for /s, higher figures are better)\n"
 	}' "$dir/medians.txt" > "$dir/table.txt"
