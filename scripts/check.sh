@@ -4,7 +4,8 @@
 # check.sh: every test of the project, as `make check` runs it on a fresh
 # Debian 12 machine: setup, the module built warning-free and sparse-clean
 # for every kernel in kernels.list, checkpatch --strict, the tools and
-# selftests built, host unit tests, make install and DKMS into temporary
+# selftests built, host unit tests and the benchmark's tools' tests,
+# make install and DKMS into temporary
 # trees, the VM harness's self-test, and the VM suite on every kernel.
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
@@ -84,6 +85,7 @@ step "QEMU with the vhost-9p device builds" make --no-print-directory qemu
 
 echo "== host unit tests"
 counted "unit tests" selftests/unit/run.sh
+counted "benchmark tools (folding, profile, flame graph, report)" selftests/bench/tools-selftest.sh
 
 echo "== make install and DKMS"
 counted "make install, man page, DKMS" scripts/test-install.sh

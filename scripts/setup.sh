@@ -17,9 +17,9 @@ pkgs=(
 	dkms groff-base
 	# make check-debug builds a kernel (scripts/debug-kernel.sh).
 	libelf-dev libssl-dev
-	# make bench: its plot, and perf for its profile (and the suite's
-	# tracepoint check).
-	gnuplot-nox linux-perf
+	# make bench: its plot, perf for its profile (and the suite's
+	# tracepoint check), Python for its flame graphs.
+	gnuplot-nox linux-perf python3
 	# Building QEMU with the vhost-9p device (qemu/build.sh).
 	dpkg-dev patch bzip2 ninja-build meson pkg-config libglib2.0-dev
 	libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev
