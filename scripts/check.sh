@@ -5,8 +5,8 @@
 # Debian 12 machine: setup, the module built warning-free and sparse-clean
 # for every kernel in kernels.list, checkpatch --strict, the tools and
 # selftests built, host unit tests and the benchmark's tools' tests,
-# make install and DKMS into temporary
-# trees, the VM harness's self-test, and the VM suite on every kernel.
+# make install and DKMS into temporary trees, the VM harness's self-test,
+# and the VM suite on every kernel.
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
