@@ -11,20 +11,8 @@ set -uo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-expect()
-{
-	local what=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok - $what"
-	else
-		fail=$((fail + 1))
-		echo "FAIL tools-selftest: $what"
-	fi
-}
+EXPECT_NAME=tools-selftest
+. "$bench/../lib/expect.sh"
 has() { grep -qxF -- "$1" "$2"; }
 # row NAME FILE: the figures of flame.py summary's row NAME.
 row() { grep -F -- "$1" "$2" | sed "s/^.\{52\}//" | tr -s ' ' | sed 's/^ //'; }
@@ -135,5 +123,4 @@ after() { grep -A1 -F -- "$1" "$tmp/run/table.txt" | tail -n 1 | grep -Eq -- "$2
 expect "report: polling against not" after 'polling its ring' '^tree_read +1\.500$'
 expect "report: the cache=loose pair" after 'cache=loose, vhost-9p' '^tree_read +3\.000$'
 
-echo "RESULT $pass $fail 0"
-[ "$fail" = 0 ]
+expect_result

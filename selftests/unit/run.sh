@@ -7,19 +7,13 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-pass=0 fail=0
+EXPECT_NAME=unit
+. "$top/selftests/lib/expect.sh"
 
 # The VM harness's KTAP counter, on inputs whose counts are known.
 for input in "$here"/ktap/*.ktap; do
-	name=ktap-count/$(basename "$input" .ktap)
-	if diff -u "${input%.ktap}.expected" \
-		<(awk -f "$top/selftests/vm/ktap-count.awk" "$input"); then
-		pass=$((pass + 1))
-		echo "ok - $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-	fi
+	expect "ktap-count/$(basename "$input" .ktap)" diff -u "${input%.ktap}.expected" \
+		<(awk -f "$top/selftests/vm/ktap-count.awk" "$input")
 done
 
 # run_cases NAME CMD...: run a program that prints a line per case, "ok -
@@ -60,5 +54,4 @@ fi
 # The decoder fuzzed for a bounded time (make fuzz fuzzes longer).
 run_cases fuzz/protocol "$top/selftests/fuzz/run.sh" 30
 
-echo "RESULT $pass $fail 0"
-[ "$fail" = 0 ]
+expect_result

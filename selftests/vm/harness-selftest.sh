@@ -14,20 +14,8 @@ set -uo pipefail
 kver=${1:-$(default_kver)}
 base=$VHOST9P_BUILD/vm/$kver/harness-selftest
 [ -f "$VHOST9P_BUILD/crashme/$kver/crashme.ko" ] || die "build it first: make crashme KVER=$kver"
-pass=0 fail=0
-
-expect()
-{
-	local what=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok - $what"
-	else
-		fail=$((fail + 1))
-		echo "FAIL harness-selftest: $what"
-	fi
-}
+EXPECT_NAME=harness-selftest
+. "$VM_DIR/../lib/expect.sh"
 
 # planted PLANT LIMIT: boot with that plant; leaves rc, took and report.
 planted()
@@ -136,5 +124,4 @@ expect "... as a failed run" [ "$rc" != 0 ]
 expect "... whose digest names the blocked function" \
 	grep -q "^trace: .*crashme_init" "$report"
 
-echo "RESULT $pass $fail 0"
-[ "$fail" = 0 ]
+expect_result
