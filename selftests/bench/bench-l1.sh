@@ -12,6 +12,19 @@ set -u
 . "$V9P_TOP/selftests/vm/guest-lib.sh"
 
 conf() { sed -n "s/^$1=//p" "$V9P_TOP/build/bench/bench.conf"; }
+
+# l2_failed WHO DIR [WHY]: what QEMU, the console and this kernel said of
+# a second-level guest that failed: some died here without a word on
+# their console.
+l2_failed()
+{
+	local who=$1 dir=$2
+	echo "# $who: the second-level guest failed${3:+ ($3)}"
+	tail -n 3 "$dir/qemu.log" 2> /dev/null | sed "s/^/# $who qemu: /"
+	tail -n 3 "$dir/console.log" 2> /dev/null | tr -d '\r' | sed "s/^/# $who console: /"
+	dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
+		tail -n 5 | sed "s/^/# $who dmesg: /"
+}
 tree=$(conf tree) reps=$(conf reps) seq_mib=$(conf seq_mib) configs=$(conf configs)
 # For workloads.sh: the environment stays on the host's side of the VM.
 BENCH_LIMIT=$(conf limit)
@@ -92,15 +105,7 @@ for config in $configs; do
 		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 \
 			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
-		{
-			# Second-level guests have died here without a word on
-			# their console: keep what QEMU and this kernel said.
-			echo "# $config: the second-level guest failed"
-			tail -n 3 "$V9P_OUT/l2/$config/qemu.log" | sed "s/^/# $config qemu: /"
-			tail -n 3 "$V9P_OUT/l2/$config/console.log" | tr -d '\r' | sed "s/^/# $config console: /"
-			dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
-				tail -n 5 | sed "s/^/# $config dmesg: /"
-		} >> "$results"
+			l2_failed "$config" "$V9P_OUT/l2/$config" >> "$results"
 		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
 		sed "s/^# /# $config /" "$V9P_OUT/l2/$config/mount.txt" >> "$results" 2>/dev/null
 		if [ -n "$sampler" ]; then
@@ -257,12 +262,7 @@ profile_config()
 		rm -f "$data"
 	done
 	wait "$guest" || rc=$?
-	[ "$rc" = 0 ] || {
-		echo "# profile $config: the second-level guest failed (exit $rc; console: l2/profile-$config/console.log)"
-		tail -n 3 "$out/qemu.log" | sed "s/^/# profile $config qemu: /"
-		dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
-			tail -n 5 | sed "s/^/# profile $config dmesg: /"
-	} >> "$results"
+	[ "$rc" = 0 ] || l2_failed "profile $config" "$out" "exit $rc" >> "$results"
 	sed "s/^/profile-$config /" "$out/results.txt" >> "$results" 2> /dev/null
 }
 
