@@ -275,16 +275,18 @@ if wanted fdbridge; then
 	dmesg_check fdbridge
 fi
 
-# qemu_says MESSAGE DEVICE-OPTIONS: QEMU refuses the device with MESSAGE.
+# qemu_says MESSAGE DEVICE-OPTIONS [WRAPPER...]: QEMU (started through
+# WRAPPER, if given) refuses the device with MESSAGE.
 qemu_says()
 {
-	local out
+	local out msg=$1 opts=$2
 
+	shift 2
 	[ -x "$V9P_QEMU" ] && nested_kvm_ready || return 1
-	out=$(timeout 30 "$V9P_QEMU" "${V9P_QEMU_FIRMWARE[@]}" \
+	out=$(timeout 30 "$@" "$V9P_QEMU" "${V9P_QEMU_FIRMWARE[@]}" \
 		-accel kvm -nodefaults -nographic -S \
-		-device "vhost-9p-pci,$2" 2>&1) && return 1
-	grep -qF "$1" <<< "$out" || { echo "$out" | sed 's/^/# /' >> "$KTAP_LINES"; return 1; }
+		-device "vhost-9p-pci,$opts" 2>&1) && return 1
+	grep -qF "$msg" <<< "$out" || { echo "$out" | sed 's/^/# /' >> "$KTAP_LINES"; return 1; }
 }
 
 # A guest whose root file system is the share (the virtme-ng and NixOS
@@ -338,6 +340,16 @@ if wanted qemu-errors; then
 	check "a tag too long: says how long it may be" \
 		qemu_says "mount_tag is longer than 255 bytes" \
 		"mount_tag=$(printf '%0300d' 0),path=/"
+	check "max_msize out of range: gives the range" \
+		qemu_says "max_msize=1000 is out of range: give 4096 to 16777216 bytes" \
+		"mount_tag=x,path=/,max_msize=1000"
+	check "mapped-xattr where there are no user.* xattrs: names the fix" \
+		qemu_says "no user.* xattrs, which security_model=mapped-xattr needs: share a directory on ext4" \
+		"mount_tag=x,path=/proc,security_model=mapped-xattr"
+	check "passthrough without CAP_CHOWN: names the fix" \
+		qemu_says "security_model=passthrough needs CAP_CHOWN: run QEMU as root, or use security_model=mapped-xattr" \
+		"mount_tag=x,path=/,security_model=passthrough" \
+		setpriv --bounding-set -chown --inh-caps -chown
 	ktap_group_end
 fi
 

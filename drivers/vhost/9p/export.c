@@ -73,7 +73,7 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 		return ERR_PTR(ret);
 	if (exp->security_model == VHOST_9P_SECURITY_PASSTHROUGH &&
 	    !capable(CAP_CHOWN)) {
-		pr_warn_ratelimited("%s: security_model=passthrough needs CAP_CHOWN: run the VMM as root or use security_model=none\n",
+		pr_warn_ratelimited("%s: security_model=passthrough needs CAP_CHOWN: run the VMM as root, or use security_model=mapped-xattr\n",
 				    exp->tag);
 		return ERR_PTR(-EPERM);
 	}

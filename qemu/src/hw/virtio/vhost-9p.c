@@ -244,8 +244,9 @@ static int vhost_9p_set_export(VHost9P *s, int model, Error **errp)
         } else if (errno == EOPNOTSUPP &&
                    model == VHOST_9P_SECURITY_MAPPED_XATTR) {
             error_setg(errp, "vhost-9p: the file system of path=%s has no "
-                       "user.* xattrs, which security_model=mapped-xattr needs",
-                       s->path);
+                       "user.* xattrs, which security_model=mapped-xattr "
+                       "needs: share a directory on ext4, xfs or btrfs, or "
+                       "use security_model=none", s->path);
         } else {
             error_setg_errno(errp, errno, "vhost-9p: cannot export path=%s",
                              s->path);
@@ -274,6 +275,14 @@ static void vhost_9p_device_realize(DeviceState *dev, Error **errp)
     if (!s->path) {
         error_setg(errp, "vhost-9p: path is required: the host directory "
                    "to share");
+        return;
+    }
+    if (s->max_msize && (s->max_msize < VHOST_9P_MIN_MSIZE ||
+                         s->max_msize > VHOST_9P_MAX_MSIZE)) {
+        error_setg(errp, "vhost-9p: max_msize=%" PRIu32 " is out of range: "
+                   "give %d to %d bytes, or leave it out for %d",
+                   s->max_msize, VHOST_9P_MIN_MSIZE, VHOST_9P_MAX_MSIZE,
+                   VHOST_9P_DEFAULT_MAX_MSIZE);
         return;
     }
     model = vhost_9p_security_model(s->security_model, errp);
