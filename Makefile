@@ -25,7 +25,7 @@ KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
 	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
 .PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz corpus qemu check check-vm check-debug debug-kernel bench demo deps clean help ksrc
+	fuzz corpus qemu check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc
 
 all: modules modules-debug tools selftests
 
@@ -34,6 +34,8 @@ help:
 	@echo 'make modules-all      the module for every kernel in scripts/kernels.list'
 	@echo 'make modules-debug    the module with fault injection, in build/kmod-debug/KVER (make does it)'
 	@echo 'make deps             install what the build and the tests need (Debian 12, root)'
+	@echo 'make host-deps        install only what building and running it on a host needs, for KVER'
+	@echo '                      (default: the running kernel; root); no kernel image, nothing of the tests'
 	@echo 'make check            every test: builds, sparse, checkpatch, unit tests, VM suite'
 	@echo 'make check-vm         only the VM suite, for KVER'
 	@echo 'make check-debug      the VM suite on a KASAN/lockdep/kmemleak/UBSAN kernel (about an hour)'
@@ -55,6 +57,10 @@ help:
 
 deps:
 	scripts/setup.sh
+
+# For the running kernel unless KVER is given (not the default KVER above).
+host-deps:
+	scripts/host-deps.sh $(if $(filter command line environment,$(origin KVER)),$(KVER))
 
 ksrc:
 	scripts/ksrc.sh $(KVER)

@@ -14,17 +14,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# installed_version PKG: PKG's version if it is installed, else nothing.
-installed_version()
-{
-	local status version
-	read -r status version < <(dpkg-query -W -f='${db:Status-Status} ${Version}\n' \
-		"$1" 2>/dev/null || echo none)
-	if [ "$status" = installed ]; then
-		echo "$version"
-	fi
-}
-
 kver=${1:-$(default_kver)}
 out=$VHOST9P_BUILD/ksrc/$kver
 

@@ -28,3 +28,68 @@ die()
 	echo "$(basename "$0"): $*" >&2
 	exit 1
 }
+
+# installed_version PKG: PKG's version if it is installed, else nothing.
+installed_version()
+{
+	local status version
+	read -r status version < <(dpkg-query -W -f='${db:Status-Status} ${Version}\n' \
+		"$1" 2>/dev/null || echo none)
+	if [ "$status" = installed ]; then
+		echo "$version"
+	fi
+}
+
+# missing_packages PKG[=VERSION]...: those not installed (at that version).
+missing_packages()
+{
+	local p have
+
+	for p in "$@"; do
+		have=$(installed_version "${p%%=*}")
+		if [ -z "$have" ] || { [ "$p" != "${p%%=*}" ] && [ "$have" != "${p#*=}" ]; }; then
+			echo "$p"
+		fi
+	done
+}
+
+# What building QEMU with the vhost-9p device needs (qemu/build.sh).
+QEMU_BUILD_PACKAGES=(dpkg-dev patch bzip2 ninja-build meson pkg-config
+	libglib2.0-dev libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev)
+
+# has_deb_src: apt has source entries (qemu/build.sh runs apt-get source).
+has_deb_src()
+{
+	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+# add_deb_src: source entries for Debian's main archive and its security
+# updates, in a file of their own.
+add_deb_src()
+{
+	local codename
+
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	echo "$(basename "$0"): adding deb-src entries (/etc/apt/sources.list.d/vhost9p-src.sources)"
+	cat > /etc/apt/sources.list.d/vhost9p-src.sources <<SOURCES
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+}
+
+# apt_install PKG...: install without recommends (a kernel's firmware and
+# apparmor cost minutes and are of no use here), quietly.
+apt_install()
+{
+	echo "$(basename "$0"): installing $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" > /dev/null
+}

@@ -416,6 +416,27 @@ fails_naming_source()
 check "no linux-source: dkms build fails, saying '$want'" fails_naming_source
 why=
 
+# host-deps.sh, what make host-deps runs for an operator's host, asks for
+# a part of what make deps installed (--check installs nothing).
+for kver in $(kernels_list 1); do
+	check "$kver: host-deps.sh --check finds nothing missing after make deps" \
+		"$VHOST9P_TOP/scripts/host-deps.sh" --check "$kver"
+done
+# names_upgrade: for a kernel apt does not know, host-deps.sh fails, naming
+# the upgrade to do.
+names_upgrade()
+{
+	local out
+	if out=$("$VHOST9P_TOP/scripts/host-deps.sh" --check 0.0.0-vhost9p-test 2>&1); then
+		echo "$out"
+		echo "host-deps.sh succeeded"
+		return 1
+	fi
+	grep -qF "run 'apt-get full-upgrade', reboot into the new kernel" <<< "$out" ||
+		{ echo "$out"; return 1; }
+}
+check "host-deps.sh: a kernel the archive does not have: fails, naming the upgrade" names_upgrade
+
 echo "1..$n"
 echo "# totals: pass:$pass fail:$fail skip:$skip"
 [ "${#summary[@]}" = 0 ] || printf '%s\n' "${summary[@]}"

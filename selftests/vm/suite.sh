@@ -394,10 +394,11 @@ if wanted module-unload; then
 	dmesg_check module-unload
 fi
 
-# The admin guide's "Your first guest": its marked blocks (steps 3 to 5),
+# The admin guide's "Your first guest": its marked blocks (steps 4 to 6),
 # run as written but for the paths (/srv/share and /tmp are read-only
-# here: a scratch directory instead).  Steps 1 and 2 (make deps, make
-# install, make qemu) are what test-install.sh and make check's build test.
+# here: a scratch directory instead).  Steps 1 to 3 (the upgrade, make
+# host-deps, make install, make qemu) are what test-install.sh and make
+# check's build test.
 first_guest_script()
 {
 	awk '
@@ -417,9 +418,9 @@ if wanted admin-guide-first-guest; then
 	if [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 		first_guest_script > "$TMPDIR/first-guest.sh"
 		out=$TMPDIR/first-guest.out
-		# Step 1's "modprobe vhost_9p": module-unload may have run before.
-		check "modprobe vhost_9p (step 1)" v9p_modprobe vhost_9p
-		check "the guide has the three marked blocks of steps 3 to 5" \
+		# Step 2's "modprobe vhost_9p": module-unload may have run before.
+		check "modprobe vhost_9p (step 2)" v9p_modprobe vhost_9p
+		check "the guide has the three marked blocks of steps 4 to 6" \
 			grep -q '^# blocks: 3$' "$TMPDIR/first-guest.sh"
 		(cd "$V9P_TOP" && timeout 300 bash -e "$TMPDIR/first-guest.sh") > "$out" 2>&1
 		check "the guide's commands ran to their end (status $?)" [ $? = 0 ]
@@ -428,6 +429,13 @@ if wanted admin-guide-first-guest; then
 		check "the host shows the file the guest wrote" \
 			[ "$(cat "$TMPDIR/share/from-guest.txt" 2>/dev/null)" = "hello from the guest" ]
 		tr -d '\r' < "$out" | grep -v '^$' | tail -n 12 | sed 's/^/# /' >> "$KTAP_LINES"
+		# What the guide says a guest mounting a tag no device has shows.
+		sed 's/mount_tag=share,/mount_tag=elsewhere,/' "$TMPDIR/first-guest.sh" \
+			> "$TMPDIR/first-guest-tag.sh"
+		(cd "$V9P_TOP" && timeout 300 bash -e "$TMPDIR/first-guest-tag.sh") > "$out" 2>&1
+		check "a tag no device has: the guest says what the guide quotes" \
+			grep -q 'mounting share on /share failed: No such file or directory' "$out"
+		tr -d '\r' < "$out" | grep 'mount' | head -n 3 | sed 's/^/# /' >> "$KTAP_LINES"
 	else
 		ktap_skip "the admin guide's first guest" "no QEMU with vhost-9p (make qemu) or no nested KVM"
 	fi
