@@ -42,21 +42,4 @@ pkgs=(
 	# The admin guide's first guest: a static busybox in an initramfs.
 	busybox-static cpio gzip xz-utils zstd
 )
-mapfile -t missing < <(missing_packages "${pkgs[@]}")
-need_src=
-has_deb_src || need_src=1
-
-if [ "${#missing[@]}" = 0 ] && [ -z "$need_src" ]; then
-	echo "host-deps: everything is installed for $kver"
-	exit 0
-fi
-what="${missing[*]}${need_src:+ (and deb-src entries)}"
-if [ -n "$check" ]; then
-	echo "host-deps: missing for $kver: $what"
-	exit 1
-fi
-[ "$(id -u)" = 0 ] || die "missing for $kver: $what; run 'make host-deps' as root (or with sudo)"
-[ -z "$need_src" ] || add_deb_src
-apt-get update -qq
-apt_install "${missing[@]}"
-echo "host-deps: done"
+install_packages "host-deps for $kver" host-deps "$check" "${pkgs[@]}"

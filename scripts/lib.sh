@@ -86,10 +86,34 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 }
 
-# apt_install PKG...: install without recommends (a kernel's firmware and
-# apparmor cost minutes and are of no use here), quietly.
-apt_install()
+# install_packages NAME TARGET CHECK PKG[=VERSION]...: install, as root,
+# the PKGs not installed, and deb-src entries if apt has none (qemu/build.sh
+# takes QEMU's source package).  NAME is what they are for, TARGET the make
+# target that runs this; with CHECK non-empty, only say what is missing
+# (status 1).  Quick when all is there.
+install_packages()
 {
-	echo "$(basename "$0"): installing $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" > /dev/null
+	local name=$1 target=$2 check=$3 need_src= missing what
+
+	shift 3
+	mapfile -t missing < <(missing_packages "$@")
+	has_deb_src || need_src=1
+	if [ "${#missing[@]}" = 0 ] && [ -z "$need_src" ]; then
+		echo "$name: everything is installed"
+		return 0
+	fi
+	what="${missing[*]}${need_src:+ (and deb-src entries)}"
+	if [ -n "$check" ]; then
+		echo "$name: missing: $what"
+		return 1
+	fi
+	[ "$(id -u)" = 0 ] || die "$name: missing: $what; run 'make $target' as root (or with sudo)"
+	[ -z "$need_src" ] || add_deb_src
+	echo "$name: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# No recommends: a kernel's firmware and apparmor cost minutes and
+	# are of no use here.
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+	echo "$name: done"
 }

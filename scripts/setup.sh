@@ -28,18 +28,4 @@ while read -r kver srcpkg srcver; do
 	pkgs+=("linux-image-$kver" "linux-headers-$kver" "$srcpkg=$srcver")
 done < <(awk '!/^#/ && NF' "$VHOST9P_TOP/scripts/kernels.list")
 
-mapfile -t missing < <(missing_packages "${pkgs[@]}")
-need_src=
-has_deb_src || need_src=1
-
-if [ "${#missing[@]}" = 0 ] && [ -z "$need_src" ]; then
-	echo "setup: everything is installed"
-	exit 0
-fi
-
-[ "$(id -u)" = 0 ] || die "these packages are missing: ${missing[*]}${need_src:+ (and deb-src entries)}; run 'make deps' as root (or with sudo)"
-# qemu/build.sh takes QEMU's source package.
-[ -z "$need_src" ] || add_deb_src
-apt-get update -qq
-apt_install "${missing[@]}"
-echo "setup: done"
+install_packages setup deps "" "${pkgs[@]}"
