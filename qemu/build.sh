@@ -32,7 +32,10 @@ if [ ! -f "$src/.extracted" ]; then
 	echo "qemu: fetching and unpacking Debian's qemu $version"
 	rm -rf "$out"/src-* "$out/dl"
 	mkdir -p "$out/dl"
-	(cd "$out/dl" && apt-get source -qq --download-only "qemu=$version" >/dev/null) ||
+	# As root, apt downloads as _apt, which may not write into a checkout
+	# under /root: download as root rather than warn about it.
+	(cd "$out/dl" && apt-get source -qq --download-only -o APT::Sandbox::User=root \
+		"qemu=$version" >/dev/null) ||
 		die "apt-get source qemu=$version failed"
 	dpkg-source -x --no-check "$out"/dl/qemu_*.dsc "$src" >/dev/null ||
 		die "dpkg-source could not unpack qemu"

@@ -54,7 +54,7 @@ missing_packages()
 }
 
 # What building QEMU with the vhost-9p device needs (qemu/build.sh).
-QEMU_BUILD_PACKAGES=(dpkg-dev patch bzip2 ninja-build meson pkg-config
+QEMU_BUILD_PACKAGES=(dpkg-dev patch bzip2 python3 ninja-build meson pkg-config
 	libglib2.0-dev libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev)
 
 # has_deb_src: apt has source entries (qemu/build.sh runs apt-get source).
