@@ -173,7 +173,7 @@ int cmd_counters(int argc, char **argv)
 {
 	struct vhost_9p_stats st = { .size = sizeof(st) };
 	struct holder h = { 0, -1 };
-	int pidfd, fd, i, width = 0;
+	int pidfd, fd, found, i, width = 0;
 	char *end;
 
 	if (argc != 2) {
@@ -188,7 +188,15 @@ int cmd_counters(int argc, char **argv)
 		fprintf(stderr, "vhost9p-ctl: stats: '%s' is not PID or PID:FD\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	if (h.fd < 0 && walk_holders(first_holder, &h) <= 0) {
+	/* The walk counts every process's devices: only h.fd says it found @pid's. */
+	if (h.fd < 0) {
+		found = walk_holders(first_holder, &h);
+		if (found < 0) {
+			fprintf(stderr, "vhost9p-ctl: /proc: %s\n", strerror(-found));
+			return EXIT_FAIL;
+		}
+	}
+	if (h.fd < 0) {
 		fprintf(stderr, "vhost9p-ctl: process %d holds no %s %s\n", h.pid, DEV_PATH,
 			"(vhost9p-ctl status lists those that do)");
 		return EXIT_FAIL;
