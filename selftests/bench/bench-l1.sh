@@ -94,9 +94,12 @@ for config in $configs; do
 		if [ "$fs" = vhost-9p ]; then
 			echo "$poll" > /sys/module/vhost_9p/parameters/poll_us
 			# The device's counters go with QEMU: keep the last reading.
+			# (The device's holder by status: pgrep -f also finds
+			# the wrappers whose command lines name QEMU's.)
 			while sleep 5; do
-				pid=$(pgrep -f vhost-9p-pci | head -n 1)
-				[ -n "$pid" ] && "$V9P_TOP/build/tools/vhost9p-ctl" stats "$pid" \
+				dev=$("$V9P_TOP/build/tools/vhost9p-ctl" status 2> /dev/null |
+					awk 'NR > 1 { print $1 ":" $2; exit }')
+				[ -n "$dev" ] && "$V9P_TOP/build/tools/vhost9p-ctl" stats "$dev" \
 					> "$V9P_OUT/$config-stats.new" 2>&1 &&
 					mv "$V9P_OUT/$config-stats.new" "$V9P_OUT/$config-stats.txt"
 			done &
