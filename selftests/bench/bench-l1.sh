@@ -22,6 +22,7 @@ l2_failed()
 	echo "# $who: the second-level guest failed${3:+ ($3)}"
 	tail -n 3 "$dir/qemu.log" 2> /dev/null | sed "s/^/# $who qemu: /"
 	tail -n 3 "$dir/console.log" 2> /dev/null | tr -d '\r' | sed "s/^/# $who console: /"
+	tail -n 2 "$V9P_OUT/$who-status.log" 2> /dev/null | sed "s/^/# $who device: /"
 	dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
 		tail -n 5 | sed "s/^/# $who dmesg: /"
 }
@@ -93,13 +94,17 @@ for config in $configs; do
 		sampler=
 		if [ "$fs" = vhost-9p ]; then
 			echo "$poll" > /sys/module/vhost_9p/parameters/poll_us
-			# The device's counters go with QEMU: keep the last reading.
-			# (The device's holder by status: pgrep -f also finds
-			# the wrappers whose command lines name QEMU's.)
+			# The device's counters go with QEMU: keep the last reading,
+			# and its status line every 5 s (fids and requests in
+			# flight: what a guest that dies was doing).  (The
+			# device's holder by status: pgrep -f also finds the
+			# wrappers whose command lines name QEMU's.)
 			while sleep 5; do
-				dev=$("$V9P_TOP/build/tools/vhost9p-ctl" status 2> /dev/null |
-					awk 'NR > 1 { print $1 ":" $2; exit }')
-				[ -n "$dev" ] && "$V9P_TOP/build/tools/vhost9p-ctl" stats "$dev" \
+				row=$("$V9P_TOP/build/tools/vhost9p-ctl" status 2> /dev/null |
+					awk 'NR > 1 { print; exit }')
+				[ -n "$row" ] || continue
+				echo "$(date +%T) $row" >> "$V9P_OUT/$config-status.log"
+				"$V9P_TOP/build/tools/vhost9p-ctl" stats "$(awk '{ print $1 ":" $2 }' <<< "$row")" \
 					> "$V9P_OUT/$config-stats.new" 2>&1 &&
 					mv "$V9P_OUT/$config-stats.new" "$V9P_OUT/$config-stats.txt"
 			done &
