@@ -20,11 +20,26 @@ l2_failed()
 {
 	local who=$1 dir=$2
 	echo "# $who: the second-level guest failed${3:+ ($3)}"
-	tail -n 3 "$dir/qemu.log" 2> /dev/null | sed "s/^/# $who qemu: /"
-	tail -n 3 "$dir/console.log" 2> /dev/null | tr -d '\r' | sed "s/^/# $who console: /"
-	tail -n 2 "$V9P_OUT/$who-status.log" 2> /dev/null | sed "s/^/# $who device: /"
+	[ ! -s "$dir/qemu-exit" ] || echo "# $who qemu: exit status $(cat "$dir/qemu-exit")"
+	tail -n 3 "$dir/qemu.log" 2> /dev/null | prefixed "# $who qemu: "
+	tail -n 3 "$dir/console.log" 2> /dev/null | tr -d '\r' | prefixed "# $who console: "
+	tail -n 2 "$V9P_OUT/$who-status.log" 2> /dev/null | prefixed "# $who device: "
+	# (A guest that triple-faults exits with no word, and -no-reboot
+	# ends QEMU: its last exit to QEMU tells.)
+	awk -v who="$who" '/kvm_run_exit/ { n++; r = $NF }
+		END { if (n) printf "# %s qemu: %d exits to QEMU, the last for reason %d%s\n", who, n, r,
+			r == 8 ? " (KVM_EXIT_SHUTDOWN: a triple fault)" : "" }' \
+		"$V9P_OUT/${who// /-}-kvm-exits.log" 2> /dev/null
 	dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
-		tail -n 5 | sed "s/^/# $who dmesg: /"
+		tail -n 5 | prefixed "# $who dmesg: "
+}
+
+# prefixed PREFIX: each line with PREFIX before it, and a newline after the
+# last (a console's last line may have none, and must not swallow the
+# next line of the results).
+prefixed()
+{
+	awk -v p="$1" '{ print p $0 }'
 }
 tree=$(conf tree) reps=$(conf reps) seq_mib=$(conf seq_mib) configs=$(conf configs)
 # For workloads.sh: the environment stays on the host's side of the VM.
@@ -78,6 +93,22 @@ server_time()
 		"$V9P_OUT/$config-server-time.txt"
 }
 
+# split_config CONFIG: its server in fs, then what changes: -loose,
+# cache=loose (cache); -poll, the ring polled for up to poll_us (poll,
+# vhost-9p only); -pio, the guest's notifications by port I/O (pio).
+split_config()
+{
+	fs=$1 cache=none poll=0 pio=0
+	while :; do
+		case "$fs" in
+		*-loose) fs=${fs%-loose} cache=loose ;;
+		*-poll) fs=${fs%-poll} poll=$(conf poll_us) ;;
+		*-pio) fs=${fs%-pio} pio=1 ;;
+		*) break ;;
+		esac
+	done
+}
+
 for config in $configs; do
 	start=$(date +%s)
 	case "$config" in
@@ -87,10 +118,7 @@ for config in $configs; do
 		"$V9P_TOP/selftests/bench/workloads.sh" "$share" "$reps" $fids 2> "$V9P_OUT/native.err" |
 			sed 's/^/native /' >> "$results" ;;
 	*)
-		# vhost-9p-poll: vhost-9p with the ring polled for up to poll_us.
-		fs=${config%-loose} cache=none poll=0
-		[ "$fs" = "$config" ] || cache=loose
-		[ "$fs" = "${fs%-poll}" ] || { fs=${fs%-poll}; poll=$(conf poll_us); }
+		split_config "$config"
 		sampler=
 		if [ "$fs" = vhost-9p ]; then
 			echo "$poll" > /sys/module/vhost_9p/parameters/poll_us
@@ -110,7 +138,8 @@ for config in $configs; do
 			done &
 			sampler=$!
 		fi
-		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 \
+		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
+			V9P_L2_EXITS=$V9P_OUT/$config-kvm-exits.log \
 			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
 			l2_failed "$config" "$V9P_OUT/l2/$config" >> "$results"
@@ -232,7 +261,11 @@ profile_config()
 {
 	local config=$1 out=$V9P_OUT/l2/profile-$1 guest perf w data ctl ack a rc=0
 
-	V9P_L2_OUT=$V9P_OUT/l2 V9P_L2_SMP=1 l2_host 1200 "profile-$config" "$config" "$share" "$V9P_TOP/selftests/bench/profile-l2.sh" none &
+	split_config "$config"
+	[ "$poll" = 0 ] || { echo "# profile $config: not taken (no profile of polling)" >> "$results"; return; }
+	V9P_CACHE=$cache V9P_L2_OUT=$V9P_OUT/l2 V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
+		V9P_L2_EXITS=$V9P_OUT/profile-$config-kvm-exits.log \
+		l2_host 1200 "profile-$config" "$fs" "$share" "$V9P_TOP/selftests/bench/profile-l2.sh" none &
 	guest=$!
 	for w in tree_read stat_walk; do
 		for _ in $(seq 3000); do

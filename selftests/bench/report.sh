@@ -13,9 +13,12 @@ awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
      END { for (k in n) { m = n[k]; med = m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
 			  print k, med, u[k] } }' | sort > "$dir/medians.txt"
 
+# The configurations in the order they ran (profile-CONFIG: figures of
+# the profiling runs, not in the table).
+CONFIGS=$(awk '!/^#/ && $1 !~ /^profile-/ && !seen[$1]++ { printf "%s ", $1 }' "$results")
 WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open boot_root getattr_server_time big_read_server_time"
 seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
-awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" \
+awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" \
 	-v seq_mib="${seq_mib:-0}" '
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
@@ -66,6 +69,10 @@ awk -v configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-pol
 		}
 		faster("vhost-9p polling its ring, x faster than without:", "vhost-9p", "vhost-9p-poll")
 		faster("cache=loose, vhost-9p x faster than QEMU 9p:", "9p-loose", "vhost-9p-loose")
+		for (i = 1; i <= nc; i++)
+			if (c[i] ~ /-pio$/)
+				faster(c[i] ", notified by port I/O, x faster than by memory writes:", \
+				       substr(c[i], 1, length(c[i]) - 4), c[i])
 		printf "\n(\"vs native\": how many times slower than native; \"x QEMU 9p\", \"x virtiofs\":\n"
 		printf "how many times faster than those; for /s, higher figures are better)\n"
 	}' "$dir/medians.txt" > "$dir/table.txt"
@@ -89,7 +96,8 @@ fi
 
 command -v gnuplot > /dev/null || { echo "no gnuplot: no plot (apt-get install gnuplot-nox)"; exit 0; }
 # slowdown vs native, one row per workload, one column per configuration
-awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v workloads="$WORKLOADS" '
+plotted=${CONFIGS/native /}
+awk -v configs="$plotted" -v workloads="$WORKLOADS" '
 	{ med[$1, $2] = $3; unit[$2] = $4 }
 	END { nc = split(configs, c, " "); nw = split(workloads, order, " ")
 	      for (w = 1; w <= nw; w++) { ow = order[w]; if (med["native", ow] == "") continue
@@ -98,13 +106,22 @@ awk -v configs="vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll" -v w
 			r = (a == "" || a == 0) ? "NaN" : unit[ow] == "/s" ? b / a : a / b; printf " %s", r }
 		printf "\n" } }' "$dir/medians.txt" > "$dir/plot.dat"
 # Only the configurations that have figures: gnuplot refuses empty columns.
-titles=("vhost-9p" "QEMU 9p" "virtiofs" "vhost-9p cache=loose" "QEMU 9p cache=loose" "vhost-9p polling")
-plots=
-for i in 2 3 4 5 6 7; do
+# title CONFIG: its name in the plot's key.
+title()
+{
+	local t=$1
+	t=${t/#9p/QEMU 9p}
+	t=${t/-loose/ cache=loose}
+	t=${t/-poll/ polling}
+	echo "${t/-pio/ PIO notify}"
+}
+plots= i=1
+for config in $plotted; do
+	i=$((i + 1))
 	awk -v c=$i '$c != "NaN" { found = 1 } END { exit !found }' "$dir/plot.dat" || continue
 	xtic=
 	[ -n "$plots" ] || xtic=":xtic(1)"
-	plots="$plots${plots:+, }'$dir/plot.dat' using $i$xtic title '${titles[i - 2]}'"
+	plots="$plots${plots:+, }'$dir/plot.dat' using $i$xtic title '$(title "$config")'"
 done
 [ -n "$plots" ] || { echo "nothing to plot"; exit 0; }
 gnuplot <<GP

@@ -7,7 +7,9 @@
 # figures and ratios (build/bench/table.txt) and a plot (bench.png).
 #
 # BENCH_TREE (default /usr/include), BENCH_REPS (3), BENCH_SEQ_MIB (256),
-# BENCH_CONFIGS (all), BENCH_FIDS (100000: the open files of the fid
+# BENCH_CONFIGS (all but the -pio ones: any configuration but native
+# with -pio after its name is that one with the guest's notifications
+# by port I/O), BENCH_FIDS (100000: the open files of the fid
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
 # BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
 # BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root

@@ -109,6 +109,8 @@ vhost-9p randread_4k_qd1 1 200 /s
 vhost-9p-poll tree_read 1 2 s
 vhost-9p-loose tree_read 1 1 s
 9p-loose tree_read 1 3 s
+vhost-9p-pio tree_read 1 1 s
+profile-vhost-9p tree_read 1 7 s
 EOF
 "$bench/report.sh" "$tmp/run/results.txt" "$tmp/run" > "$tmp/report" 2>&1
 expect "report: the median of two is their mean" has "vhost-9p tree_read 3 s" "$tmp/run/medians.txt"
@@ -122,5 +124,9 @@ expect "report: vhost-9p against QEMU's 9p, a rate" \
 after() { grep -A1 -F -- "$1" "$tmp/run/table.txt" | tail -n 1 | grep -Eq -- "$2"; }
 expect "report: polling against not" after 'polling its ring' '^tree_read +1\.500$'
 expect "report: the cache=loose pair" after 'cache=loose, vhost-9p' '^tree_read +3\.000$'
+expect "report: notified by port I/O against not" after 'vhost-9p-pio, notified by port I/O' '^tree_read +3\.000$'
+expect "report: a column per configuration run, in order, and no profiling run" \
+	grep -Eq '^workload \(median\) +unit +native +vhost-9p +9p +vhost-9p-poll +vhost-9p-loose +9p-loose +vhost-9p-pio$' \
+	"$tmp/run/table.txt"
 
 expect_result

@@ -163,11 +163,19 @@ V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
 
 # l2_qemu LIMIT INITRAMFS APPEND [QEMU ARGS...]: boot a second-level guest
 # on this guest's kernel with that QEMU (L2_QEMU=BINARY: another one)
-# under nested KVM, with a time limit.
+# under nested KVM, with a time limit.  V9P_L2_PIO_NOTIFY=1: every virtio
+# device is told of its queues by port I/O, not by a write to its memory.
+# V9P_L2_EXITS=FILE: QEMU logs there each exit KVM hands it (reason 8, a
+# shutdown: the guest triple-faulted).
 l2_qemu()
 {
 	local limit=$(($1 * V9P_SLOW)) initramfs=$2 append=$3
 	shift 3
+	# (A port write exits with its port and the next instruction's
+	# address; a memory write is an instruction KVM decodes and emulates,
+	# unless the CPU's EPT fast path takes it: Intel only.)
+	[ "${V9P_L2_PIO_NOTIFY:-0}" = 0 ] || set -- -global virtio-pci.modern-pio-notify=on "$@"
+	[ -z "${V9P_L2_EXITS:-}" ] || set -- -trace "kvm_run_exit,file=$V9P_L2_EXITS" "$@"
 	# (Thread names, "CPU 0/KVM" and "worker", tell QEMU's threads apart
 	# in a profile.)
 	timeout --kill-after=5 "$limit" "${L2_QEMU:-$V9P_QEMU}" "${V9P_QEMU_FIRMWARE[@]}" \
@@ -243,7 +251,8 @@ virtiofs_start()
 # (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci,
 # V9P_L2_OUT where its out directory goes instead of $TMPDIR/l2 (under
 # $V9P_OUT, the host sees it as the guest writes).  What it writes
-# to /run/out lands in $TMPDIR/l2/NAME, beside its console.log.
+# to /run/out lands in $TMPDIR/l2/NAME, beside its console.log and
+# QEMU's exit status (qemu-exit).
 l2_host()
 {
 	local limit=$1 name=$2 fs=$3 share=$4 script=$5 model=${6:-passthrough}
@@ -274,6 +283,7 @@ l2_host()
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 		"${dev[@]}" > "$out/qemu.log" 2>&1 || rc=$?
+	echo "$rc" > "$out/qemu-exit"
 	[ -z "$vfsd" ] || { kill "$vfsd" 2>/dev/null; wait "$vfsd" 2>/dev/null; }
 	[ -f "$out/exit-status" ] && [ "$(cat "$out/exit-status")" = 0 ] && [ "$rc" = 0 ]
 }
