@@ -20,6 +20,8 @@ l2_failed()
 {
 	local who=$1 dir=$2
 	echo "# $who: the second-level guest failed${3:+ ($3)}"
+	[ ! -s "$dir/stalled" ] ||
+		echo "# $who: stopped: no result for $(cat "$dir/stalled") s (a server that stopped answering?)"
 	[ ! -s "$dir/qemu-exit" ] || echo "# $who qemu: exit status $(cat "$dir/qemu-exit")"
 	tail -n 3 "$dir/qemu.log" 2> /dev/null | prefixed "# $who qemu: "
 	tail -n 3 "$dir/console.log" 2> /dev/null | tr -d '\r' | prefixed "# $who console: "
@@ -32,6 +34,28 @@ l2_failed()
 		"$V9P_OUT/${who// /-}-kvm-exits.log" 2> /dev/null
 	dmesg | grep -Ei 'out of memory|oom-kill|killed process|segfault|general protection' |
 		tail -n 5 | prefixed "# $who dmesg: "
+}
+
+# stall_watch DIR: stop the second-level guest whose out directory is DIR
+# once its results.txt has not grown for the workload limit and a minute
+# more.  A server that stops answering leaves its client waiting past the
+# guest's own timeouts (a killed request waits for its Rflush), and the
+# guest's time limit is that of all its workloads together.
+stall_watch()
+{
+	local dir=$1 stall=$(($(conf limit) + 60)) last
+
+	while sleep 10; do
+		last=$(stat -c %Y "$dir/results.txt" 2> /dev/null || stat -c %Y "$dir" 2> /dev/null) ||
+			continue
+		[ $(($(date +%s) - last)) -gt "$stall" ] || continue
+		echo "$stall" > "$dir/stalled"
+		# QEMU, and the timeout wrapper that passes SIGTERM on: the
+		# ones whose serial console is DIR's (a regular expression:
+		# the kernel's version has a "+").
+		pkill -TERM -f "file:$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<< "$dir")/console\.log"
+		return
+	done
 }
 
 # prefixed PREFIX: each line with PREFIX before it, and a newline after the
@@ -138,11 +162,15 @@ for config in $configs; do
 			done &
 			sampler=$!
 		fi
+		(sleep 5; stall_watch "$V9P_OUT/l2/$config") &
+		watch=$!
 		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
 			V9P_L2_EXITS=$V9P_OUT/$config-kvm-exits.log \
 			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
 			l2_failed "$config" "$V9P_OUT/l2/$config" >> "$results"
+		kill "$watch" 2> /dev/null
+		wait "$watch" 2> /dev/null
 		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
 		sed "s/^# /# $config /" "$V9P_OUT/l2/$config/mount.txt" >> "$results" 2>/dev/null
 		if [ -n "$sampler" ]; then
