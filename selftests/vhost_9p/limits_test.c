@@ -365,6 +365,83 @@ TEST_F_TIMEOUT(lim, fid_flood, 240)
 }
 
 /*
+ * The host's open files, from /proc/sys/fs/file-nr, or -1: a per-CPU
+ * counter's sum, off by up to its batch on each CPU (and 0 when those
+ * hold it all), so only large changes tell.
+ */
+static long open_files(void)
+{
+	long n = -1;
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/file-nr", "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Open files: a fid each, Tlopen'd, up to the export's limit (what a
+ * guest that keeps 100,000 files open does, as the benchmark's fid test
+ * does).  Each holds an open file on the host; reads and getattrs reach
+ * early and late ones alike; Tversion closes them all, and the host's
+ * count of open files comes back.
+ */
+TEST_F_TIMEOUT(lim, open_flood, 400)
+{
+	const ssize_t len = 64;
+	long f0, f1, f2;
+	struct p9c_attr attr;
+	__u32 fid, probe;
+	char buf[64];
+	int i;
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, FLOOD_FIDS, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	settle();
+	f0 = open_files();
+	ASSERT_LE(0, f0);
+
+	for (fid = ROOT + 1; fid <= FLOOD_FIDS; fid++) {
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, fid, "file", NULL)) TH_LOG("fid %u", fid);
+		ASSERT_EQ(0, p9c_lopen(&self->c, fid, P9_RDWR)) TH_LOG("fid %u", fid);
+		if (fid % 4096)
+			continue;
+		/* An early fid and this one still read and getattr. */
+		probe = ROOT + 1 + (fid * 2654435761U) % (fid - ROOT);
+		ASSERT_EQ(len, p9c_read(&self->c, probe, fid % (4096 - len), buf, len))
+			TH_LOG("fid %u", probe);
+		ASSERT_EQ(0, p9c_getattr(&self->c, fid, &attr));
+		EXPECT_EQ(4096, attr.size);
+	}
+	EXPECT_EQ(-EMFILE, p9c_walk(&self->c, ROOT, fid, "file", NULL));
+	EXPECT_EQ(FLOOD_FIDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	f1 = open_files();
+	ksft_print_msg("open flood: %d open fids, host open files %+ld\n",
+		       FLOOD_FIDS - 1, f1 - f0);
+	/* The root's fid holds none: one file per other fid. */
+	EXPECT_LE(f0 + FLOOD_FIDS - 1 - 256, f1);
+
+	ASSERT_LT(0, version(&self->c, P9C_MSIZE));
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	/* Files a kthread drops are closed by a work item: give it time. */
+	for (i = 0; i < 100 && (f2 = open_files()) > f0 + 256; i++)
+		usleep(100 * 1000);
+	ksft_print_msg("open flood: host open files after Tversion %+ld\n", f2 - f0);
+	EXPECT_GE(f0 + 256, f2);
+
+	/* The next session opens files as before. */
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	EXPECT_EQ(len, p9c_read(&self->c, 2, 0, buf, len));
+}
+
+/*
  * Attribute values: each Txattrcreate fid holds a buffer of up to
  * XATTR_SIZE_MAX until it is clunked, and Txattrwalk fids hold the value
  * read.  A guest holding many is bounded by the export's budget for them,
