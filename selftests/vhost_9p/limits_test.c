@@ -392,6 +392,11 @@ static long open_files(void)
  */
 TEST_F_TIMEOUT(lim, open_flood, 400)
 {
+	/*
+	 * Under make check-debug's KASAN, Tversion closing 65,535 files
+	 * outlasts the client's 10 s wait for a reply: fewer there.
+	 */
+	const __u32 last = ROOT + (FLOOD_FIDS - ROOT) / slow_factor();
 	const ssize_t len = 64;
 	long f0, f1, f2;
 	struct p9c_attr attr;
@@ -406,7 +411,7 @@ TEST_F_TIMEOUT(lim, open_flood, 400)
 	f0 = open_files();
 	ASSERT_LE(0, f0);
 
-	for (fid = ROOT + 1; fid <= FLOOD_FIDS; fid++) {
+	for (fid = ROOT + 1; fid <= last; fid++) {
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, fid, "file", NULL)) TH_LOG("fid %u", fid);
 		ASSERT_EQ(0, p9c_lopen(&self->c, fid, P9_RDWR)) TH_LOG("fid %u", fid);
 		if (fid % 4096)
@@ -418,13 +423,14 @@ TEST_F_TIMEOUT(lim, open_flood, 400)
 		ASSERT_EQ(0, p9c_getattr(&self->c, fid, &attr));
 		EXPECT_EQ(4096, attr.size);
 	}
-	EXPECT_EQ(-EMFILE, p9c_walk(&self->c, ROOT, fid, "file", NULL));
-	EXPECT_EQ(FLOOD_FIDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
+	if (last == FLOOD_FIDS)
+		EXPECT_EQ(-EMFILE, p9c_walk(&self->c, ROOT, fid, "file", NULL));
+	EXPECT_EQ(last - ROOT + 1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
 	f1 = open_files();
-	ksft_print_msg("open flood: %d open fids, host open files %+ld\n",
-		       FLOOD_FIDS - 1, f1 - f0);
+	ksft_print_msg("open flood: %u open fids, host open files %+ld\n",
+		       last - ROOT, f1 - f0);
 	/* The root's fid holds none: one file per other fid. */
-	EXPECT_LE(f0 + FLOOD_FIDS - 1 - 256, f1);
+	EXPECT_LE(f0 + (long)(last - ROOT) - 256, f1);
 
 	ASSERT_LT(0, version(&self->c, P9C_MSIZE));
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-fids"));
