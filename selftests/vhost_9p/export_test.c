@@ -482,6 +482,7 @@ FIXTURE(conf) {
 	char dir[256];
 	char exp[300];
 	char out[300];
+	char mnt[512];	/* one more mount the teardown takes away */
 	char *before;
 	struct p9c c;
 };
@@ -538,6 +539,8 @@ FIXTURE_TEARDOWN(conf)
 	free(self->before);
 	snprintf(path, sizeof(path), "%s/mnt", self->exp);
 	umount2(path, MNT_DETACH);
+	if (self->mnt[0])
+		umount2(self->mnt, MNT_DETACH);
 	rm_tree(self->dir);
 }
 
@@ -609,7 +612,8 @@ static int mount_inside(const char *exp, const char *file_data)
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/mnt", exp);
-	if (mkdir(path, 0755) || mount("v9p-test", path, "tmpfs", 0, "size=1m"))
+	if ((mkdir(path, 0755) && errno != EEXIST) ||
+	    mount("v9p-test", path, "tmpfs", 0, "size=1m"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/mnt/on-tmpfs", exp);
 	return write_file(path, file_data, strlen(file_data), 0644);
@@ -617,11 +621,25 @@ static int mount_inside(const char *exp, const char *file_data)
 
 TEST_F(conf, mounts_below_are_not_crossed_by_default)
 {
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/mnt", self->exp);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/mnt/hidden", self->exp);
+	ASSERT_EQ(0, write_file(path, "hidden", 6, 0644));
 	ASSERT_EQ(0, mount_inside(self->exp, "mounted"));
 	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
-	/* The guest sees the directory under the mount point: empty. */
-	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "mnt/on-tmpfs", NULL));
+	/*
+	 * The review's finding M5: neither the mount nor the directory it
+	 * hides (here holding "hidden"), as RESOLVE_NO_XDEV answers.
+	 */
+	EXPECT_EQ(-EXDEV, p9c_walk(&self->c, ROOT, 2, "mnt", NULL));
+	EXPECT_EQ(-EXDEV, p9c_walk(&self->c, ROOT, 2, "mnt/on-tmpfs", NULL));
+	EXPECT_EQ(-EXDEV, p9c_walk(&self->c, ROOT, 2, "mnt/hidden", NULL));
+	/* A partial walk: two steps, and no fid. */
+	EXPECT_EQ(2, p9c_walk(&self->c, ROOT, 2, "sub/../mnt", NULL));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 	p9c_close(&self->c);
 }
 
@@ -647,6 +665,199 @@ TEST_F(conf, mounts_below_are_crossed_when_allowed)
 	ASSERT_EQ(0, p9c_getattr(&self->c, 4, &up));
 	EXPECT_EQ(root.qid.path, up.qid.path);
 	p9c_close(&self->c);
+}
+
+static int renameat9(struct p9c *c, __u32 olddir, const struct v9p_str *oldname,
+		     __u32 newdir, const struct v9p_str *newname)
+{
+	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, oldname, newdir, newname);
+}
+
+static int find_dots(const struct v9p_str *name, const struct v9p_qid *qid, __u8 type,
+		     void *arg)
+{
+	struct v9p_qid *dots = arg;
+
+	if (name->len == 1 && name->str[0] == '.')
+		dots[0] = *qid;
+	else if (name->len == 2 && !memcmp(name->str, "..", 2))
+		dots[1] = *qid;
+	return 0;
+}
+
+/*
+ * The export root's ".." entry names the root itself, as a walk of ".."
+ * does: its parent's inode number is the host's business.
+ */
+TEST_F(conf, readdir_dotdot_of_root_is_the_root)
+{
+	struct v9p_qid dots[2] = {};
+	struct p9c_attr root;
+
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &root));
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, 0));
+	ASSERT_LT(0, p9c_readdir(&self->c, 2, 8192, find_dots, dots));
+	EXPECT_EQ(root.qid.path, dots[0].path);
+	EXPECT_EQ(root.qid.path, dots[1].path);
+	/* One level down, ".." is the root too. */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, 0));
+	memset(dots, 0, sizeof(dots));
+	ASSERT_LT(0, p9c_readdir(&self->c, 3, 8192, find_dots, dots));
+	EXPECT_EQ(root.qid.path, dots[1].path);
+	/* An open fid is not walked onto itself: its file would go. */
+	EXPECT_EQ(-EINVAL, p9c_walk(&self->c, 3, 3, "", NULL));
+	memset(dots, 0, sizeof(dots));
+	EXPECT_LT(0, p9c_readdir(&self->c, 3, 8192, find_dots, dots));
+	p9c_close(&self->c);
+}
+
+/*
+ * E/ro is a bind mount of E/data, which holds a directory d.  Returns 0, or
+ * -1 with nothing mounted.
+ */
+static int bind_data_at_ro(const char *exp)
+{
+	char data[512], ro[512];
+
+	snprintf(data, sizeof(data), "%s/data", exp);
+	snprintf(ro, sizeof(ro), "%s/ro", exp);
+	if (mkdir(data, 0755) || mkdir(ro, 0755))
+		return -1;
+	snprintf(data, sizeof(data), "%s/data/d", exp);
+	if (mkdir(data, 0755))
+		return -1;
+	snprintf(data, sizeof(data), "%s/data", exp);
+	return mount(data, ro, NULL, MS_BIND, NULL);
+}
+
+/*
+ * The review's finding C1, guest alone: a fid inside a bind mount whose
+ * directory the guest then renames out of the mount's source must not
+ * climb out through "..".  The walks from it would otherwise reach the
+ * parent of the export and the whole file system.
+ */
+TEST_F(conf, bind_mount_dotdot_after_guest_rename)
+{
+	struct p9c_attr root, a;
+
+	snprintf(self->mnt, sizeof(self->mnt), "%s/ro", self->exp);
+	ASSERT_EQ(0, bind_data_at_ro(self->exp));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, VHOST_9P_EXPORT_CROSS_MOUNTS));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &root));
+	/* Inside the bind mount, ".." works as it should. */
+	ASSERT_EQ(4, p9c_walk(&self->c, ROOT, 5, "ro/d/../..", NULL));
+	ASSERT_EQ(0, p9c_getattr(&self->c, 5, &a));
+	EXPECT_EQ(root.qid.path, a.qid.path);
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 2, "ro/d", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "data", NULL));
+	/* d leaves the bind mount's source: E/data/d becomes E/x. */
+	ASSERT_EQ(0, renameat9(&self->c, 3, P9S("d"), ROOT, P9S("x")));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "../..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "../../outside/secret", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "", NULL));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 4));
+	/* Nor can it be opened, or anything made in it. */
+	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 2, 0));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", 2U, P9S("new"), 0755U,
+				   V9P_NOFID));
+	p9c_close(&self->c);
+	EXPECT_EQ(0, umount2(self->mnt, 0));
+	self->mnt[0] = '\0';
+}
+
+/*
+ * C1, host race: a host process moves a directory out of the bind mount's
+ * source, and out of the export, while the guest holds a fid inside it.
+ */
+TEST_F(conf, bind_mount_source_moved_out_by_host)
+{
+	char from[512], to[512];
+
+	snprintf(self->mnt, sizeof(self->mnt), "%s/ro", self->exp);
+	ASSERT_EQ(0, bind_data_at_ro(self->exp));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, VHOST_9P_EXPORT_CROSS_MOUNTS));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 2, "ro/d", NULL));
+	snprintf(from, sizeof(from), "%s/data/d", self->exp);
+	snprintf(to, sizeof(to), "%s/moved", self->dir);
+	ASSERT_EQ(0, rename(from, to));
+	/* DIR/moved/.. is DIR: outside/secret would be next. */
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 3, "..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 3, "../outside/secret", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 3, "../export", NULL));
+	/* Back in the source, it is reachable again. */
+	ASSERT_EQ(0, rename(to, from));
+	EXPECT_EQ(2, p9c_walk(&self->c, 2, 3, "../d", NULL));
+	p9c_close(&self->c);
+	EXPECT_EQ(0, umount2(self->mnt, 0));
+	self->mnt[0] = '\0';
+}
+
+/*
+ * C1 through a chain of mounts: a tmpfs mounted on d/m inside the bind
+ * mount, and d then leaves the bind mount's source.  ".." from the tmpfs
+ * root goes up to its mount point, which is then outside.
+ */
+TEST_F(conf, mount_on_moved_bind_directory)
+{
+	char path[512];
+
+	snprintf(self->mnt, sizeof(self->mnt), "%s/ro", self->exp);
+	ASSERT_EQ(0, bind_data_at_ro(self->exp));
+	snprintf(path, sizeof(path), "%s/ro/d/m", self->exp);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	ASSERT_EQ(0, mount("v9p-test", path, "tmpfs", 0, "size=1m"));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, VHOST_9P_EXPORT_CROSS_MOUNTS));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(3, p9c_walk(&self->c, ROOT, 2, "ro/d/m", NULL));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "data", NULL));
+	ASSERT_EQ(0, renameat9(&self->c, 3, P9S("d"), ROOT, P9S("x")));
+	/* The tmpfs went out with its mount point: out of reach, as d is. */
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "../..", NULL));
+	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, 2, 4, "../../../outside", NULL));
+	p9c_close(&self->c);
+	/* The tmpfs went with d: only the bind mount's detach reaches it. */
+	EXPECT_EQ(0, umount2(self->mnt, MNT_DETACH));
+	self->mnt[0] = '\0';
+}
+
+/*
+ * H1: pseudo file systems (procfs's magic links oops a reader outside a
+ * path walk; sysfs, debugfs and the like are the host's controls) are
+ * never exported, and never entered below an export.
+ */
+TEST_F(conf, pseudo_fs_export_refused)
+{
+	static const char *const dirs[] = { "/proc", "/proc/self", "/proc/sys", "/sys",
+					    "/sys/kernel" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++)
+		EXPECT_EQ(-EOPNOTSUPP, p9c_open_dir(&self->c, dirs[i], 0)) TH_LOG("dirs[%u]", i);
+}
+
+TEST_F(conf, pseudo_fs_mount_not_entered)
+{
+	snprintf(self->mnt, sizeof(self->mnt), "%s/proc", self->exp);
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	ASSERT_EQ(0, mount("proc", self->mnt, "proc", 0, NULL));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, VHOST_9P_EXPORT_CROSS_MOUNTS));
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	/* No step onto it: a Treadlink of proc's cwd would oops the host. */
+	EXPECT_EQ(-EXDEV, p9c_walk(&self->c, ROOT, 2, "proc", NULL));
+	EXPECT_EQ(-EXDEV, p9c_walk(&self->c, ROOT, 2, "proc/self/cwd", NULL));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
+	p9c_close(&self->c);
+	EXPECT_EQ(0, umount2(self->mnt, 0));
+	self->mnt[0] = '\0';
 }
 
 /*
@@ -781,12 +992,6 @@ static int mknod9(struct p9c *c, __u32 dfid, const struct v9p_str *name, __u32 m
 static int link9(struct p9c *c, __u32 dfid, __u32 fid, const struct v9p_str *name)
 {
 	return p9c_rpc(c, V9P_TLINK, "dds", dfid, fid, name);
-}
-
-static int renameat9(struct p9c *c, __u32 olddir, const struct v9p_str *oldname,
-		     __u32 newdir, const struct v9p_str *newname)
-{
-	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, oldname, newdir, newname);
 }
 
 static int rename9(struct p9c *c, __u32 fid, __u32 dfid, const struct v9p_str *name)
@@ -1367,6 +1572,52 @@ static int open_as(struct p9c *c, int dirfd, __u32 model, uid_t uid, gid_t gid)
 }
 
 #define NOBODY	65534
+
+/*
+ * fs.protected_hardlinks for the guest too: an unprivileged VMM's guest may
+ * link files the VMM owns, not a root file it can only read (the VFS
+ * checks this in linkat(2), not in vfs_link()).
+ */
+TEST_F(conf, hard_links_protected)
+{
+	char nob[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	host_path(nob, sizeof(nob), self->exp, "nobody");
+	ASSERT_EQ(0, mkdir(nob, 0777));
+	host_path(path, sizeof(path), nob, "rootfile");
+	ASSERT_EQ(0, write_file(path, "root", 4, 0644));
+	host_path(path, sizeof(path), nob, "own");
+	ASSERT_EQ(0, write_file(path, "own", 3, 0644));
+	ASSERT_EQ(0, chown(path, NOBODY, NOBODY));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dirfd = open(nob, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct p9c c;
+
+		if (dirfd < 0 || open_as(&c, dirfd, VHOST_9P_SECURITY_NONE, NOBODY, NOBODY) ||
+		    p9c_session(&c, ROOT) || p9c_walk(&c, ROOT, 2, "rootfile", NULL) != 1 ||
+		    p9c_walk(&c, ROOT, 3, "own", NULL) != 1)
+			_exit(2);
+		if (link9(&c, ROOT, 2, P9S("to-root")) != -EPERM)
+			_exit(3);
+		if (link9(&c, ROOT, 3, P9S("to-own")))
+			_exit(4);
+		p9c_close(&c);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("2: setup, 3: root file linked, 4: own refused");
+	host_path(path, sizeof(path), nob, "to-root");
+	EXPECT_EQ(-1, lstat(path, &st));
+	host_path(path, sizeof(path), nob, "to-own");
+	EXPECT_EQ(0, lstat(path, &st));
+}
 
 TEST_F(conf, setid_bits_unprivileged_vmm)
 {

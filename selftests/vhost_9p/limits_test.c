@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,6 +53,8 @@
 /* The module's budget for attribute values held by fids (V9P_XATTR_BUDGET). */
 #define XATTR_BUDGET	(16 << 20)
 #define XATTR_SIZE_MAX	65536
+/* The module's V9P_MAX_LOCK_OWNERS: (fid, guest process) pairs holding locks. */
+#define LOCK_RECORDS	4096
 /* The module's V9P_MAX_INFLIGHT. */
 #define MAX_INFLIGHT	64
 
@@ -629,6 +632,301 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	host_release_lock(&h);
 	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
 					  V9P_LOCK_FLAGS_BLOCK, 0, 0));
+}
+
+/*
+ * The VMM's RLIMIT_FSIZE holds for what the guest writes, whichever
+ * thread of the host serves it (before, writes on the workqueue's kworkers
+ * had no limit): EFBIG past it, a short write across it, and a truncate
+ * past it refused.
+ */
+TEST_F(lim, vmm_fsize_limit_holds)
+{
+	struct rlimit rl = { .rlim_cur = 1 << 20, .rlim_max = RLIM_INFINITY };
+	char buf[100] = {};
+	char path[512];
+	struct stat st;
+
+	/* As a shell would have it for the VMM: EFBIG, not a signal. */
+	signal(SIGXFSZ, SIG_IGN);
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &rl));
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	EXPECT_EQ(-EFBIG, p9c_write(&self->c, 2, 1 << 20, buf, sizeof(buf)));
+	EXPECT_EQ(-EFBIG, p9c_write(&self->c, 2, 5 << 20, buf, sizeof(buf)));
+	EXPECT_EQ(10, p9c_write(&self->c, 2, (1 << 20) - 10, buf, sizeof(buf)));
+	EXPECT_EQ(-EFBIG, p9c_rpc(&self->c, V9P_TSETATTR, "dddddqqqqq", 2U, V9P_SETATTR_SIZE,
+				  0U, 0U, 0U, (__u64)(2 << 20), (__u64)0, (__u64)0, (__u64)0,
+				  (__u64)0));
+	snprintf(path, sizeof(path), "%s/file", self->dir);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+}
+
+/*
+ * A reply that cannot be sent leaves nothing behind: requests offering
+ * room for an Rlerror only are refused (EMSGSIZE) before they change
+ * anything.  Before, the fid, the open file or the new file stayed.
+ */
+TEST_F(lim, no_room_for_the_reply_changes_nothing)
+{
+	char path[512], buf[64];
+	struct stat st;
+	__u8 *r;
+	long n;
+
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TATTACH, "ddssd",
+					   5U, V9P_NOFID, P9S("u"), P9S(""), 0U));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 5));
+
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TWALK, "ddws",
+					   (__u32)ROOT, 6U, 1U, P9S("file")));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 6));
+
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 7, "file", NULL));
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TLOPEN, "dd",
+					   7U, P9_RDWR));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	EXPECT_EQ(0, p9c_lopen(&self->c, 7, P9_RDWR));
+
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TMKDIR, "dsdd",
+					   (__u32)ROOT, P9S("newdir"), 0755U, V9P_NOFID));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	snprintf(path, sizeof(path), "%s/newdir", self->dir);
+	EXPECT_EQ(-1, stat(path, &st));
+
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 8, "", NULL));
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TLCREATE, "dsddd",
+					   8U, P9S("newfile"), P9_RDWR, 0644U, V9P_NOFID));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	snprintf(path, sizeof(path), "%s/newfile", self->dir);
+	EXPECT_EQ(-1, stat(path, &st));
+	/* Still the directory, unopened. */
+	EXPECT_EQ(1, p9c_walk(&self->c, 8, 9, "file", NULL));
+
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TXATTRWALK, "dds",
+					   (__u32)ROOT, 10U, P9S("")));
+	EXPECT_EQ(EMSGSIZE, rlerror(r));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 10));
+
+	/* A Tread that fails answers its Rlerror at the start of the buffer. */
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 11, "", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 11, P9_RDONLY));
+	n = p9c_read(&self->c, 11, 0, buf, sizeof(buf));
+	EXPECT_TRUE(n == -EISDIR || n == -EINVAL) TH_LOG("Tread of a directory: %ld", n);
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+
+/* cgroup v2 with the memory controller for children: 0 or -errno. */
+static int memory_cgroups(void)
+{
+	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	return access(CGROUP_ROOT "/cgroup.subtree_control", F_OK) ? -errno : 0;
+}
+
+/* A number of the cgroup @cg: its file @file, or the line "@key N" of it. */
+static long cg_read(const char *cg, const char *file, const char *key)
+{
+	size_t klen = key ? strlen(key) : 0;
+	char path[512], line[128];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!key || (!strncmp(line, key, klen) && line[klen] == ' ')) {
+			val = strtol(line + klen, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+static void cg_write(const char *cg, const char *file, const char *fmt, long v)
+{
+	char path[512], buf[64];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	snprintf(buf, sizeof(buf), fmt, v);
+	write_str(path, buf);
+}
+
+/* How the VMM in the cgroup ended its fid flood (exit codes). */
+enum { FLOOD_STOPPED = 0, FLOOD_SETUP = 2, FLOOD_EARLY = 3, FLOOD_UNBOUNDED = 4 };
+
+/*
+ * The VMM's side: join @cg, open a device, and walk fids: FLOOD_FIDS
+ * freely, reporting what the cgroup was charged for them on @report, then
+ * under a memory.max a few MiB above, until the server refuses one.
+ */
+static int cgroup_vmm(const char *dir, const char *cg, int report)
+{
+	long before, after, charged;
+	struct p9c c;
+	__u32 fid;
+	int ret;
+
+	cg_write(cg, "cgroup.procs", "%ld", getpid());
+	if (open_export(&c, dir, 1 << 20, 0) || p9c_session(&c, ROOT))
+		return FLOOD_SETUP;
+	before = cg_read(cg, "memory.current", NULL);
+	for (fid = 2; fid < 2 + FLOOD_FIDS / 4; fid++)
+		if (p9c_walk(&c, ROOT, fid, "", NULL))
+			return FLOOD_EARLY;
+	after = cg_read(cg, "memory.current", NULL);
+	charged = after - before;
+	if (write(report, &charged, sizeof(charged)) != sizeof(charged))
+		return FLOOD_SETUP;
+	cg_write(cg, "memory.max", "%ld", after + (4 << 20));
+	for (; fid < 2 + 8 * FLOOD_FIDS; fid++) {
+		ret = p9c_walk(&c, ROOT, fid, "", NULL);
+		if (ret == -ENOMEM)
+			return FLOOD_STOPPED;
+		if (ret)
+			return FLOOD_EARLY;
+	}
+	return FLOOD_UNBOUNDED;
+}
+
+/*
+ * The review's finding M1: what a guest makes the host allocate is charged
+ * to the memory cgroup of the VMM that set the device up, whichever host
+ * thread allocates it (a 6.1 vhost kthread and the workqueue's kworkers
+ * are charged nowhere by themselves).  The fids a guest holds show in the
+ * cgroup's memory.current, and a memory.max stops the flood inside the
+ * cgroup (ENOMEM, or the cgroup's OOM killer taking the VMM), where the
+ * host's memory would otherwise have gone.
+ */
+TEST_F_TIMEOUT(lim, guest_memory_charged_to_vmm_cgroup, 300)
+{
+	long charged = 0, per_fid;
+	int report[2], status;
+	char cg[128];
+	pid_t pid;
+
+	ASSERT_EQ(0, memory_cgroups()) TH_LOG("no cgroup v2 memory controller in the VM");
+	snprintf(cg, sizeof(cg), CGROUP_ROOT "/v9p-limits.%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	ASSERT_EQ(0, pipe(report));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(report[0]);
+		_exit(cgroup_vmm(self->dir, cg, report[1]));
+	}
+	close(report[1]);
+	EXPECT_EQ(sizeof(charged), read(report[0], &charged, sizeof(charged)));
+	close(report[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	per_fid = charged / (FLOOD_FIDS / 4);
+	ksft_print_msg("memory cgroup of the VMM: %ld bytes charged per fid; flood %s\n",
+		       per_fid, WIFSIGNALED(status) ? "ended by the cgroup's OOM killer" :
+		       WEXITSTATUS(status) == FLOOD_STOPPED ? "refused with ENOMEM" :
+		       "not stopped by the cgroup");
+	/* struct v9p_fid alone is about 200 bytes. */
+	EXPECT_LE(100, per_fid);
+	EXPECT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) == FLOOD_STOPPED))
+		TH_LOG("VMM status %#x", status);
+	EXPECT_LT(0, cg_read(cg, "memory.events", "max"));
+	/* Its memory goes with it. */
+	EXPECT_EQ(0, rmdir(cg));
+}
+
+/* Tlock as guest process @proc_id: the status (V9P_LOCK_*) or -errno. */
+static int lock9_as(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
+		    __u32 proc_id)
+{
+	__u8 status;
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, 0U, start, length, proc_id,
+		      P9S("limits_test"));
+	if (ret)
+		return ret;
+	return p9c_get(c, "b", &status) ? -EBADMSG : status;
+}
+
+/*
+ * The review's finding H3: lock owners.  An unlock, or a lock refused, is
+ * never remembered (before, every Tlock stored its proc_id in the fid,
+ * and 64 distinct ones exhausted an export of 64 fids for good); the
+ * (fid, owner) pairs of granted locks stop at the device's bound with
+ * ENOLCK, and are forgotten as their locks go.
+ */
+TEST_F_TIMEOUT(lim, lock_owners_bounded, 300)
+{
+	const __u32 unlockers = 20000;
+	long s0, s1, tol;
+	char path[512];
+	struct holder h;
+	__u32 i;
+
+	snprintf(path, sizeof(path), "%s/file", self->dir);
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 64, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	settle();
+	s0 = mem_kib("Slab");
+	for (i = 0; i < unlockers; i++)
+		ASSERT_EQ(V9P_LOCK_SUCCESS,
+			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1000 + i))
+			TH_LOG("unlock by guest process %u", 1000 + i);
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	/* Refused locks are not remembered either. */
+	ASSERT_EQ(0, host_hold_lock(path, 0, 0, &h));
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(V9P_LOCK_BLOCKED,
+			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 50000 + i));
+	host_release_lock(&h);
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+
+	/* Granted ones: one byte each, up to the bound. */
+	for (i = 0; i < LOCK_RECORDS; i++)
+		ASSERT_EQ(V9P_LOCK_SUCCESS,
+			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, i, 1, 100000 + i))
+			TH_LOG("lock %u", i);
+	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	settle();
+	s1 = mem_kib("Slab");
+	ksft_print_msg("lock owners: %d held, slab +%ld KiB (%ld bytes each, with its lock)\n",
+		       LOCK_RECORDS, s1 - s0, (s1 - s0) * 1024 / LOCK_RECORDS);
+	EXPECT_EQ(-ENOLCK, lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS, 1, 1));
+	/* An owner already known may take more. */
+	EXPECT_EQ(V9P_LOCK_SUCCESS,
+		  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS + 10, 1, 100000));
+	/* Its locks gone, an owner is forgotten and makes room. */
+	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 100001));
+	EXPECT_EQ(LOCK_RECORDS - 1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS, 1, 1));
+	/* Partly unlocked, it is still held: byte LOCK_RECORDS + 10 stays. */
+	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 1, 100000));
+	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	/* The clunk releases every lock and owner. */
+	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	EXPECT_EQ(0, host_hold_lock(path, 0, 0, &h));
+	host_release_lock(&h);
+	tol = 2048;
+	EXPECT_GE(s0 + tol, settle_to("Slab", s0 + tol, 5000));
 }
 
 /* Reads whose data buffer is a page of guest memory behind a userfaultfd. */

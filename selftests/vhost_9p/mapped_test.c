@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -202,6 +203,40 @@ TEST_F(mapped, chmod_and_chown_change_only_the_attributes)
 	ASSERT_EQ(0, lstat(host_path(self->dir, self->path, "f"), &st));
 	EXPECT_EQ(S_IFREG | 0600, st.st_mode);
 	EXPECT_EQ(getuid(), st.st_uid);
+}
+
+/*
+ * The review's finding M2: the model's attributes are writes like any
+ * other.  Served through a read-only bind mount, a chmod is refused and
+ * writes nothing (before, it set user.virtfs.mode there).
+ */
+TEST_F(mapped, read_only_mount_refuses_attribute_changes)
+{
+	char src[600], ro[600], file[700];
+	struct vhost_9p_export exp;
+	struct p9c c;
+
+	snprintf(src, sizeof(src), "%s/src", self->dir);
+	snprintf(ro, sizeof(ro), "%s/ro", self->dir);
+	ASSERT_EQ(0, mkdir(src, 0755));
+	ASSERT_EQ(0, mkdir(ro, 0755));
+	snprintf(file, sizeof(file), "%s/f", src);
+	ASSERT_EQ(0, close(open(file, O_CREAT | O_WRONLY, 0644)));
+	ASSERT_EQ(0, mount(src, ro, NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	exp = mapped_export(open(ro, O_PATH | O_DIRECTORY));
+	ASSERT_LE(0, exp.dirfd);
+	ASSERT_EQ(0, p9c_open(&c, &exp));
+	close(exp.dirfd);
+	ASSERT_EQ(0, p9c_session_as(&c, ROOT, GUEST_UID));
+	ASSERT_EQ(1, p9c_walk(&c, ROOT, 2, "f", NULL));
+	EXPECT_EQ(-EROFS, p9c_rpc(&c, V9P_TSETATTR, "dddddqqqqq", 2U,
+				  V9P_SETATTR_MODE | V9P_SETATTR_UID, 0700U, 4321U, 0U,
+				  (__u64)0, (__u64)0, (__u64)0, (__u64)0, (__u64)0));
+	EXPECT_EQ(0xdeadbeef, host_xattr32(file, "user.virtfs.mode"));
+	EXPECT_EQ(0xdeadbeef, host_xattr32(file, "user.virtfs.uid"));
+	p9c_close(&c);
+	EXPECT_EQ(0, umount2(ro, 0));
 }
 
 TEST_F(mapped, model_attributes_are_hidden_from_the_guest)

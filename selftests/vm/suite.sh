@@ -109,11 +109,17 @@ if wanted tracepoints; then
 fi
 
 # ops_test's user.* xattr tests and mapped_test need a file system that has
-# them (tmpfs has them only since 6.6): a small ext4 image.
+# them (tmpfs has them only since 6.6): a small ext4 image.  ops_test also
+# checks that attribute names past XATTR_NAME_MAX never reach XFS.
 if { wanted ops_test || wanted mapped_test; } && v9p_modprobe loop && v9p_modprobe ext4 &&
 	truncate -s 64M "$TMPDIR/ext4.img" && mkfs.ext4 -q "$TMPDIR/ext4.img" &&
 	mkdir -p "$TMPDIR/ext4" && mount -o loop "$TMPDIR/ext4.img" "$TMPDIR/ext4"; then
 	export V9P_EXT4=$TMPDIR/ext4
+fi
+if wanted ops_test && v9p_modprobe xfs &&
+	truncate -s 320M "$TMPDIR/xfs.img" && mkfs.xfs -q "$TMPDIR/xfs.img" &&
+	mkdir -p "$TMPDIR/xfs" && mount -o loop "$TMPDIR/xfs.img" "$TMPDIR/xfs"; then
+	export V9P_XFS=$TMPDIR/xfs
 fi
 run_program ops_test 300 "$SELFTESTS/ops_test"
 run_program mapped_test 300 "$SELFTESTS/mapped_test"
@@ -121,6 +127,11 @@ if [ -n "${V9P_EXT4:-}" ]; then
 	umount "$V9P_EXT4"
 	unset V9P_EXT4
 	rm -f "$TMPDIR/ext4.img"
+fi
+if [ -n "${V9P_XFS:-}" ]; then
+	umount "$V9P_XFS"
+	unset V9P_XFS
+	rm -f "$TMPDIR/xfs.img"
 fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"

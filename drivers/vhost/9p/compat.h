@@ -97,6 +97,11 @@ static inline void v9p_lock_init(struct file_lock *fl, struct file *file,
 	fl->c.flc_pid = pid;
 }
 
+static inline void v9p_lock_set_owner(struct file_lock *fl, fl_owner_t owner)
+{
+	fl->c.flc_owner = owner;
+}
+
 static inline unsigned char v9p_lock_type(const struct file_lock *fl)
 {
 	return fl->c.flc_type;
@@ -105,6 +110,30 @@ static inline unsigned char v9p_lock_type(const struct file_lock *fl)
 static inline pid_t v9p_lock_pid(const struct file_lock *fl)
 {
 	return fl->c.flc_pid;
+}
+
+static inline fl_owner_t v9p_lock_owner(const struct file_lock *fl)
+{
+	return fl->c.flc_owner;
+}
+
+/* Does @owner hold a POSIX lock on @inode? */
+static inline bool v9p_owner_holds_lock(struct inode *inode, fl_owner_t owner)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct file_lock_core *flc;
+	bool held = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(flc, &ctx->flc_posix, flc_list)
+		if (flc->flc_owner == owner) {
+			held = true;
+			break;
+		}
+	spin_unlock(&ctx->flc_lock);
+	return held;
 }
 #else
 static inline void v9p_lock_init(struct file_lock *fl, struct file *file,
@@ -118,6 +147,11 @@ static inline void v9p_lock_init(struct file_lock *fl, struct file *file,
 	fl->fl_pid = pid;
 }
 
+static inline void v9p_lock_set_owner(struct file_lock *fl, fl_owner_t owner)
+{
+	fl->fl_owner = owner;
+}
+
 static inline unsigned char v9p_lock_type(const struct file_lock *fl)
 {
 	return fl->fl_type;
@@ -126,6 +160,30 @@ static inline unsigned char v9p_lock_type(const struct file_lock *fl)
 static inline pid_t v9p_lock_pid(const struct file_lock *fl)
 {
 	return fl->fl_pid;
+}
+
+static inline fl_owner_t v9p_lock_owner(const struct file_lock *fl)
+{
+	return fl->fl_owner;
+}
+
+static inline bool v9p_owner_holds_lock(struct inode *inode, fl_owner_t owner)
+{
+	/* As locks_inode_context() of later kernels: set once, published. */
+	struct file_lock_context *ctx = smp_load_acquire(&inode->i_flctx);
+	struct file_lock *fl;
+	bool held = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_posix, fl_list)
+		if (fl->fl_owner == owner) {
+			held = true;
+			break;
+		}
+	spin_unlock(&ctx->flc_lock);
+	return held;
 }
 #endif
 

@@ -9,8 +9,11 @@
  * never followed (lookup does not follow them, and a symlink is not a
  * directory to walk through), ".." at the export root stays there, other
  * file systems mounted below the root are entered only if the export says
- * so, and the result of every walk must still lie under the root, which a
- * host process renaming a directory out of the export would break.
+ * so (and never the kernel's own interfaces, such as procfs and sysfs;
+ * a mount not crossed is refused, not seen through), and
+ * every fid must lie beneath the root as RESOLVE_BENEATH means it: a host
+ * process or the guest itself renaming a directory out of the export, or
+ * out of the source of a bind mount inside it, takes it out of reach.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 
@@ -30,6 +34,29 @@
 #define V9P_QID_INO_BITS	48
 #define V9P_QID_INO_MASK	((1ULL << V9P_QID_INO_BITS) - 1)
 #define V9P_QID_MAX_DEVICES	(1U << (64 - V9P_QID_INO_BITS))
+
+/*
+ * File systems that are the kernel's own interfaces are never served:
+ * procfs's magic links oops a reader outside a path walk (their ->get_link
+ * jumps the walk, and the server has none), and their files configure the
+ * host (sysfs, debugfs, cgroups, binfmt_misc, configfs, ...).
+ */
+static const char *const kernel_interface_fs[] = {
+	"proc", "sysfs", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2",
+	"bpf", "binfmt_misc", "configfs", "selinuxfs", "smackfs", "apparmorfs",
+	"pstore", "efivarfs", "nsfs", "devpts", "fusectl", "mqueue", "rpc_pipefs",
+	"nfsd",
+};
+
+static bool kernel_interface(const struct super_block *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kernel_interface_fs); i++)
+		if (!strcmp(sb->s_type->name, kernel_interface_fs[i]))
+			return true;
+	return false;
+}
 
 static int check_export(const struct vhost_9p_export *exp)
 {
@@ -86,6 +113,12 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 		ret = -ENOTDIR;
 		goto err_fd;
 	}
+	if (kernel_interface(dir->f_path.dentry->d_sb)) {
+		pr_warn_ratelimited("%s: %s is a kernel interface, never exported: export a directory of a disk, tmpfs or network file system\n",
+				    exp->tag, dir->f_path.dentry->d_sb->s_type->name);
+		ret = -EOPNOTSUPP;
+		goto err_fd;
+	}
 	if (exp->security_model == VHOST_9P_SECURITY_MAPPED_XATTR &&
 	    !v9p_mapped_supported(&dir->f_path)) {
 		pr_warn_ratelimited("%s: security_model=mapped-xattr needs user.* xattrs, which the export's file system lacks: use ext4, xfs or btrfs, or security_model=none\n",
@@ -103,9 +136,11 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	srv->security_model = exp->security_model;
 	srv->max_fids = exp->max_fids ?: VHOST_9P_DEFAULT_MAX_FIDS;
 	srv->max_msize = exp->max_msize ?: VHOST_9P_DEFAULT_MAX_MSIZE;
+	srv->fsize_limit = rlimit(RLIMIT_FSIZE);
 	strscpy(srv->tag, exp->tag, sizeof(srv->tag));
 	xa_init(&srv->fids);
 	xa_init(&srv->devices);
+	mutex_init(&srv->lock_mutex);
 	xa_init(&srv->lock_owners);
 	xa_init(&srv->pending);
 
@@ -126,6 +161,8 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	srv->root = dir->f_path;
 	path_get(&srv->root);
 	srv->cred = get_current_cred();
+	srv->memcg = get_mem_cgroup_from_mm(current->mm);
+	srv->owner_tgid = task_tgid_nr(current);
 	fput(dir);
 	return srv;
 
@@ -157,20 +194,18 @@ void v9p_server_reset(struct v9p_server *srv)
  */
 void v9p_server_destroy(struct v9p_server *srv)
 {
-	void *owner;
-	unsigned long pid;
-
 	/* The device stopped, and drained the workqueue, before this. */
 	destroy_workqueue(srv->wq);
 	v9p_server_reset(srv);
-	xa_for_each(&srv->lock_owners, pid, owner)
-		kfree(owner);
+	/* The last fid took the last lock owner with it. */
+	WARN_ON(!xa_empty(&srv->lock_owners));
 	xa_destroy(&srv->lock_owners);
 	xa_destroy(&srv->fids);
 	xa_destroy(&srv->devices);
 	xa_destroy(&srv->pending);
 	path_put(&srv->root);
 	put_cred(srv->cred);
+	mem_cgroup_put(srv->memcg);
 	kvfree(srv->reply_buf);
 	kvfree(srv->req_buf);
 	kfree(srv);
@@ -202,6 +237,43 @@ int v9p_name_check(const struct v9p_str *name)
 	return v9p_name_ok(name) ? 0 : -EINVAL;
 }
 
+/**
+ * v9p_path_beneath() - is @path inside the export
+ * @srv: the server
+ * @path: a path a fid holds or a walk reached
+ *
+ * RESOLVE_BENEATH's rule, in the one place every fid is checked: the
+ * dentry lies below the root of its mount, and so does each mount point
+ * on the way up to the export root's mount, where it lies below the export
+ * root.  path_is_under() alone is not enough: it swaps a dentry for its
+ * mount's mount point without asking whether the dentry is still below that
+ * mount's root, which a bind mount's directory renamed out of its source is
+ * not (CVE-2015-2925's class).  is_subdir() takes no lock a host shares.
+ *
+ * Return: true when @path is inside the export.
+ */
+bool v9p_path_beneath(const struct v9p_server *srv, const struct path *path)
+{
+	struct path up;
+	bool beneath;
+
+	if (path->mnt == srv->root.mnt)
+		return is_subdir(path->dentry, srv->root.dentry);
+	up = *path;
+	path_get(&up);
+	for (;;) {
+		if (up.mnt == srv->root.mnt) {
+			beneath = is_subdir(up.dentry, srv->root.dentry);
+			break;
+		}
+		beneath = is_subdir(up.dentry, up.mnt->mnt_root) && follow_up(&up);
+		if (!beneath)
+			break;
+	}
+	path_put(&up);
+	return beneath;
+}
+
 static int walk_dotdot(struct v9p_server *srv, struct path *path)
 {
 	struct dentry *parent;
@@ -221,6 +293,39 @@ static int walk_dotdot(struct v9p_server *srv, struct path *path)
 	return 0;
 }
 
+/*
+ * What is mounted on @path: crossed onto if the export allows it, and
+ * refused otherwise (-EXDEV, RESOLVE_NO_XDEV's answer): never the
+ * directory a mount hides, which the kernel itself may refuse to reveal
+ * (locked mounts of a user namespace).  Kernel interfaces are never
+ * crossed onto.
+ */
+static int walk_mounts(struct v9p_server *srv, struct path *path)
+{
+	struct path down;
+	int ret;
+
+	if (!d_mountpoint(path->dentry))
+		return 0;
+	down = *path;
+	path_get(&down);
+	ret = v9p_follow_down(&down);
+	/* Mounted on in another mount of the file system only? */
+	if (!ret && path_equal(&down, path))
+		goto out;
+	if (!ret && !(srv->flags & VHOST_9P_EXPORT_CROSS_MOUNTS))
+		ret = -EXDEV;
+	if (!ret && kernel_interface(down.mnt->mnt_sb))
+		ret = -EXDEV;
+	if (!ret) {
+		swap(*path, down);
+		return 0;
+	}
+out:
+	path_put(&down);
+	return ret;
+}
+
 /**
  * v9p_walk_one() - walk one path component, inside the export
  * @srv: the server
@@ -229,9 +334,10 @@ static int walk_dotdot(struct v9p_server *srv, struct path *path)
  *
  * Return: 0, or -EINVAL for a name that is not one component,
  * -ENAMETOOLONG for one longer than NAME_MAX, -ENOTDIR when @path is not a
- * directory, -ENOENT when nothing has that name or the
- * walk would leave the export, or the lookup's error.  On error @path is
- * unchanged or still a valid reference the caller must put.
+ * directory, -ENOENT when nothing has that name or the walk would leave the
+ * export (v9p_path_beneath()), -EXDEV onto a mount the export does not
+ * cross (walk_mounts()), or the lookup's error.  On error @path is unchanged or still a
+ * valid reference the caller must put.
  */
 int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		 const struct v9p_str *name)
@@ -257,10 +363,11 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		dput(path->dentry);
 		path->dentry = child;
 		ret = 0;
-		if ((srv->flags & VHOST_9P_EXPORT_CROSS_MOUNTS) && d_mountpoint(child))
-			ret = v9p_follow_down(path);
 	}
-	if (!ret && !path_is_under(path, &srv->root))
+	/* The root is served as attached, whatever is mounted on it since. */
+	if (!ret && !path_equal(path, &srv->root))
+		ret = walk_mounts(srv, path);
+	if (!ret && !v9p_path_beneath(srv, path))
 		ret = -ENOENT;
 	return ret;
 }
@@ -295,6 +402,23 @@ u32 v9p_dev_index(struct v9p_server *srv, dev_t dev)
 }
 
 /**
+ * v9p_qid_path() - qid.path of an inode
+ * @dev_index: its file system's number, from v9p_dev_index()
+ * @ino: its inode number
+ *
+ * Inode numbers past 48 bits are folded into 48, the same way for every
+ * reply that names the file (Rgetattr, Rwalk, Rreaddir).
+ *
+ * Return: the qid.path.
+ */
+u64 v9p_qid_path(u32 dev_index, u64 ino)
+{
+	if (ino > V9P_QID_INO_MASK)
+		ino = (ino ^ (ino >> V9P_QID_INO_BITS)) & V9P_QID_INO_MASK;
+	return ((u64)dev_index << V9P_QID_INO_BITS) | ino;
+}
+
+/**
  * v9p_make_qid() - the qid of a file, from its attributes
  * @srv: the server
  * @path: the file (only its type and identity matter)
@@ -308,8 +432,6 @@ u32 v9p_dev_index(struct v9p_server *srv, dev_t dev)
 void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 		  const struct kstat *stat, struct v9p_qid *qid)
 {
-	u64 ino = stat->ino;
-
 	if (S_ISDIR(stat->mode))
 		qid->type = V9P_QTDIR;
 	else if (S_ISLNK(stat->mode))
@@ -317,9 +439,7 @@ void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 	else
 		qid->type = V9P_QTFILE;
 	qid->version = (u32)(stat->mtime.tv_sec ^ stat->mtime.tv_nsec ^ (stat->size << 8));
-	if (ino > V9P_QID_INO_MASK)
-		ino = (ino ^ (ino >> V9P_QID_INO_BITS)) & V9P_QID_INO_MASK;
-	qid->path = ((u64)v9p_dev_index(srv, stat->dev) << V9P_QID_INO_BITS) | ino;
+	qid->path = v9p_qid_path(v9p_dev_index(srv, stat->dev), stat->ino);
 }
 
 /**

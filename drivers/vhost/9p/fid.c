@@ -56,8 +56,8 @@ void v9p_fid_put(struct v9p_fid *fid)
 		v9p_fid_free(fid);
 }
 
-/* A fid not yet in the table, with a reference for it and one for the caller. */
-static struct v9p_fid *v9p_fid_alloc(u32 id, const struct path *path, u32 uid)
+static struct v9p_fid *v9p_fid_alloc(struct v9p_server *srv, u32 id,
+				     const struct path *path, u32 uid)
 {
 	struct v9p_fid *fid;
 
@@ -65,6 +65,7 @@ static struct v9p_fid *v9p_fid_alloc(u32 id, const struct path *path, u32 uid)
 	if (!fid)
 		return NULL;
 	refcount_set(&fid->ref, 2);
+	fid->srv = srv;
 	fid->id = id;
 	fid->kind = V9P_FID_PATH;
 	fid->uid = uid;
@@ -75,11 +76,67 @@ static struct v9p_fid *v9p_fid_alloc(u32 id, const struct path *path, u32 uid)
 	return fid;
 }
 
-/* Free a fid that never made it into the table. */
+/* Free a fid that never made it into the table, and what it was given. */
 static void v9p_fid_discard(struct v9p_fid *fid)
 {
+	atomic_long_sub(fid->xattr_charged, &fid->srv->xattr_bytes);
+	kvfree(fid->xattr_value);
+	kfree(fid->xattr_name);
 	path_put(&fid->path);
 	kfree(fid);
+}
+
+/**
+ * v9p_fid_new() - a fid naming @path, not yet in the table
+ * @srv: the server
+ * @id: the guest's number for it
+ * @path: what it names (the fid takes its own reference)
+ * @uid: the user the guest acts for through it
+ *
+ * For a fid that needs more than a path before the guest may use it (an
+ * attribute's value): set it up, then v9p_fid_publish() it.
+ *
+ * Return: the fid, or ERR_PTR(-ENOMEM).
+ */
+struct v9p_fid *v9p_fid_new(struct v9p_server *srv, u32 id,
+			    const struct path *path, u32 uid)
+{
+	return v9p_fid_alloc(srv, id, path, uid) ?: ERR_PTR(-ENOMEM);
+}
+
+/**
+ * v9p_fid_publish() - add a fid from v9p_fid_new() to the table
+ * @srv: the server
+ * @fid: the fid, whole: requests may use it from now on
+ *
+ * Return: @fid with a reference for the caller, or ERR_PTR(): -EINVAL for
+ * NOFID, -EEXIST if its number is in use, -EMFILE if the guest holds the
+ * most fids the export allows, -ENOMEM.  On error @fid, and the attribute
+ * value and charge it was given, are gone.
+ */
+struct v9p_fid *v9p_fid_publish(struct v9p_server *srv, struct v9p_fid *fid)
+{
+	int ret;
+
+	ret = -EINVAL;
+	if (fid->id == V9P_NOFID)
+		goto err_discard;
+	ret = -EMFILE;
+	if (atomic_inc_return(&srv->nr_fids) > srv->max_fids)
+		goto err_count;
+	ret = xa_insert(&srv->fids, fid->id, fid, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -EEXIST;
+		goto err_count;
+	}
+	return fid;
+
+err_count:
+	atomic_dec(&srv->nr_fids);
+err_discard:
+	v9p_fid_discard(fid);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -89,39 +146,15 @@ static void v9p_fid_discard(struct v9p_fid *fid)
  * @path: what it names (the fid takes its own reference)
  * @uid: the user the guest acts for through it
  *
- * Return: the new fid with a reference for the caller, or ERR_PTR():
- * -EEXIST if @id is in use, -EMFILE if the guest holds the most fids the
- * export allows, -ENOMEM.
+ * Return: the new fid with a reference for the caller, or ERR_PTR() as
+ * v9p_fid_publish().
  */
 struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 			       const struct path *path, u32 uid)
 {
-	struct v9p_fid *fid;
-	int ret;
+	struct v9p_fid *fid = v9p_fid_new(srv, id, path, uid);
 
-	if (id == V9P_NOFID)
-		return ERR_PTR(-EINVAL);
-	if (atomic_inc_return(&srv->nr_fids) > srv->max_fids) {
-		ret = -EMFILE;
-		goto err_count;
-	}
-	fid = v9p_fid_alloc(id, path, uid);
-	if (!fid) {
-		ret = -ENOMEM;
-		goto err_count;
-	}
-	ret = xa_insert(&srv->fids, id, fid, GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		v9p_fid_discard(fid);
-		if (ret == -EBUSY)
-			ret = -EEXIST;
-		goto err_count;
-	}
-	return fid;
-
-err_count:
-	atomic_dec(&srv->nr_fids);
-	return ERR_PTR(ret);
+	return IS_ERR(fid) ? fid : v9p_fid_publish(srv, fid);
 }
 
 /* A fid left the table: its attribute value no longer counts. */
@@ -147,7 +180,7 @@ struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
 {
 	struct v9p_fid *fid, *prev;
 
-	fid = v9p_fid_alloc(old->id, path, old->uid);
+	fid = v9p_fid_alloc(srv, old->id, path, old->uid);
 	if (!fid)
 		return ERR_PTR(-ENOMEM);
 	prev = xa_cmpxchg(&srv->fids, old->id, old, fid, GFP_KERNEL_ACCOUNT);
@@ -201,5 +234,7 @@ void v9p_fid_clunk_all(struct v9p_server *srv)
 		atomic_dec(&srv->nr_fids);
 		v9p_fid_uncharge(srv, fid);
 		v9p_fid_put(fid);
+		/* A guest may hold a million fids, each an open file. */
+		cond_resched();
 	}
 }

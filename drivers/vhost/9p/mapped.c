@@ -131,6 +131,9 @@ umode_t v9p_mapped_mode(const struct path *path)
  * @mode: the guest's mode, file type included
  * @rdev: the guest's device number (new_encode_dev() of it)
  *
+ * The caller holds write access to @path's mount (mnt_want_write()), as
+ * creating does; v9p_mapped_change() takes it.
+ *
  * Return: 0, or the first error of setting one.
  */
 int v9p_mapped_set(const struct path *path, unsigned int fields, u32 uid,
@@ -157,4 +160,31 @@ int v9p_mapped_set(const struct path *path, unsigned int fields, u32 uid,
 			return ret;
 	}
 	return 0;
+}
+
+/**
+ * v9p_mapped_change() - change guest attributes of an existing file
+ * @path: the file
+ * @fields: a mask of BIT(V9P_MAPPED_UID/GID/MODE)
+ * @uid: the guest's owner
+ * @gid: the guest's group
+ * @mode: the guest's mode, file type included
+ *
+ * v9p_mapped_set() with write access to the mount taken for it: a
+ * read-only mount refuses (-EROFS) and a frozen one waits, as for any other
+ * write.
+ *
+ * Return: 0, or the error of taking write access or of setting one.
+ */
+int v9p_mapped_change(const struct path *path, unsigned int fields, u32 uid,
+		      u32 gid, u32 mode)
+{
+	int ret;
+
+	ret = mnt_want_write(path->mnt);
+	if (ret)
+		return ret;
+	ret = v9p_mapped_set(path, fields, uid, gid, mode, 0);
+	mnt_drop_write(path->mnt);
+	return ret;
 }

@@ -40,16 +40,16 @@ static struct v9p_fid *req_fid(struct v9p_server *srv, u32 id)
 
 /*
  * A fid the request names, creates, removes, renames, opens or changes
- * something through by its path: the path must still lie under the export
- * root, which a host process renaming a directory out of the export would
- * break (walks check the same in v9p_walk_one()).  A fid already open keeps
- * its file, as an open file descriptor would.
+ * something through by its path: the path must still lie beneath the
+ * export root, which a host process renaming a directory out of the export
+ * would break (walks check the same in v9p_walk_one()).  A fid already open
+ * keeps its file, as an open file descriptor would.
  */
 static struct v9p_fid *req_path_fid(struct v9p_server *srv, u32 id)
 {
 	struct v9p_fid *fid = req_fid(srv, id);
 
-	if (!IS_ERR(fid) && !path_is_under(&fid->path, &srv->root)) {
+	if (!IS_ERR(fid) && !v9p_path_beneath(srv, &fid->path)) {
 		v9p_fid_put(fid);
 		return ERR_PTR(-ENOENT);
 	}
@@ -287,6 +287,9 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		return -EPROTO;
 	if (nwname > V9P_MAXWELEM)
 		return -EINVAL;
+	/* Room for every qid, before newfid exists (see v9p_fixed_reply). */
+	if (req->reply_cap < V9P_HDR_SIZE + 2 + nwname * V9P_QID_SIZE)
+		return -EMSGSIZE;
 	for (i = 0; i < nwname; i++)
 		if (v9p_readf(&req->in, "s", &names[i]))
 			return -EPROTO;
@@ -298,10 +301,15 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		v9p_fid_put(fid);
 		return -EBADF;
 	}
+	/* As QEMU: an open fid may be cloned, not replaced (its file would go). */
+	if (newfid_id == fid_id && fid_file(fid)) {
+		v9p_fid_put(fid);
+		return -EINVAL;
+	}
 	path = fid->path;
 	path_get(&path);
 	/* Even a clone: the fid's directory may have been moved out since. */
-	if (!nwname && !path_is_under(&path, &srv->root))
+	if (!nwname && !v9p_path_beneath(srv, &path))
 		ret = -ENOENT;
 	for (i = 0; i < nwname; i++) {
 		ret = v9p_fault(req) ?: v9p_walk_one(srv, &path, &names[i]) ?:
@@ -431,6 +439,9 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 
 	if (valid & V9P_SETATTR_SIZE) {
+		ret = -EFBIG;
+		if (srv->fsize_limit != RLIM_INFINITY && size > srv->fsize_limit)
+			goto out;
 		ret = v9p_fault(req) ?: vfs_truncate(&fid->path, size);
 		if (ret)
 			goto out;
@@ -439,12 +450,12 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 					 V9P_SETATTR_MODE))) {
 		/* The guest's owner and mode are the model's, not the host's. */
 		ret = v9p_fault(req) ?:
-		      v9p_mapped_set(&fid->path,
-				     (valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
-				     (valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
-				     (valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
-				     uid, gid, (mode & S_IALLUGO) |
-				     (v9p_mapped_mode(&fid->path) & S_IFMT), 0);
+		      v9p_mapped_change(&fid->path,
+					(valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
+					(valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
+					(valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
+					uid, gid, (mode & S_IALLUGO) |
+					(v9p_mapped_mode(&fid->path) & S_IFMT));
 		if (ret)
 			goto out;
 		valid &= ~(V9P_SETATTR_UID | V9P_SETATTR_GID | V9P_SETATTR_MODE);
@@ -487,6 +498,14 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 			attr.ia_mtime.tv_nsec = mtime_nsec;
 		}
 	}
+	/*
+	 * As utimensat(2) asks: times given are ATTR_TIMES_SET (the owner's,
+	 * refused on append-only files), "now" alone is ATTR_TOUCH.
+	 */
+	if (attr.ia_valid & (ATTR_ATIME_SET | ATTR_MTIME_SET))
+		attr.ia_valid |= ATTR_TIMES_SET;
+	else if (attr.ia_valid & (ATTR_ATIME | ATTR_MTIME))
+		attr.ia_valid |= ATTR_TOUCH;
 	if (valid & V9P_SETATTR_CTIME)
 		attr.ia_valid |= ATTR_CTIME;
 	if (((attr.ia_valid & ATTR_ATIME_SET) && attr.ia_atime.tv_nsec >= NSEC_PER_SEC) ||
@@ -546,6 +565,15 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 }
 
 /*
+ * Under its lock, a directory's entries stay; the directory itself may have
+ * been moved out of the export since the request checked its fid.
+ */
+static int dir_still_beneath(struct v9p_server *srv, const struct path *dir)
+{
+	return v9p_path_beneath(srv, dir) ? 0 : -ENOENT;
+}
+
+/*
  * Creating: lock the directory, look the name up, and hand back a negative
  * dentry to create, with write access to the mount held.
  */
@@ -566,7 +594,7 @@ static struct dentry *create_begin(struct v9p_server *srv, struct v9p_request *r
 	if (ret)
 		return ERR_PTR(ret);
 	inode_lock_nested(d_inode(dir->dentry), I_MUTEX_PARENT);
-	ret = v9p_fault(req);
+	ret = v9p_fault(req) ?: dir_still_beneath(srv, dir);
 	dentry = ret ? ERR_PTR(ret) : lookup_one_len(name->str, dir->dentry, name->len);
 	if (!IS_ERR(dentry) && d_really_is_positive(dentry)) {
 		dput(dentry);
@@ -779,20 +807,21 @@ static int xattr_read(struct v9p_fid *fid, struct v9p_request *req,
  * tries a read before punting it to a worker.  Anything else is -EAGAIN,
  * and the workqueue reads it.
  */
-static ssize_t read_file(struct file *file, struct v9p_request *req, loff_t *pos)
+static ssize_t read_file(struct file *file, struct v9p_request *req,
+			 struct iov_iter *data, loff_t *pos)
 {
 	struct kiocb kiocb;
 	ssize_t n;
 
 	if (!req->nowait)
-		return vfs_iter_read(file, req->data_out, pos, 0);
+		return vfs_iter_read(file, data, pos, 0);
 	if (!(file->f_mode & FMODE_NOWAIT))
 		return -EAGAIN;
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_pos = *pos;
 	kiocb.ki_flags |= IOCB_NOWAIT;
 	pagefault_disable();
-	n = vfs_iocb_iter_read(file, &kiocb, req->data_out);
+	n = vfs_iocb_iter_read(file, &kiocb, data);
 	pagefault_enable();
 	if (n == -EFAULT)
 		return -EAGAIN;
@@ -803,6 +832,7 @@ static ssize_t read_file(struct file *file, struct v9p_request *req, loff_t *pos
 
 static int op_read(struct v9p_server *srv, struct v9p_request *req)
 {
+	struct iov_iter data;
 	struct v9p_fid *fid;
 	u32 fid_id, count;
 	struct file *file;
@@ -828,11 +858,15 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	/* The data goes straight into the guest's buffers, after the header. */
-	iov_iter_advance(req->data_out, V9P_IOHDR_SIZE);
-	iov_iter_truncate(req->data_out, count);
+	/*
+	 * The data goes straight into the guest's buffers, after the header;
+	 * an Rlerror instead goes at their start, where @req->data_out stays.
+	 */
+	data = *req->data_out;
+	iov_iter_advance(&data, V9P_IOHDR_SIZE);
+	iov_iter_truncate(&data, count);
 	pos = offset;
-	n = v9p_fault(req) ?: read_file(file, req, &pos);
+	n = v9p_fault(req) ?: read_file(file, req, &data, &pos);
 	if (n >= 0) {
 		v9p_writef(&req->out, "d", (u32)n);
 		req->data_placed = true;
@@ -862,9 +896,25 @@ static int drop_privs_for(struct v9p_server *srv, struct v9p_fid *fid,
 	if (mode & 0010)
 		attr.ia_mode &= ~S_ISGID;
 	if (mapped)
-		return v9p_mapped_set(&file->f_path, BIT(V9P_MAPPED_MODE), 0, 0,
-				      attr.ia_mode, 0);
+		return v9p_mapped_change(&file->f_path, BIT(V9P_MAPPED_MODE), 0, 0,
+					 attr.ia_mode);
 	return set_attrs(&file->f_path, &attr);
+}
+
+/*
+ * The VMM's RLIMIT_FSIZE, as generic_write_check_limits() applies the
+ * writer's: a write starting past it fails with EFBIG, one crossing it is
+ * cut short.  (No SIGXFSZ: the VMM did not write.)
+ */
+static int fsize_limit_write(struct v9p_server *srv, struct file *file, u64 pos,
+			     struct iov_iter *data)
+{
+	if (srv->fsize_limit == RLIM_INFINITY || !S_ISREG(file_inode(file)->i_mode))
+		return 0;
+	if (pos >= srv->fsize_limit)
+		return iov_iter_count(data) ? -EFBIG : 0;
+	iov_iter_truncate(data, srv->fsize_limit - pos);
+	return 0;
 }
 
 static int xattr_write(struct v9p_fid *fid, struct v9p_request *req,
@@ -908,7 +958,8 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	n = v9p_fault(req) ?: drop_privs_for(srv, fid, file);
+	n = v9p_fault(req) ?: drop_privs_for(srv, fid, file) ?:
+	    fsize_limit_write(srv, file, offset, req->data_in);
 	if (n)
 		goto out;
 	pos = offset;
@@ -935,6 +986,7 @@ struct readdir_ctx {
 	struct v9p_buf *out;
 	u32 limit;
 	u32 dev_index;
+	u64 root_ino;		/* at the export root, what ".." shows, or 0 */
 	u32 pending;		/* where the last entry's offset goes, or 0 */
 	int err;		/* why the reply could not grow */
 };
@@ -979,8 +1031,11 @@ static bool readdir_actor(struct dir_context *dctx, const char *name, int len,
 		if (rc->err)
 			return false;
 	}
+	/* The export root's parent is not the guest's to see. */
+	if (rc->root_ino && len == 2 && !memcmp(name, "..", 2))
+		ino = rc->root_ino;
 	qid.type = type == DT_DIR ? V9P_QTDIR : type == DT_LNK ? V9P_QTSYMLINK : V9P_QTFILE;
-	qid.path = ((u64)rc->dev_index << 48) | (ino & ((1ULL << 48) - 1));
+	qid.path = v9p_qid_path(rc->dev_index, ino);
 	v9p_writef(rc->out, "Q", &qid);
 	at = rc->out->pos;
 	v9p_writef(rc->out, "qbs", (u64)0, type, &str);
@@ -1021,6 +1076,8 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	rc.out = &req->out;
 	rc.limit = req->out.pos + count;
 	rc.dev_index = v9p_dev_index(srv, file_inode(file)->i_sb->s_dev);
+	if (path_equal(&file->f_path, &srv->root))
+		rc.root_ino = file_inode(file)->i_ino;
 
 	/* One reader at a time: the position is the file's. */
 	mutex_lock(&fid->lock);
@@ -1134,6 +1191,9 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 		ret = vfs_create(idmap, dir, dentry, V9P_MAPPED_FILE_MODE, true);
 	else if (kind == MAKE_SYMLINK)
 		ret = vfs_symlink(idmap, dir, dentry, target);
+	else if (S_ISREG(mode))
+		/* As mknod(2): ->mknod makes special files only. */
+		ret = vfs_create(idmap, dir, dentry, mode, true);
 	else
 		ret = vfs_mknod(idmap, dir, dentry, mode, rdev);
 	if (!ret && d_really_is_negative(dentry))
@@ -1248,6 +1308,15 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 		ret = -EINVAL;
 		if (!d_is_symlink(fid->path.dentry))
 			goto out;
+		/*
+		 * Links with a ->readlink of their own (procfs's magic links)
+		 * need a path walk to read, which a request is not: their
+		 * ->get_link() jumps the caller's walk, and oopses without one.
+		 * Exports never reach them (v9p_walk_one()); this is the
+		 * second fence.
+		 */
+		if (d_inode(fid->path.dentry)->i_op->readlink)
+			goto out;
 		link = vfs_get_link(fid->path.dentry, &done);
 		ret = PTR_ERR_OR_ZERO(link);
 		if (ret)
@@ -1320,7 +1389,7 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 	if (ret)
 		goto out;
 	inode_lock_nested(d_inode(dfid->path.dentry), I_MUTEX_PARENT);
-	ret = v9p_fault(req);
+	ret = v9p_fault(req) ?: dir_still_beneath(srv, &dfid->path);
 	dentry = ret ? ERR_PTR(ret) : lookup_existing(&dfid->path, &name);
 	ret = PTR_ERR_OR_ZERO(dentry);
 	if (!ret) {
@@ -1346,7 +1415,7 @@ static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
 	if (path_equal(&fid->path, &srv->root) || dentry == fid->path.mnt->mnt_root)
 		return -EBUSY;
 	/* Not req_path_fid(): Tremove clunks the fid whatever happens. */
-	if (!path_is_under(&fid->path, &srv->root))
+	if (!v9p_path_beneath(srv, &fid->path))
 		return -ENOENT;
 	ret = mnt_want_write(parent.mnt);
 	if (ret)
@@ -1355,6 +1424,8 @@ static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
 	inode_lock_nested(d_inode(parent.dentry), I_MUTEX_PARENT);
 	/* Renamed away since the walk, or already removed? */
 	if (dentry->d_parent != parent.dentry || d_unhashed(dentry))
+		ret = -ENOENT;
+	else if (dir_still_beneath(srv, &parent))
 		ret = -ENOENT;
 	else
 		ret = unlink_dentry(&parent, dentry, d_is_dir(dentry));
@@ -1382,6 +1453,27 @@ static int op_remove(struct v9p_server *srv, struct v9p_request *req)
 	return ret;
 }
 
+/*
+ * fs.protected_hardlinks, which the VFS applies in linkat(2) and not in
+ * vfs_link(): a link to a file the server neither owns nor may read and
+ * write, or to a set-user-ID or set-group-ID executable, is refused unless
+ * the VMM has CAP_FOWNER over it.  Always on, as every distribution has it.
+ */
+static int may_link_source(const struct path *path)
+{
+	v9p_idmap_t *idmap = v9p_idmap(path);
+	struct inode *inode = d_inode(path->dentry);
+	umode_t mode = inode->i_mode;
+
+	if (inode_owner_or_capable(idmap, inode))
+		return 0;
+	if (!S_ISREG(mode) || (mode & S_ISUID) ||
+	    (mode & (S_ISGID | 0010)) == (S_ISGID | 0010) ||
+	    inode_permission(idmap, inode, MAY_READ | MAY_WRITE))
+		return -EPERM;
+	return 0;
+}
+
 static int op_link(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *dfid, *fid;
@@ -1401,6 +1493,9 @@ static int op_link(struct v9p_server *srv, struct v9p_request *req)
 		goto out_dfid;
 	ret = -EXDEV;
 	if (fid->path.mnt != dfid->path.mnt)
+		goto out;
+	ret = may_link_source(&fid->path);
+	if (ret)
 		goto out;
 	dentry = create_begin(srv, req, &dfid->path, &name);
 	ret = PTR_ERR(dentry);
@@ -1442,7 +1537,8 @@ static int rename_at(struct v9p_server *srv, struct v9p_request *req,
 	ret = PTR_ERR_OR_ZERO(trap);
 	if (ret)
 		goto out_write;
-	ret = v9p_fault(req);
+	ret = v9p_fault(req) ?: dir_still_beneath(srv, olddir) ?:
+	      dir_still_beneath(srv, newdir);
 	old = ret ? ERR_PTR(ret) : lookup_existing(olddir, oldname);
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret)
@@ -1573,6 +1669,8 @@ static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
 	int ret;
 
 	*value = NULL;
+	if (name->len > XATTR_NAME_MAX)
+		return -ERANGE;
 	if (name->len && !xattr_name_allowed(srv, name->str))
 		return -EOPNOTSUPP;
 	size = v9p_fault(req);
@@ -1621,6 +1719,7 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str name;
 	void *value;
 	ssize_t size;
+	int err;
 
 	if (v9p_readf(&req->in, "dds", &fid_id, &newfid_id, &name))
 		return -EPROTO;
@@ -1637,17 +1736,24 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 		size = -ENOMEM;
 		goto out;
 	}
-	newfid = new_fid(srv, req, newfid_id, &fid->path, fid->uid);
+	err = v9p_fault(req);
+	newfid = err ? ERR_PTR(err) : v9p_fid_new(srv, newfid_id, &fid->path, fid->uid);
 	if (IS_ERR(newfid)) {
 		atomic_long_sub(size, &srv->xattr_bytes);
 		kvfree(value);
 		size = PTR_ERR(newfid);
 		goto out;
 	}
+	/* Whole before the guest can reach it: a Tread may be waiting. */
 	newfid->kind = V9P_FID_XATTR_READ;
 	newfid->xattr_value = value;
 	newfid->xattr_size = size;
 	newfid->xattr_charged = size;
+	newfid = v9p_fid_publish(srv, newfid);
+	if (IS_ERR(newfid)) {
+		size = PTR_ERR(newfid);
+		goto out;
+	}
 	v9p_fid_put(newfid);
 	size = v9p_writef(&req->out, "q", (u64)size);
 out:
@@ -1670,6 +1776,9 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	if (!name.len || memchr(name.str, '\0', name.len) ||
 	    (flags & ~(V9P_XATTR_CREATE | V9P_XATTR_REPLACE)))
 		return -EINVAL;
+	/* As setxattr(2): file systems trust the VFS callers to check it. */
+	if (name.len > XATTR_NAME_MAX)
+		return -ERANGE;
 	if (!xattr_name_allowed(srv, name.str))
 		return -EOPNOTSUPP;
 	if (size > XATTR_SIZE_MAX)
@@ -1732,58 +1841,111 @@ int v9p_xattr_commit(struct v9p_fid *fid)
 	const struct path *path = &fid->path;
 	int ret;
 
+	/* A Twrite still filling it on the workqueue finishes first. */
+	mutex_lock(&fid->lock);
+	ret = -EINVAL;
 	if (fid->xattr_filled != fid->xattr_size)
-		return -EINVAL;
+		goto out;
+	/* Moved out of the export since Txattrcreate? */
+	ret = -ENOENT;
+	if (!v9p_path_beneath(fid->srv, path))
+		goto out;
 	ret = mnt_want_write(path->mnt);
 	if (ret)
-		return ret;
+		goto out;
 	if (!fid->xattr_size && (fid->xattr_flags & XATTR_REPLACE))
 		ret = v9p_removexattr(v9p_idmap(path), path->dentry, fid->xattr_name);
 	else
 		ret = v9p_setxattr(v9p_idmap(path), path->dentry, fid->xattr_name,
 				   fid->xattr_value, fid->xattr_size, fid->xattr_flags);
 	mnt_drop_write(path->mnt);
+out:
+	mutex_unlock(&fid->lock);
 	return ret;
 }
 
 /*
  * POSIX locks through the host VFS, so that host processes and other guests
- * see them.  Each guest process (Tlock proc_id) is one lock owner.  A lock
- * that conflicts is answered "blocked" at once, and the client retries: the
- * worker never sleeps on a lock.
+ * see them.  Each guest process (Tlock proc_id) is one lock owner, the
+ * same through every fid.  A lock that conflicts is answered "blocked" at
+ * once, and the client retries: the worker never sleeps on a lock.
+ *
+ * A fid remembers the owners that may hold locks through its file, so that
+ * its clunk releases them: an owner from its first granted lock there
+ * until it holds none on the file.  Unlocks and refused locks remember
+ * nothing.  The device remembers at most V9P_MAX_LOCK_OWNERS (fid, owner)
+ * pairs; past that, a lock of an owner new to the fid is refused with
+ * ENOLCK, as a host out of lock records would.
  */
 struct v9p_lock_owner {
+	refcount_t ref;		/* one per fid remembering it, one per Tlock */
 	u32 proc_id;
 };
 
-/*
- * The lock owner of a guest process.  There are at most as many as the
- * export allows fids: a guest cannot grow this table without bound.
- */
-static fl_owner_t lock_owner(struct v9p_server *srv, u32 proc_id)
+/* The owner of guest process @proc_id, made if @create, with a reference. */
+static struct v9p_lock_owner *lock_owner_get(struct v9p_server *srv, u32 proc_id,
+					     bool create)
 {
-	struct v9p_lock_owner *owner, *old;
+	struct v9p_lock_owner *owner;
+	int ret;
 
+	lockdep_assert_held(&srv->lock_mutex);
 	owner = xa_load(&srv->lock_owners, proc_id);
-	if (owner)
+	if (owner) {
+		refcount_inc(&owner->ref);
 		return owner;
-	if (atomic_inc_return(&srv->nr_lock_owners) > srv->max_fids) {
-		atomic_dec(&srv->nr_lock_owners);
-		return ERR_PTR(-ENOLCK);
 	}
+	if (!create)
+		return NULL;
 	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
-	if (!owner) {
-		atomic_dec(&srv->nr_lock_owners);
+	if (!owner)
 		return ERR_PTR(-ENOMEM);
-	}
+	refcount_set(&owner->ref, 1);
 	owner->proc_id = proc_id;
-	old = xa_cmpxchg(&srv->lock_owners, proc_id, NULL, owner, GFP_KERNEL_ACCOUNT);
-	if (old) {
+	ret = xa_insert(&srv->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT);
+	if (ret) {
 		kfree(owner);
-		atomic_dec(&srv->nr_lock_owners);
-		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
+		return ERR_PTR(ret);
 	}
 	return owner;
+}
+
+static void lock_owner_put(struct v9p_server *srv, struct v9p_lock_owner *owner)
+{
+	lockdep_assert_held(&srv->lock_mutex);
+	if (!refcount_dec_and_test(&owner->ref))
+		return;
+	xa_erase(&srv->lock_owners, owner->proc_id);
+	kfree(owner);
+}
+
+/* Make @fid remember @owner, unless it does: 0 or -ENOLCK, -ENOMEM. */
+static int lock_owner_remember(struct v9p_server *srv, struct v9p_fid *fid,
+			       struct v9p_lock_owner *owner)
+{
+	int ret;
+
+	lockdep_assert_held(&srv->lock_mutex);
+	if (xa_load(&fid->lock_owners, owner->proc_id))
+		return 0;
+	if (srv->nr_lock_owners >= V9P_MAX_LOCK_OWNERS)
+		return -ENOLCK;
+	ret = xa_insert(&fid->lock_owners, owner->proc_id, owner, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	refcount_inc(&owner->ref);
+	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners + 1);
+	return 0;
+}
+
+static void lock_owner_forget(struct v9p_server *srv, struct v9p_fid *fid,
+			      struct v9p_lock_owner *owner)
+{
+	lockdep_assert_held(&srv->lock_mutex);
+	if (xa_erase(&fid->lock_owners, owner->proc_id) != owner)
+		return;
+	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners - 1);
+	lock_owner_put(srv, owner);
 }
 
 static int lock_range(u64 start, u64 length, struct file_lock *fl)
@@ -1811,12 +1973,12 @@ static int lock_type(u8 type)
 static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 {
 	u32 fid_id, flags, proc_id;
+	struct v9p_lock_owner *owner;
 	struct v9p_str client_id;
 	struct file_lock fl;
 	struct v9p_fid *fid;
 	struct file *file;
 	u64 start, length;
-	fl_owner_t owner;
 	u8 type, status;
 	int ret, ftype;
 
@@ -1837,30 +1999,68 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	if ((ftype == F_RDLCK && !(file->f_mode & FMODE_READ)) ||
 	    (ftype == F_WRLCK && !(file->f_mode & FMODE_WRITE)))
 		goto out;
-	owner = lock_owner(srv, proc_id);
-	ret = PTR_ERR(owner);
-	if (IS_ERR(owner))
-		goto out;
-	/* Remember the owner before locking, so clunk always releases. */
-	ret = xa_err(xa_store(&fid->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT));
-	if (ret)
-		goto out;
-	v9p_lock_init(&fl, file, owner, ftype, proc_id);
+	/* On the host, the VMM holds it: a guest's pid means nothing there. */
+	v9p_lock_init(&fl, file, NULL, ftype, srv->owner_tgid);
 	ret = lock_range(start, length, &fl);
 	if (ret)
 		goto out;
+
+	/* Remembered before locking, so that the clunk always releases. */
+	mutex_lock(&srv->lock_mutex);
+	owner = lock_owner_get(srv, proc_id, ftype != F_UNLCK);
+	ret = PTR_ERR_OR_ZERO(owner);
+	if (!ret && owner && ftype != F_UNLCK)
+		ret = lock_owner_remember(srv, fid, owner);
+	if (ret && !IS_ERR_OR_NULL(owner))
+		lock_owner_put(srv, owner);
+	mutex_unlock(&srv->lock_mutex);
+	if (ret)
+		goto out;
+	/* An unlock by a process that holds nothing here has nothing to do. */
+	status = V9P_LOCK_SUCCESS;
+	if (!owner)
+		goto reply;
+
+	v9p_lock_set_owner(&fl, owner);
 	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
 	locks_release_private(&fl);
 	if (ret == -EAGAIN)
 		status = V9P_LOCK_BLOCKED;
-	else if (ret)
+
+	mutex_lock(&srv->lock_mutex);
+	if (!v9p_owner_holds_lock(file_inode(file), owner))
+		lock_owner_forget(srv, fid, owner);
+	lock_owner_put(srv, owner);
+	mutex_unlock(&srv->lock_mutex);
+	if (ret && ret != -EAGAIN)
 		goto out;
-	else
-		status = V9P_LOCK_SUCCESS;
+reply:
 	ret = v9p_writef(&req->out, "b", (unsigned int)status);
 out:
 	v9p_fid_put(fid);
 	return ret;
+}
+
+/*
+ * Who holds a conflicting lock, for Rgetlock: a process of this guest by
+ * its own proc_id, anyone else by their host pid (as QEMU's server and
+ * F_GETLK on the host answer; this guest's locks show the VMM's there).
+ */
+static u32 lock_holder_pid(struct v9p_server *srv, const struct file_lock *fl)
+{
+	fl_owner_t holder = v9p_lock_owner(fl);
+	struct v9p_lock_owner *owner;
+	unsigned long proc_id;
+	u32 pid = v9p_lock_pid(fl);
+
+	mutex_lock(&srv->lock_mutex);
+	xa_for_each(&srv->lock_owners, proc_id, owner)
+		if (owner == holder) {
+			pid = proc_id;
+			break;
+		}
+	mutex_unlock(&srv->lock_mutex);
+	return pid;
 }
 
 static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
@@ -1889,10 +2089,13 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 	if (!file)
 		goto out;
 	/*
-	 * A process that never locked owns no lock to tell apart: test it
-	 * as an owner that holds nothing, without making it one.
+	 * A process that holds no lock has none to tell apart: test it as an
+	 * owner that holds nothing, without making it one.  Only the
+	 * pointer's identity is used.
 	 */
+	mutex_lock(&srv->lock_mutex);
 	owner = xa_load(&srv->lock_owners, proc_id) ?: (fl_owner_t)srv;
+	mutex_unlock(&srv->lock_mutex);
 	v9p_lock_init(&fl, file, owner, ftype, proc_id);
 	ret = lock_range(start, length, &fl);
 	if (!ret)
@@ -1912,7 +2115,7 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 								  V9P_LOCK_TYPE_WRLCK,
 				 (u64)fl.fl_start,
 				 (u64)(fl.fl_end == OFFSET_MAX ? 0 : fl.fl_end - fl.fl_start + 1),
-				 (u32)v9p_lock_pid(&fl), &client_id);
+				 lock_holder_pid(srv, &fl), &client_id);
 	}
 out_fl:
 	locks_release_private(&fl);
@@ -1927,11 +2130,16 @@ out:
  */
 void v9p_release_locks(struct v9p_fid *fid)
 {
+	struct v9p_server *srv = fid->srv;
+	struct v9p_lock_owner *owner;
 	unsigned long proc_id;
-	void *owner;
 
-	xa_for_each(&fid->lock_owners, proc_id, owner)
+	xa_for_each(&fid->lock_owners, proc_id, owner) {
 		locks_remove_posix(fid_file(fid), owner);
+		mutex_lock(&srv->lock_mutex);
+		lock_owner_forget(srv, fid, owner);
+		mutex_unlock(&srv->lock_mutex);
+	}
 }
 
 static int op_flush(struct v9p_server *srv, struct v9p_request *req)
@@ -1986,6 +2194,24 @@ static const v9p_op_t v9p_ops[V9P_MSG_TYPE_MAX] = {
 	[V9P_TREMOVE] = op_remove,
 };
 
+/*
+ * The fixed size of the replies to requests that change something: the
+ * guest's room for the reply is checked before the change, so that a reply
+ * that cannot be sent (-EMSGSIZE) leaves no fid, file or open file behind.
+ * Rwalk's size depends on the request: op_walk() checks it.
+ */
+static const u8 v9p_fixed_reply[V9P_MSG_TYPE_MAX] = {
+	[V9P_TVERSION] = V9P_HDR_SIZE + 4 + 2 + 8,	/* msize, "9P2000.L" */
+	[V9P_TATTACH] = V9P_HDR_SIZE + V9P_QID_SIZE,
+	[V9P_TLOPEN] = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
+	[V9P_TLCREATE] = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
+	[V9P_TXATTRWALK] = V9P_HDR_SIZE + 8,
+	[V9P_TMKDIR] = V9P_HDR_SIZE + V9P_QID_SIZE,
+	[V9P_TSYMLINK] = V9P_HDR_SIZE + V9P_QID_SIZE,
+	[V9P_TMKNOD] = V9P_HDR_SIZE + V9P_QID_SIZE,
+	[V9P_TLOCK] = V9P_HDR_SIZE + 1,
+};
+
 /* Errors the guest must never see: kernel-internal numbers. */
 static int wire_errno(int err)
 {
@@ -2015,6 +2241,8 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 	v9p_begin_reply(&req->out, req->type + 1, req->tag);
 	if (!op) {
 		ret = -EOPNOTSUPP;
+	} else if (req->reply_cap < v9p_fixed_reply[req->type]) {
+		ret = -EMSGSIZE;
 	} else if (!srv->msize && req->type != V9P_TVERSION) {
 		ret = -EPROTO;	/* no session yet */
 	} else {

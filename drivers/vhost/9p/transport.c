@@ -176,14 +176,17 @@ static void vhost_9p_async_work(struct work_struct *work)
 	struct v9p_async *a = container_of(work, struct v9p_async, work);
 	struct vhost_9p *v9p = a->v9p;
 	struct mm_struct *mm = v9p->dev.mm;
+	struct mem_cgroup *old_memcg;
 
 	v9p_hold(v9p, &a->req);
 	/* Guest memory is mapped in the VMM: borrow its address space. */
 	if (mm && mmget_not_zero(mm)) {
 		kthread_use_mm(mm);
+		old_memcg = set_active_memcg(a->srv->memcg);
 		v9p_serve(a->srv, &a->req);
 		a->len = put_reply(&a->req, a->iov + a->nout, a->nin, a->resp_len,
 				   &a->resp_iter);
+		set_active_memcg(old_memcg);
 		kthread_unuse_mm(mm);
 		mmput(mm);
 	}
@@ -223,6 +226,25 @@ static void vhost_9p_complete(struct vhost_work *work)
 	if (resume && vhost_vq_get_backend(vq))
 		vhost_poll_queue(&vq->poll);
 	mutex_unlock(&vq->mutex);
+}
+
+/*
+ * Answered requests whose completion the worker never ran: a vhost_task
+ * killed with its process (6.4+) runs no more work.  The device is
+ * stopped; their replies are in guest memory, never on the used ring.
+ */
+static void vhost_9p_drop_done(struct vhost_9p *v9p)
+{
+	struct llist_node *done = llist_del_all(&v9p->done);
+	struct v9p_async *a, *next;
+
+	mutex_lock(&v9p->vq.mutex);
+	llist_for_each_entry_safe(a, next, done, done) {
+		xa_erase(&a->srv->pending, a->req.tag);
+		a->srv->inflight--;
+		kfree(a);
+	}
+	mutex_unlock(&v9p->vq.mutex);
 }
 
 /* Hand a request to the workqueue: it gets its own copies of everything. */
@@ -469,6 +491,7 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 	struct vhost_virtqueue *vq = container_of(work, struct vhost_virtqueue,
 						  poll.work);
 	struct vhost_9p *v9p = container_of(vq, struct vhost_9p, vq);
+	struct mem_cgroup *old_memcg;
 	struct v9p_server *srv;
 	unsigned int out, in;
 	int head, served = 0;
@@ -481,6 +504,8 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 	srv = vhost_vq_get_backend(vq);
 	if (!srv)
 		goto out;
+	/* What the guest makes the host allocate is the VMM's (see memcg). */
+	old_memcg = set_active_memcg(srv->memcg);
 
 	poll_adapt(v9p);
 	vhost_disable_notify(vq->dev, vq);
@@ -528,6 +553,7 @@ signal:
 	/* One interrupt for the whole batch. */
 	if (added)
 		vhost_signal(vq->dev, vq);
+	set_active_memcg(old_memcg);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -566,6 +592,7 @@ static void vhost_9p_stop(struct vhost_9p *v9p)
 	if (v9p->server)
 		flush_workqueue(v9p->server->wq);
 	vhost_dev_flush(&v9p->dev);
+	vhost_9p_drop_done(v9p);
 }
 
 static bool vhost_9p_running(struct vhost_9p *v9p)
@@ -802,7 +829,9 @@ static void vhost_9p_show_fdinfo(struct seq_file *m, struct file *file)
 		seq_puts(m, "vhost-9p-export:\tnone\n");
 		goto out;
 	}
-	seq_printf(m, "vhost-9p-tag:\t%s\n", srv->tag);
+	seq_puts(m, "vhost-9p-tag:\t");
+	seq_escape(m, srv->tag, " \t\n\\");
+	seq_putc(m, '\n');
 	seq_puts(m, "vhost-9p-path:\t");
 	seq_path(m, &srv->root, " \t\n\\");
 	seq_putc(m, '\n');
@@ -814,6 +843,7 @@ static void vhost_9p_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "vhost-9p-msize:\t%u\n", srv->msize);
 	seq_printf(m, "vhost-9p-fids:\t%d\n", atomic_read(&srv->nr_fids));
 	seq_printf(m, "vhost-9p-max-fids:\t%u\n", srv->max_fids);
+	seq_printf(m, "vhost-9p-lock-owners:\t%u\n", READ_ONCE(srv->nr_lock_owners));
 	seq_printf(m, "vhost-9p-inflight:\t%u\n", srv->inflight);
 	seq_printf(m, "vhost-9p-requests:\t%llu\n", srv->stats.requests);
 	seq_printf(m, "vhost-9p-errors:\t%llu\n", srv->stats.errors);

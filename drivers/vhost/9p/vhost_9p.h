@@ -8,6 +8,7 @@
 
 #include <linux/cred.h>
 #include <linux/llist.h>
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
@@ -44,6 +45,12 @@
 #define V9P_MAX_INFLIGHT	64
 
 /*
+ * (fid, guest process) pairs holding POSIX locks, per device: each is
+ * remembered so that the fid's clunk releases its locks.
+ */
+#define V9P_MAX_LOCK_OWNERS	4096
+
+/*
  * Attribute values fids may hold at once, per device: Txattrwalk's value
  * and Txattrcreate's buffer, up to XATTR_SIZE_MAX each, are kept until the
  * clunk, so the fid limit alone would let a guest pin max_fids times that.
@@ -60,6 +67,7 @@ enum v9p_fid_kind {
  * struct v9p_fid - a guest handle on a file of the export
  * @rcu: frees the fid after lookups under RCU are done with it
  * @ref: one for the fid table, one for each request using it
+ * @srv: the server whose table holds it
  * @id: the guest's number for it
  * @kind: what it is for (enum v9p_fid_kind)
  * @uid: the user the guest acts for through it (Tattach n_uname, the
@@ -67,7 +75,9 @@ enum v9p_fid_kind {
  * @path: the file it names, always inside the export
  * @file: the open file, after Tlopen or Tlcreate
  * @lock: serialises opening and directory reads on this fid
- * @lock_owners: POSIX lock owners that took locks through @file
+ * @lock_owners: the lock owners (struct v9p_lock_owner, by guest proc_id)
+ *	that may hold POSIX locks taken through @file (under
+ *	v9p_server.lock_mutex)
  * @xattr_name: the attribute a Txattrcreate fid will set
  * @xattr_flags: its XATTR_CREATE/XATTR_REPLACE flags
  * @xattr_value: the attribute's value (read) or the value being written
@@ -78,6 +88,7 @@ enum v9p_fid_kind {
 struct v9p_fid {
 	struct rcu_head rcu;
 	refcount_t ref;
+	struct v9p_server *srv;
 	u32 id;
 	u8 kind;
 	u32 uid;
@@ -137,10 +148,18 @@ struct v9p_request {
  * struct v9p_server - one export being served to one guest
  * @root: the export's root directory
  * @cred: the credentials every file operation runs with (the VMM's)
+ * @owner_tgid: the VMM's process, which holds the guest's POSIX locks as
+ *	the host sees them
+ * @memcg: the memory cgroup of the process that set the export up: what
+ *	the guest makes the host allocate is charged there, on the vhost
+ *	worker and the workqueue alike (a 6.1 vhost kthread and a kworker
+ *	are charged nowhere by themselves)
  * @flags: VHOST_9P_EXPORT_*
  * @security_model: VHOST_9P_SECURITY_*
  * @max_fids: the guest may hold this many fids at once
  * @max_msize: the largest msize offered
+ * @fsize_limit: the VMM's RLIMIT_FSIZE: no file grows past it (the
+ *	workqueue's kworkers have no limit of their own)
  * @msize: the msize of the session (0 before Tversion)
  * @tag: the mount tag, for messages
  * @fids: the guest's fids, by number
@@ -149,8 +168,11 @@ struct v9p_request {
  *	V9P_XATTR_BUDGET
  * @devices: host file systems seen, numbered for qid.path
  * @nr_devices: the last number given
- * @lock_owners: one POSIX lock owner per guest process id
- * @nr_lock_owners: how many
+ * @lock_mutex: guards @lock_owners, @nr_lock_owners and every fid's
+ *	lock_owners
+ * @lock_owners: one POSIX lock owner per guest process id that holds locks
+ * @nr_lock_owners: the (fid, owner) pairs that fids' lock_owners hold, at
+ *	most V9P_MAX_LOCK_OWNERS
  * @req_buf: where each request served on the worker is copied, then its
  *	strings
  * @reply_buf: where each reply built on the worker goes (@max_msize bytes)
@@ -164,10 +186,13 @@ struct v9p_request {
 struct v9p_server {
 	struct path root;
 	const struct cred *cred;
+	struct mem_cgroup *memcg;
+	pid_t owner_tgid;
 	u32 flags;
 	u32 security_model;
 	u32 max_fids;
 	u32 max_msize;
+	u64 fsize_limit;
 	u32 msize;
 	char tag[VHOST_9P_TAG_MAX];
 	struct xarray fids;
@@ -175,8 +200,9 @@ struct v9p_server {
 	atomic_long_t xattr_bytes;
 	struct xarray devices;
 	atomic_t nr_devices;
+	struct mutex lock_mutex;	/* lock owners: see above */
 	struct xarray lock_owners;
-	atomic_t nr_lock_owners;
+	unsigned int nr_lock_owners;
 	void *req_buf;
 	void *reply_buf;
 	struct workqueue_struct *wq;
@@ -218,9 +244,11 @@ void v9p_server_destroy(struct v9p_server *srv);
 void v9p_server_reset(struct v9p_server *srv);
 bool v9p_readonly(const struct v9p_server *srv);
 int v9p_name_check(const struct v9p_str *name);
+bool v9p_path_beneath(const struct v9p_server *srv, const struct path *path);
 int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		 const struct v9p_str *name);
 u32 v9p_dev_index(struct v9p_server *srv, dev_t dev);
+u64 v9p_qid_path(u32 dev_index, u64 ino);
 void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 		  const struct kstat *stat, struct v9p_qid *qid);
 int v9p_path_qid(struct v9p_server *srv, const struct path *path,
@@ -229,6 +257,9 @@ int v9p_path_qid(struct v9p_server *srv, const struct path *path,
 /* fid.c */
 struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id);
 void v9p_fid_put(struct v9p_fid *fid);
+struct v9p_fid *v9p_fid_new(struct v9p_server *srv, u32 id,
+			    const struct path *path, u32 uid);
+struct v9p_fid *v9p_fid_publish(struct v9p_server *srv, struct v9p_fid *fid);
 struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 			       const struct path *path, u32 uid);
 struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
@@ -251,6 +282,8 @@ void v9p_mapped_stat(const struct path *path, struct kstat *st);
 umode_t v9p_mapped_mode(const struct path *path);
 int v9p_mapped_set(const struct path *path, unsigned int fields, u32 uid,
 		   u32 gid, u32 mode, u64 rdev);
+int v9p_mapped_change(const struct path *path, unsigned int fields, u32 uid,
+		      u32 gid, u32 mode);
 
 /* ops.c */
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);

@@ -29,7 +29,11 @@
 /* struct vhost_9p_export.flags */
 /* Refuse every modification with EROFS. */
 #define VHOST_9P_EXPORT_READONLY	(1U << 0)
-/* Let walks enter file systems mounted below the export root. */
+/*
+ * Let walks enter file systems mounted below the export root (without it, a
+ * walk onto a mount point fails with EXDEV).  Kernel interfaces such as
+ * procfs and sysfs are never entered.
+ */
 #define VHOST_9P_EXPORT_CROSS_MOUNTS	(1U << 1)
 #define VHOST_9P_EXPORT_FLAGS		(VHOST_9P_EXPORT_READONLY | \
 					 VHOST_9P_EXPORT_CROSS_MOUNTS)
