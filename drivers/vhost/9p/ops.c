@@ -194,6 +194,23 @@ static int may_open_path(struct v9p_server *srv, const struct path *path,
 }
 
 /*
+ * A lease a host process holds on @inode (or an NFS delegation) makes an
+ * open or a truncate wait up to lease-break-time (45 s) for its holder.
+ * On the ring worker that would stall every request of the guest and the
+ * VMM's ioctls: there, start the break and answer -EAGAIN, and the
+ * workqueue serves the request, waiting as a local open would.
+ */
+static int lease_nowait(struct v9p_request *req, struct inode *inode, int flags)
+{
+	int ret;
+
+	if (!req->nowait)
+		return 0;
+	ret = break_lease(inode, flags | O_NONBLOCK);
+	return ret == -EWOULDBLOCK ? -EAGAIN : ret;
+}
+
+/*
  * Open a fid's file and answer its qid.  The fid holds the file only once
  * nothing can fail: a guest told Tlopen failed must find it unopened.
  */
@@ -205,7 +222,8 @@ static int open_fid(struct v9p_server *srv, struct v9p_request *req,
 
 	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		return -EBADF;
-	ret = may_open_path(srv, &fid->path, flags);
+	ret = may_open_path(srv, &fid->path, flags) ?:
+	      lease_nowait(req, d_inode(fid->path.dentry), flags);
 	if (ret)
 		return ret;
 	if (flags & O_TRUNC) {
@@ -442,7 +460,8 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		ret = -EFBIG;
 		if (srv->fsize_limit != RLIM_INFINITY && size > srv->fsize_limit)
 			goto out;
-		ret = v9p_fault(req) ?: vfs_truncate(&fid->path, size);
+		ret = lease_nowait(req, d_inode(fid->path.dentry), O_WRONLY) ?:
+		      v9p_fault(req) ?: vfs_truncate(&fid->path, size);
 		if (ret)
 			goto out;
 	}

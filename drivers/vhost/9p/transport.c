@@ -59,8 +59,22 @@ static bool runs_async(u8 type)
 	       type == V9P_TREADDIR;
 }
 
-/* The largest request served async, but Twrite's data: Tread, Treaddir. */
-#define V9P_ASYNC_MSG_MAX	32
+/*
+ * Requests tried on the worker first, and served on the workqueue only if
+ * they would sleep for long (v9p_request.nowait): a Tread the page cache
+ * answers, a Tlopen or a Tsetattr that breaks no lease.
+ */
+static bool tries_at_once(u8 type)
+{
+	return type == V9P_TREAD || type == V9P_TLOPEN || type == V9P_TSETATTR;
+}
+
+/*
+ * The request bytes an asynchronous request keeps: all the fields of the
+ * largest (Tsetattr, 67 bytes), but Twrite's data.  Padding after them is
+ * not copied, so it cannot force a request onto the worker.
+ */
+#define V9P_ASYNC_MSG_MAX	72
 /* Their replies, but Rreaddir's entries: Rread's header, Rwrite, Rfsync. */
 #define V9P_ASYNC_REPLY_MAX	64
 
@@ -320,9 +334,10 @@ static struct v9p_async *flush_target(struct v9p_server *srv, struct v9p_request
  * A Tread the page cache answers is answered here, on the ring worker: a
  * trip through the workqueue costs more than copying a few pages (the
  * Linux client reads a page per Tread where it reads straight into user
- * memory).  False if it would sleep: @req is as it was, for the workqueue.
+ * memory).  So are a Tlopen and a Tsetattr that break no lease.  False if
+ * it would sleep: @req is as it was, for the workqueue.
  */
-static bool read_at_once(struct v9p_server *srv, struct v9p_request *req)
+static bool serve_at_once(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_request tried = *req;
 	struct iov_iter data = *req->data_out;
@@ -356,8 +371,10 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	size_t req_len, resp_len, copy;
 	u8 *buf = srv->req_buf;
 	struct v9p_async *target = NULL;
+	bool deferred = false;
 	struct v9p_buf hdr;
 	u32 size;
+	int ret;
 
 	*len = 0;
 	req.start_ns = local_clock();
@@ -402,12 +419,27 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
-	if (req.type == V9P_TREAD && srv->msize && !v9p_hold_armed(&req) &&
-	    read_at_once(srv, &req))
-		goto reply;
-	if (runs_async(req.type) && srv->msize && copy <= V9P_ASYNC_MSG_MAX &&
-	    !queue_async(v9p, srv, &req, head, out, in, copy, req_len, resp_len))
-		return V9P_DEFERRED;
+	if (tries_at_once(req.type) && srv->msize && !v9p_hold_armed(&req)) {
+		if (serve_at_once(srv, &req))
+			goto reply;
+		deferred = true;
+	}
+	if ((runs_async(req.type) || deferred) && srv->msize) {
+		ret = queue_async(v9p, srv, &req, head, out, in,
+				  min_t(size_t, copy, V9P_ASYNC_MSG_MAX), req_len, resp_len);
+		if (!ret)
+			return V9P_DEFERRED;
+		/*
+		 * A tag in flight used again: no client does that, and
+		 * serving it here could block the worker.
+		 */
+		if (ret == -EBUSY) {
+			req.err = -EPROTO;
+			v9p_put_error(&req.out, req.tag, EPROTO);
+			req.reply_len = req.out.pos;
+			goto reply;
+		}
+	}
 	if (req.type == V9P_TFLUSH)
 		target = flush_target(srv, &req);
 	v9p_hold(v9p, &req);

@@ -120,8 +120,9 @@ struct v9p_fid {
  * @err: the error answered, or 0
  * @io_bytes: data bytes read or written
  * @start_ns: when it was taken off the ring, for its server time
- * @nowait: served on the ring worker first: only if nothing sleeps
- *	(-EAGAIN otherwise, and the workqueue serves it)
+ * @nowait: served on the ring worker first: only if nothing sleeps for
+ *	long (Tread: on I/O or a page fault; Tlopen, Tsetattr: on a lease
+ *	break), -EAGAIN otherwise, and the workqueue serves it
  * @fault_points: the fault points it passed (fault.c)
  */
 struct v9p_request {
