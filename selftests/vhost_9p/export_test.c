@@ -31,6 +31,7 @@
 
 #define ROOT		1
 #define MAX_NAMES	4096
+#define NOBODY		65534
 
 /* Remove @name under @dfd, relative all the way: trees deeper than PATH_MAX too. */
 static int write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -1427,9 +1428,9 @@ TEST_F(conf, device_nodes_never_opened)
 	unsigned int i, j;
 	struct stat st;
 
-	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, VHOST_9P_EXPORT_DEVICES));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
-	/* The VMM (root here) may make them: the server lets the guest. */
+	/* The VMM (root here) may make them: the export lets the guest. */
 	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
 		EXPECT_EQ(0, mknod9(&self->c, ROOT, P9S(nodes[i].name), nodes[i].mode,
 				    nodes[i].major, nodes[i].minor));
@@ -1510,12 +1511,73 @@ static void host_stat(struct __test_metadata *_metadata, const char *dir, const 
 	ASSERT_EQ(0, lstat(path, st)) TH_LOG("%s", path);
 }
 
+/*
+ * The review's finding M8: by default an export is nodev and nosuid for
+ * the guest, whatever the VMM may do itself (root here): no device nodes,
+ * no set-user-ID or set-group-ID programs, and a chown drops those bits of
+ * a host file.  FIFOs, sockets and set-group-ID directories are fine.
+ */
+TEST_F(conf, devices_and_setid_refused_by_default)
+{
+	static const __u32 models[] = {
+		VHOST_9P_SECURITY_NONE, VHOST_9P_SECURITY_PASSTHROUGH,
+	};
+	struct vhost_9p_export exp = {};
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned int i;
+
+	host_path(path, sizeof(path), self->exp, "host-suid");
+	ASSERT_EQ(0, write_file(path, "x", 1, 0755));
+	ASSERT_EQ(0, chown(path, NOBODY, NOBODY));
+	ASSERT_EQ(0, chmod(path, 06755));
+	for (i = 0; i < ARRAY_SIZE(models); i++) {
+		exp.security_model = models[i];
+		snprintf(exp.tag, sizeof(exp.tag), "selftest");
+		exp.dirfd = open(self->exp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_LE(0, exp.dirfd);
+		ASSERT_EQ(0, p9c_open(&self->c, &exp));
+		close(exp.dirfd);
+		ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+		EXPECT_EQ(-EPERM, mknod9(&self->c, ROOT, P9S("sda"), S_IFBLK | 0666, 8, 0));
+		EXPECT_EQ(-EPERM, mknod9(&self->c, ROOT, P9S("mem"), S_IFCHR | 0666, 1, 1));
+		EXPECT_EQ(0, mknod9(&self->c, ROOT, P9S(i ? "fifo1" : "fifo0"), S_IFIFO | 0644,
+				    0, 0));
+		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+		EXPECT_EQ(-EPERM, lcreate9(&self->c, 2, P9S("suid"), P9_RDWR, 04755U, 0U));
+		EXPECT_EQ(-EPERM, lcreate9(&self->c, 2, P9S("sgid"), P9_RDWR, 02755U, 0U));
+		EXPECT_EQ(0, lcreate9(&self->c, 2, P9S(i ? "plain1" : "plain0"), P9_RDWR, 0755U,
+				      0U));
+		EXPECT_EQ(-EPERM, setattr9(&self->c, 2, V9P_SETATTR_MODE, 04755U, 0, 0, 0, 0));
+		EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT,
+				     P9S(i ? "sgid-dir1" : "sgid-dir0"), 02775U, V9P_NOFID));
+		/* Given to root, a host user's set-ID program loses the bits. */
+		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "host-suid", NULL));
+		EXPECT_EQ(0, setattr9(&self->c, 3, V9P_SETATTR_UID | V9P_SETATTR_GID, 0, 0, 0,
+				      0, 0));
+		host_stat(_metadata, self->exp, "host-suid", &st);
+		EXPECT_EQ(0, st.st_uid);
+		EXPECT_EQ(0755, st.st_mode & 07777);
+		p9c_close(&self->c);
+		ASSERT_EQ(0, chown(path, NOBODY, NOBODY));
+		ASSERT_EQ(0, chmod(path, 06755));
+	}
+	host_path(path, sizeof(path), self->exp, "sda");
+	EXPECT_EQ(-1, lstat(path, &st));
+	host_path(path, sizeof(path), self->exp, "suid");
+	EXPECT_EQ(-1, lstat(path, &st));
+	host_stat(_metadata, self->exp, "plain0", &st);
+	EXPECT_EQ(0755, st.st_mode & 07777);
+	host_stat(_metadata, self->exp, "sgid-dir1", &st);
+	EXPECT_EQ(02775, st.st_mode & 07777);
+}
+
 TEST_F(conf, setid_bits_root_vmm)
 {
 	static const __u32 models[] = {
 		VHOST_9P_SECURITY_NONE, VHOST_9P_SECURITY_PASSTHROUGH,
 	};
-	struct vhost_9p_export exp = { .security_model = 0 };
+	struct vhost_9p_export exp = { .flags = VHOST_9P_EXPORT_SETID };
 	struct stat st;
 	unsigned int i;
 
@@ -1559,6 +1621,7 @@ TEST_F(conf, setid_bits_root_vmm)
 static int open_as(struct p9c *c, int dirfd, __u32 model, uid_t uid, gid_t gid)
 {
 	struct vhost_9p_export exp = {
+		.flags = VHOST_9P_EXPORT_SETID,
 		.security_model = model, .dirfd = dirfd, .tag = "selftest",
 	};
 	int ret;
@@ -1570,8 +1633,6 @@ static int open_as(struct p9c *c, int dirfd, __u32 model, uid_t uid, gid_t gid)
 		return -errno;
 	return p9c_set_export(c, &exp);
 }
-
-#define NOBODY	65534
 
 /*
  * fs.protected_hardlinks for the guest too: an unprivileged VMM's guest may
@@ -1586,7 +1647,8 @@ TEST_F(conf, hard_links_protected)
 	pid_t pid;
 
 	host_path(nob, sizeof(nob), self->exp, "nobody");
-	ASSERT_EQ(0, mkdir(nob, 0777));
+	ASSERT_EQ(0, mkdir(nob, 0755));
+	ASSERT_EQ(0, chmod(nob, 0777));
 	host_path(path, sizeof(path), nob, "rootfile");
 	ASSERT_EQ(0, write_file(path, "root", 4, 0644));
 	host_path(path, sizeof(path), nob, "own");

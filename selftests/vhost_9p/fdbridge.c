@@ -96,7 +96,11 @@ static int serve(struct p9c *c, int sock)
 
 int main(int argc, char **argv)
 {
-	struct vhost_9p_export exp = { .security_model = VHOST_9P_SECURITY_NONE };
+	/* For conformance suites: every file type and mode bit, as QEMU. */
+	struct vhost_9p_export exp = {
+		.flags = VHOST_9P_EXPORT_DEVICES | VHOST_9P_EXPORT_SETID,
+		.security_model = VHOST_9P_SECURITY_NONE,
+	};
 	const char *extra = "", *model = "none";
 	char options[1024];
 	int sv[2], opt, ret, status;

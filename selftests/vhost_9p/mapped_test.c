@@ -239,6 +239,79 @@ TEST_F(mapped, read_only_mount_refuses_attribute_changes)
 	EXPECT_EQ(0, umount2(ro, 0));
 }
 
+/* An access ACL granting guest uid 4321 rwx, in its xattr form. */
+static size_t guest_acl(void *buf)
+{
+	static const struct { __u16 tag, perm; __u32 id; } ents[] = {
+		{ 0x01, 7, ~0U },	/* ACL_USER_OBJ */
+		{ 0x02, 7, 4321 },	/* ACL_USER */
+		{ 0x04, 4, ~0U },	/* ACL_GROUP_OBJ */
+		{ 0x10, 7, ~0U },	/* ACL_MASK */
+		{ 0x20, 4, ~0U },	/* ACL_OTHER */
+	};
+	__u32 version = 2;
+	__u8 *p = buf;
+	unsigned int i;
+
+	memcpy(p, &version, 4);
+	for (i = 0; i < 5; i++) {
+		memcpy(p + 4 + 8 * i, &ents[i].tag, 2);
+		memcpy(p + 6 + 8 * i, &ents[i].perm, 2);
+		memcpy(p + 8 + 8 * i, &ents[i].id, 4);
+	}
+	return 4 + 8 * 5;
+}
+
+/*
+ * The review's finding M3: the guest's POSIX ACLs are the model's, kept in
+ * user.virtfs.system.posix_acl_access as QEMU keeps them: the host file's
+ * own ACL and mode stay as they were (before, the guest's ACL became the
+ * host's, granting host uid 4321 access to the VMM's private file).
+ */
+TEST_F(mapped, acls_are_the_models)
+{
+	char acl[64], back[64], list[256], host[700];
+	struct stat st;
+	__u64 size;
+	size_t len = guest_acl(acl);
+	ssize_t n;
+
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
+			     (__u32)GUEST_GID));
+	ASSERT_EQ(0, p9c_clunk(&self->c, 2));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "f", NULL));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRCREATE, "dsqd", 3U,
+			     P9S("system.posix_acl_access"), (__u64)len, 0U));
+	ASSERT_EQ((ssize_t)len, p9c_write(&self->c, 3, 0, acl, len));
+	ASSERT_EQ(0, p9c_clunk(&self->c, 3));
+
+	host_path(self->dir, host, "f");
+	EXPECT_EQ(-1, lgetxattr(host, "system.posix_acl_access", back, sizeof(back)));
+	EXPECT_EQ(ENODATA, errno);
+	ASSERT_EQ(0, lstat(host, &st));
+	EXPECT_EQ(S_IFREG | 0600, st.st_mode);
+	n = lgetxattr(host, "user.virtfs.system.posix_acl_access", back, sizeof(back));
+	EXPECT_EQ((ssize_t)len, n);
+	EXPECT_EQ(0, memcmp(acl, back, len));
+
+	/* The guest reads it back, and lists it, by its own name. */
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "f", NULL));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 4U, 5U,
+			     P9S("system.posix_acl_access")));
+	ASSERT_EQ(0, p9c_get(&self->c, "q", &size));
+	EXPECT_EQ(len, size);
+	EXPECT_EQ((ssize_t)len, p9c_read(&self->c, 5, 0, back, sizeof(back)));
+	EXPECT_EQ(0, memcmp(acl, back, len));
+	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 4U, 6U, P9S("")));
+	ASSERT_EQ(0, p9c_get(&self->c, "q", &size));
+	memset(list, 0, sizeof(list));
+	n = p9c_read(&self->c, 6, 0, list, sizeof(list) - 1);
+	EXPECT_EQ((ssize_t)size, n);
+	EXPECT_EQ(0, memcmp(list, "system.posix_acl_access", 24));
+	EXPECT_EQ((ssize_t)sizeof("system.posix_acl_access"), n) TH_LOG("list: %s", list);
+}
+
 TEST_F(mapped, model_attributes_are_hidden_from_the_guest)
 {
 	__u64 size;

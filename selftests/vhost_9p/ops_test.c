@@ -339,7 +339,9 @@ FIXTURE(ops) {
 FIXTURE_SETUP(ops)
 {
 	ASSERT_EQ(0, make_export(self->dir, sizeof(self->dir), getenv("TMPDIR") ?: "/tmp"));
-	ASSERT_EQ(0, p9c_open_dir(&self->c, self->dir, 0));
+	/* Every message, device nodes and set-ID bits included. */
+	ASSERT_EQ(0, p9c_open_dir(&self->c, self->dir,
+				  VHOST_9P_EXPORT_DEVICES | VHOST_9P_EXPORT_SETID));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 }
 

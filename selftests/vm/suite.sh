@@ -335,7 +335,7 @@ if wanted root-on-9p; then
 		l2_qemu 120 "$V9P_OUT/l2-root.gz" \
 			"quiet root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000" \
 			-smp 1 -m 512 -serial "file:$log" \
-			-device "vhost-9p-pci,mount_tag=rootfs,path=$root,security_model=none" \
+			-device "vhost-9p-pci,mount_tag=rootfs,path=$root,security_model=none,setid=on,devices=on" \
 			> /dev/null 2>&1
 		mounts=$(tr -d '\r' < "$log" | sed -n '/V9P-ROOT-MOUNTS-BEGIN/,/V9P-ROOT-MOUNTS-END/p')
 		check "guest boots with its root on vhost-9p and runs /sbin/init from it" \

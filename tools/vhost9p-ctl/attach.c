@@ -131,7 +131,7 @@ void attach_help(FILE *out)
 	fprintf(out,
 		"usage: vhost9p-ctl attach [--pid PID] --mem-fd FD:GPA:SIZE[:OFFSET]...\n"
 		"           --kick-fd N [--call-fd N] --path DIR --tag TAG\n"
-		"           [--readonly] [--cross-mounts]\n"
+		"           [--readonly] [--cross-mounts] [--devices] [--setid]\n"
 		"           [--security-model none|passthrough|mapped-xattr]\n"
 		"           [--max-fids N] [--msize BYTES] [--control-fd N]\n"
 		"\n"
@@ -157,6 +157,10 @@ void attach_help(FILE *out)
 		"  --tag TAG         the mount tag (the VMM's config space shows it)\n"
 		"  --readonly        refuse every modification with EROFS\n"
 		"  --cross-mounts    let the guest enter file systems mounted below DIR\n"
+		"  --devices         let the guest make device nodes in DIR (as without\n"
+		"                    nodev; off: EPERM)\n"
+		"  --setid           let the guest set set-user-ID and set-group-ID bits\n"
+		"                    (as without nosuid; off: EPERM)\n"
 		"  --security-model  none (default), passthrough (needs CAP_CHOWN) or\n"
 		"                    mapped-xattr\n"
 		"  --max-fids N      most files the guest may hold open (default %u)\n"
@@ -360,8 +364,8 @@ static const char * const vm_fd_refused[] = {
 
 enum {
 	OPT_KICK_FD = 256, OPT_CALL_FD, OPT_PID, OPT_MEM_FD, OPT_PATH,
-	OPT_TAG, OPT_READONLY, OPT_CROSS_MOUNTS, OPT_MODEL, OPT_MAX_FIDS,
-	OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP, OPT_VM_FD,
+	OPT_TAG, OPT_READONLY, OPT_CROSS_MOUNTS, OPT_DEVICES, OPT_SETID, OPT_MODEL,
+	OPT_MAX_FIDS, OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP, OPT_VM_FD,
 };
 
 static const struct option options[] = {
@@ -373,6 +377,8 @@ static const struct option options[] = {
 	{ "tag", required_argument, NULL, OPT_TAG },
 	{ "readonly", no_argument, NULL, OPT_READONLY },
 	{ "cross-mounts", no_argument, NULL, OPT_CROSS_MOUNTS },
+	{ "devices", no_argument, NULL, OPT_DEVICES },
+	{ "setid", no_argument, NULL, OPT_SETID },
 	{ "security-model", required_argument, NULL, OPT_MODEL },
 	{ "max-fids", required_argument, NULL, OPT_MAX_FIDS },
 	{ "msize", required_argument, NULL, OPT_MSIZE },
@@ -425,6 +431,12 @@ static int parse_args(struct attach *a, int argc, char **argv)
 			break;
 		case OPT_CROSS_MOUNTS:
 			a->exp.flags |= VHOST_9P_EXPORT_CROSS_MOUNTS;
+			break;
+		case OPT_DEVICES:
+			a->exp.flags |= VHOST_9P_EXPORT_DEVICES;
+			break;
+		case OPT_SETID:
+			a->exp.flags |= VHOST_9P_EXPORT_SETID;
 			break;
 		case OPT_MODEL:
 			for (i = 0; i < ARRAY_SIZE(models); i++)

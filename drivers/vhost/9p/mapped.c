@@ -13,6 +13,7 @@
  */
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/stat.h>
 #include <linux/xattr.h>
 
@@ -47,6 +48,43 @@ bool v9p_mapped(const struct v9p_server *srv)
 bool v9p_mapped_name(const char *name)
 {
 	return !strncmp(name, MAPPED_PREFIX, sizeof(MAPPED_PREFIX) - 1);
+}
+
+/**
+ * v9p_mapped_acl_name() - where the model keeps a POSIX ACL of the guest
+ * @name: an attribute name, as the guest sends it
+ *
+ * The guest's ACLs are its own, like its owners and modes: as QEMU does,
+ * they are kept in user.virtfs.system.posix_acl_{access,default}, never
+ * handed to the host's ACLs, which would rewrite the host file's mode and
+ * grant host users access to it.
+ *
+ * Return: the attribute that holds @name, or NULL for a name that is not
+ * a POSIX ACL.
+ */
+const char *v9p_mapped_acl_name(const char *name)
+{
+	if (!strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS))
+		return MAPPED_PREFIX XATTR_NAME_POSIX_ACL_ACCESS;
+	if (!strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT))
+		return MAPPED_PREFIX XATTR_NAME_POSIX_ACL_DEFAULT;
+	return NULL;
+}
+
+/**
+ * v9p_mapped_guest_acl() - the guest's name of a host attribute holding its ACL
+ * @name: a host attribute name
+ *
+ * Return: the POSIX ACL name inside @name for one from
+ * v9p_mapped_acl_name(), or NULL.
+ */
+const char *v9p_mapped_guest_acl(const char *name)
+{
+	const char *acl = name + sizeof(MAPPED_PREFIX) - 1;
+
+	if (!v9p_mapped_name(name) || !v9p_mapped_acl_name(acl))
+		return NULL;
+	return acl;
 }
 
 union mapped_value {

@@ -419,6 +419,44 @@ static bool ownership_failure_ignored(struct v9p_server *srv, int err)
 	       (err == -EPERM || err == -EINVAL);
 }
 
+/*
+ * Set-user-ID and set-group-ID programs, and device nodes, on the host only
+ * where the export says so (VHOST_9P_EXPORT_SETID, _DEVICES): as on a
+ * nosuid, nodev mount, never by default.  The mapped model keeps modes and
+ * devices in its attributes, on private regular files: nothing to refuse.
+ */
+static int host_mode_allowed(struct v9p_server *srv, umode_t mode)
+{
+	if (v9p_mapped(srv))
+		return 0;
+	/* Only a program runs with its bits: other files keep the kernel's say. */
+	if (!(srv->flags & VHOST_9P_EXPORT_SETID) && S_ISREG(mode) &&
+	    ((mode & S_ISUID) || (mode & (S_ISGID | 0010)) == (S_ISGID | 0010)))
+		return -EPERM;
+	if (!(srv->flags & VHOST_9P_EXPORT_DEVICES) && (S_ISCHR(mode) || S_ISBLK(mode)))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * A chown by a root VMM keeps a file's set-ID bits (CAP_FSETID): without
+ * VHOST_9P_EXPORT_SETID they go, as they would for an unprivileged chown,
+ * or a host user's set-user-ID program given to root would run as root.
+ */
+static unsigned int chown_kills_setid(struct v9p_server *srv, const struct path *path)
+{
+	umode_t mode = d_inode(path->dentry)->i_mode;
+	unsigned int kill = 0;
+
+	if (v9p_mapped(srv) || (srv->flags & VHOST_9P_EXPORT_SETID) || S_ISDIR(mode))
+		return 0;
+	if (mode & S_ISUID)
+		kill |= ATTR_KILL_SUID;
+	if ((mode & (S_ISGID | 0010)) == (S_ISGID | 0010))
+		kill |= ATTR_KILL_SGID;
+	return kill;
+}
+
 static int set_attrs(const struct path *path, struct iattr *attr)
 {
 	struct inode *inode = d_inode(path->dentry);
@@ -455,6 +493,13 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
+	/* Refused before anything changes. */
+	if (valid & V9P_SETATTR_MODE) {
+		ret = host_mode_allowed(srv, (mode & S_IALLUGO) |
+					(d_inode(fid->path.dentry)->i_mode & S_IFMT));
+		if (ret)
+			goto out;
+	}
 
 	if (valid & V9P_SETATTR_SIZE) {
 		ret = -EFBIG;
@@ -488,6 +533,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 			attr.ia_valid |= ATTR_GID;
 			attr.ia_gid = wire_gid(gid);
 		}
+		attr.ia_valid |= chown_kills_setid(srv, &fid->path);
 		ret = v9p_fault(req) ?: set_attrs(&fid->path, &attr);
 		if (ret && ownership_failure_ignored(srv, ret))
 			ret = 0;
@@ -746,6 +792,9 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	mutex_lock(&fid->lock);
 	ret = -EBADF;
 	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
+		goto out;
+	ret = host_mode_allowed(srv, (mode & S_IALLUGO) | S_IFREG);
+	if (ret)
 		goto out;
 	dentry = create_begin(srv, req, &fid->path, &name);
 	ret = PTR_ERR(dentry);
@@ -1189,6 +1238,9 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 	v9p_idmap_t *idmap;
 	int ret;
 
+	ret = host_mode_allowed(srv, kind == MAKE_DIR ? (mode & S_IALLUGO) | S_IFDIR : mode);
+	if (ret)
+		return ret;
 	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
@@ -1663,17 +1715,45 @@ static bool xattr_name_allowed(struct v9p_server *srv, const char *name)
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
-/* Drop the names the guest may not see from a listxattr() result. */
+/* The host's name for an attribute the guest names: see v9p_mapped_acl_name(). */
+static const char *host_xattr_name(struct v9p_server *srv, const char *name)
+{
+	const char *acl = v9p_mapped(srv) ? v9p_mapped_acl_name(name) : NULL;
+
+	return acl ?: name;
+}
+
+/* The guest's name for a host attribute, or NULL for one it may not see. */
+static const char *guest_xattr_name(struct v9p_server *srv, const char *name)
+{
+	const char *acl;
+
+	if (v9p_mapped(srv)) {
+		acl = v9p_mapped_guest_acl(name);
+		if (acl)
+			return acl;
+		/* The host's own ACLs are not the guest's. */
+		if (v9p_mapped_acl_name(name))
+			return NULL;
+	}
+	return xattr_name_allowed(srv, name) ? name : NULL;
+}
+
+/* A listxattr() result as the guest sees it, in place. */
 static ssize_t filter_xattr_list(struct v9p_server *srv, char *list, ssize_t size)
 {
 	char *src = list, *dst = list, *end = list + size;
-	size_t len;
+	const char *shown;
+	size_t len, n;
 
 	while (src < end) {
 		len = strnlen(src, end - src) + 1;
-		if (xattr_name_allowed(srv, src)) {
-			memmove(dst, src, len);
-			dst += len;
+		shown = src + len > end ? NULL : guest_xattr_name(srv, src);
+		if (shown) {
+			/* Never longer than the host's name: @dst stays behind. */
+			n = strlen(shown) + 1;
+			memmove(dst, shown, n);
+			dst += n;
 		}
 		src += len;
 	}
@@ -1696,7 +1776,8 @@ static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
 	if (size)
 		return size;
 	if (name->len)
-		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, NULL, 0);
+		size = v9p_getxattr(v9p_idmap(path), path->dentry,
+				    host_xattr_name(srv, name->str), NULL, 0);
 	else
 		size = vfs_listxattr(path->dentry, NULL, 0);
 	if (size <= 0)
@@ -1709,7 +1790,8 @@ static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
 		return ret ?: -ENOMEM;
 	size = v9p_fault(req) ?: size;
 	if (size > 0 && name->len)
-		size = v9p_getxattr(v9p_idmap(path), path->dentry, name->str, buf, size);
+		size = v9p_getxattr(v9p_idmap(path), path->dentry,
+				    host_xattr_name(srv, name->str), buf, size);
 	else if (size > 0)
 		size = vfs_listxattr(path->dentry, buf, size);
 	if (size > 0 && !name->len)
@@ -1819,7 +1901,7 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	if (ret)
 		goto out_uncharge;
 	ret = -ENOMEM;
-	xname = kstrndup(name.str, name.len, GFP_KERNEL_ACCOUNT);
+	xname = kstrdup(host_xattr_name(srv, name.str), GFP_KERNEL_ACCOUNT);
 	if (!xname)
 		goto out_uncharge;
 	ret = v9p_fault(req);

@@ -278,6 +278,8 @@ enum {
 
 bool v9p_mapped(const struct v9p_server *srv);
 bool v9p_mapped_name(const char *name);
+const char *v9p_mapped_acl_name(const char *name);
+const char *v9p_mapped_guest_acl(const char *name);
 bool v9p_mapped_supported(const struct path *root);
 void v9p_mapped_stat(const struct path *path, struct kstat *st);
 umode_t v9p_mapped_mode(const struct path *path);

@@ -35,8 +35,25 @@
  * procfs and sysfs are never entered.
  */
 #define VHOST_9P_EXPORT_CROSS_MOUNTS	(1U << 1)
+/*
+ * Let the guest make character and block device nodes on the host (none
+ * and passthrough models).  Without it, Tmknod of one fails with EPERM, as
+ * on a nodev mount: with a root VMM, a guest could otherwise make a node
+ * of the host's disk that host users can open.
+ */
+#define VHOST_9P_EXPORT_DEVICES		(1U << 2)
+/*
+ * Let the guest set the set-user-ID bit, and set-group-ID on anything
+ * group-executable but a directory (none and passthrough models).  Without
+ * it, a create or Tsetattr asking for them fails with EPERM: with a root
+ * VMM, a guest could otherwise leave a set-user-ID-root program for host
+ * users.
+ */
+#define VHOST_9P_EXPORT_SETID		(1U << 3)
 #define VHOST_9P_EXPORT_FLAGS		(VHOST_9P_EXPORT_READONLY | \
-					 VHOST_9P_EXPORT_CROSS_MOUNTS)
+					 VHOST_9P_EXPORT_CROSS_MOUNTS | \
+					 VHOST_9P_EXPORT_DEVICES | \
+					 VHOST_9P_EXPORT_SETID)
 
 /*
  * struct vhost_9p_export.security_model: how guest ownership and modes map

@@ -221,7 +221,9 @@ static int vhost_9p_open_device(VHost9P *s, Error **errp)
 static int vhost_9p_set_export(VHost9P *s, int model, Error **errp)
 {
     struct vhost_9p_export exp = {
-        .flags = s->readonly ? VHOST_9P_EXPORT_READONLY : 0,
+        .flags = (s->readonly ? VHOST_9P_EXPORT_READONLY : 0) |
+                 (s->devices ? VHOST_9P_EXPORT_DEVICES : 0) |
+                 (s->setid ? VHOST_9P_EXPORT_SETID : 0),
         .security_model = model,
         .max_fids = s->max_fids,
         .max_msize = s->max_msize,
@@ -358,6 +360,9 @@ static Property vhost_9p_properties[] = {
     DEFINE_PROP_STRING("path", VHost9P, path),
     DEFINE_PROP_STRING("security_model", VHost9P, security_model),
     DEFINE_PROP_BOOL("readonly", VHost9P, readonly, false),
+    /* Off as on a nodev, nosuid mount: see vhost_9p.h. */
+    DEFINE_PROP_BOOL("devices", VHost9P, devices, false),
+    DEFINE_PROP_BOOL("setid", VHost9P, setid, false),
     DEFINE_PROP_STRING("vhostfd", VHost9P, vhostfd),
     DEFINE_PROP_UINT32("max_fids", VHost9P, max_fids, 0),
     DEFINE_PROP_UINT32("max_msize", VHost9P, max_msize, 0),

@@ -25,6 +25,9 @@ struct VHost9P {
     char *path;
     char *security_model;
     bool readonly;
+    /* Ours: device nodes and set-ID bits on the host, off by default. */
+    bool devices;
+    bool setid;
     char *vhostfd;
     uint32_t max_fids;
     uint32_t max_msize;
