@@ -91,7 +91,7 @@ SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test
 	$(BUILD)/selftests/export_test \
 	$(BUILD)/selftests/async_test $(BUILD)/selftests/ops_test $(BUILD)/selftests/mapped_test \
 	$(BUILD)/selftests/fault_test \
-	$(BUILD)/selftests/limits_test $(BUILD)/selftests/ring_fuzz \
+	$(BUILD)/selftests/limits_test $(BUILD)/selftests/ring_fuzz $(BUILD)/selftests/seq_fuzz \
 	$(BUILD)/selftests/e2e_client $(BUILD)/selftests/fdbridge
 # vhost9p-ctl attach serving a KVM guest of our own.
 SELFTEST_BINS += $(BUILD)/selftests/minivmm

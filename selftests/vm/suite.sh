@@ -139,6 +139,10 @@ run_program limits_test 600 "$SELFTESTS/limits_test"
 # Random hostile traffic for a bounded time (V9P_FUZZ_SECONDS, 30 s here).
 V9P_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-30} \
 	run_program ring_fuzz $((${V9P_FUZZ_SECONDS:-30} + 120)) "$SELFTESTS/ring_fuzz"
+# Hostile request sequences while a host thread moves directories out of
+# the export and back (20 s here, V9P_FUZZ_SECONDS under make check-debug).
+V9P_SEQ_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-20} \
+	run_program seq_fuzz $((${V9P_FUZZ_SECONDS:-20} + 120)) "$SELFTESTS/seq_fuzz"
 
 # fault_test needs the debug module (make modules-debug, fault injection):
 # it takes the release module's place, with debugfs mounted, and gives it
