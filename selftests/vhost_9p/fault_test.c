@@ -495,28 +495,6 @@ TEST_F(fault, write_sweep)
 	EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 }
 
-/* Build a message in guest memory and submit it; returns its reply buffer. */
-static void *submit(struct p9c *c, __u8 type, __u16 tag, size_t cap, const char *fmt, ...)
-{
-	struct iovec out, in = { .iov_len = cap };
-	struct v9p_buf b;
-	va_list ap;
-
-	out.iov_base = virtq_alloc(&c->vq, 256);
-	in.iov_base = virtq_alloc(&c->vq, cap);
-	if (!out.iov_base || !in.iov_base)
-		return NULL;
-	v9p_buf_init(&b, out.iov_base, 256, NULL, 0);
-	v9p_begin_reply(&b, type, tag);
-	va_start(ap, fmt);
-	v9p_vwritef(&b, fmt, ap);
-	va_end(ap);
-	out.iov_len = v9p_end_reply(&b);
-	if (virtq_submit(&c->vq, &out, 1, &in, 1, false, in.iov_base) < 0)
-		return NULL;
-	return in.iov_base;
-}
-
 static __u16 reply_tag(const void *reply)
 {
 	const __u8 *p = reply;
@@ -534,7 +512,7 @@ static void *held_read(struct p9c *c)
 	virtq_reset_alloc(&c->vq);
 	if (dfs_write("hold", "Tread"))
 		return NULL;
-	reply = submit(c, V9P_TREAD, HELD_TAG, 256, "dqd", (__u32)FID, (__u64)0, 64U);
+	reply = p9c_post(c, V9P_TREAD, HELD_TAG, 256, "dqd", (__u32)FID, (__u64)0, 64U);
 	if (reply && wait_held("Tread", HELD_TAG, 5000))
 		return NULL;
 	return reply;
@@ -547,7 +525,7 @@ TEST_F(fault, flush_of_held_read_answered_after_it)
 
 	rd = held_read(&self->c);
 	ASSERT_NE(NULL, rd);
-	flush = submit(&self->c, V9P_TFLUSH, 7, 64, "w", (unsigned int)HELD_TAG);
+	flush = p9c_post(&self->c, V9P_TFLUSH, 7, 64, "w", (unsigned int)HELD_TAG);
 	ASSERT_NE(NULL, flush);
 	/* Neither comes while the read is held. */
 	EXPECT_EQ(0, virtq_wait_used(&self->c.vq, &token, &len, 300));
@@ -591,8 +569,8 @@ TEST_F(fault, close_during_held_getattr)
 
 	virtq_reset_alloc(&self->c.vq);
 	ASSERT_EQ(0, dfs_write("hold", "Tgetattr"));
-	reply = submit(&self->c, V9P_TGETATTR, 9, 256, "dq", (__u32)ROOT,
-		       (__u64)V9P_GETATTR_BASIC);
+	reply = p9c_post(&self->c, V9P_TGETATTR, 9, 256, "dq", (__u32)ROOT,
+			 (__u64)V9P_GETATTR_BASIC);
 	ASSERT_NE(NULL, reply);
 	ASSERT_EQ(0, wait_held("Tgetattr", 9, 5000));
 	start = now();

@@ -187,3 +187,42 @@ void host_release_lock(struct holder *h)
 	close(h->release_fd);
 	waitpid(h->pid, NULL, 0);
 }
+
+/*
+ * The fuzzers' random numbers: xorshift64*, fast, and the same sequence
+ * for the same seed, so that a printed seed replays a run.
+ */
+static unsigned long long rng_state = 1;
+
+/**
+ * rng_seed() - start the sequence rng_next() returns
+ * @seed: any number but 0
+ */
+void rng_seed(unsigned long long seed)
+{
+	rng_state = seed ?: 1;
+}
+
+/**
+ * rng_next() - the next number of the sequence
+ *
+ * Return: 32 random bits.
+ */
+unsigned int rng_next(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (rng_state * 2685821657736338717ULL) >> 32;
+}
+
+/**
+ * rng_below() - a random number below @n
+ * @n: the bound
+ *
+ * Return: 0..@n-1, or 0 for @n 0.
+ */
+unsigned int rng_below(unsigned int n)
+{
+	return n ? rng_next() % n : 0;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the kselftests do on the host side of the export: remove a tree,
- * read a file, time a request, hold a lock from another process.
+ * read a file, time a request, hold a lock from another process, and the
+ * fuzzers' random numbers.
  */
 #ifndef _SELFTESTS_VHOST_9P_HOSTUTIL_H
 #define _SELFTESTS_VHOST_9P_HOSTUTIL_H
@@ -16,6 +17,9 @@ double now(void);
 int module_refs(void);
 int slow_factor(void);
 int debug_kernel_factor(void);
+void rng_seed(unsigned long long seed);
+unsigned int rng_next(void);
+unsigned int rng_below(unsigned int n);
 
 /*
  * V9P_HARNESS_MAIN: TEST_HARNESS_MAIN, with every test's time limit

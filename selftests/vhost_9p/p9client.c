@@ -163,6 +163,41 @@ int p9c_raw(struct p9c *c, const void *msg, size_t len, size_t resp_cap)
 	return used;
 }
 
+/**
+ * p9c_post() - put a T-message on the ring without waiting for its reply
+ * @c: the client
+ * @type: the T-message type
+ * @tag: its tag
+ * @cap: the room offered for the reply
+ * @fmt: its body, as for v9p_writef()
+ *
+ * The message and its reply buffer are allocated from @c's guest memory,
+ * after whatever is there: virtq_reset_alloc() first for a new batch, and
+ * no p9c_rpc() while posted requests are unanswered (it starts one).
+ *
+ * Return: the reply buffer (virtq_wait_used()'s token), or NULL.
+ */
+void *p9c_post(struct p9c *c, __u8 type, __u16 tag, size_t cap, const char *fmt, ...)
+{
+	struct iovec out, in = { .iov_len = cap };
+	struct v9p_buf b;
+	va_list ap;
+
+	out.iov_base = virtq_alloc(&c->vq, 256);
+	in.iov_base = virtq_alloc(&c->vq, cap);
+	if (!out.iov_base || !in.iov_base)
+		return NULL;
+	v9p_buf_init(&b, out.iov_base, 256, NULL, 0);
+	v9p_begin_reply(&b, type, tag);
+	va_start(ap, fmt);
+	v9p_vwritef(&b, fmt, ap);
+	va_end(ap);
+	out.iov_len = v9p_end_reply(&b);
+	if (virtq_submit(&c->vq, &out, 1, &in, 1, false, in.iov_base) < 0)
+		return NULL;
+	return in.iov_base;
+}
+
 static int finish_reply(struct p9c *c, __u8 type, __u16 tag)
 {
 	__u32 size, ecode;

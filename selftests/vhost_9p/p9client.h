@@ -71,6 +71,7 @@ void p9c_close(struct p9c *c);
 int p9c_rpc(struct p9c *c, __u8 type, const char *fmt, ...);
 int p9c_get(struct p9c *c, const char *fmt, ...);
 int p9c_raw(struct p9c *c, const void *msg, size_t len, size_t resp_cap);
+void *p9c_post(struct p9c *c, __u8 type, __u16 tag, size_t cap, const char *fmt, ...);
 int p9c_session(struct p9c *c, __u32 root_fid);
 int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid);
 int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,

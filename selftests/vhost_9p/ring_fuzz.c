@@ -40,22 +40,6 @@
 #define WAIT_MS		2000
 #define CHAIN_WAIT_MS	300
 
-static __u64 rng_state;
-
-static __u32 rnd(void)
-{
-	/* xorshift64*: fast, and the same sequence for the same seed. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 2685821657736338717ULL) >> 32;
-}
-
-static __u32 below(__u32 n)
-{
-	return n ? rnd() % n : 0;
-}
-
 static struct {
 	unsigned long rounds, messages, answered, dropped, chains, stopped, resets;
 } count;
@@ -64,14 +48,14 @@ static struct {
 static size_t seed_message(__u8 *buf, size_t cap)
 {
 	struct v9p_buf b;
-	__u32 fid = 1 + below(4), newfid = 1 + below(6);
-	__u16 tag = below(8);
+	__u32 fid = 1 + rng_below(4), newfid = 1 + rng_below(6);
+	__u16 tag = rng_below(8);
 
 	v9p_buf_init(&b, buf, cap, NULL, 0);
-	switch (below(16)) {
+	switch (rng_below(16)) {
 	case 0:
 		v9p_begin_reply(&b, V9P_TVERSION, V9P_NOTAG);
-		v9p_writef(&b, "ds", below(2) ? P9C_MSIZE : rnd(), P9S("9P2000.L"));
+		v9p_writef(&b, "ds", rng_below(2) ? P9C_MSIZE : rng_next(), P9S("9P2000.L"));
 		break;
 	case 1:
 		v9p_begin_reply(&b, V9P_TATTACH, tag);
@@ -79,24 +63,25 @@ static size_t seed_message(__u8 *buf, size_t cap)
 		break;
 	case 2:
 		v9p_begin_reply(&b, V9P_TWALK, tag);
-		v9p_writef(&b, "ddwss", fid, newfid, 2U, P9S("sub"), P9S(below(2) ? ".." : "f"));
+		v9p_writef(&b, "ddwss", fid, newfid, 2U, P9S("sub"),
+			   P9S(rng_below(2) ? ".." : "f"));
 		break;
 	case 3:
 		v9p_begin_reply(&b, V9P_TLOPEN, tag);
-		v9p_writef(&b, "dd", fid, below(4));
+		v9p_writef(&b, "dd", fid, rng_below(4));
 		break;
 	case 4:
 		v9p_begin_reply(&b, V9P_TREAD, tag);
-		v9p_writef(&b, "dqd", fid, (__u64)below(8192), below(1 << 20));
+		v9p_writef(&b, "dqd", fid, (__u64)rng_below(8192), rng_below(1 << 20));
 		break;
 	case 5:
 		v9p_begin_reply(&b, V9P_TWRITE, tag);
-		v9p_writef(&b, "dqd", fid, (__u64)below(8192), 8U);
-		v9p_writef(&b, "q", (__u64)rnd() << 32 | rnd());
+		v9p_writef(&b, "dqd", fid, (__u64)rng_below(8192), 8U);
+		v9p_writef(&b, "q", (__u64)rng_next() << 32 | rng_next());
 		break;
 	case 6:
 		v9p_begin_reply(&b, V9P_TREADDIR, tag);
-		v9p_writef(&b, "dqd", fid, (__u64)below(4), below(65536));
+		v9p_writef(&b, "dqd", fid, (__u64)rng_below(4), rng_below(65536));
 		break;
 	case 7:
 		v9p_begin_reply(&b, V9P_TGETATTR, tag);
@@ -104,20 +89,21 @@ static size_t seed_message(__u8 *buf, size_t cap)
 		break;
 	case 8:
 		v9p_begin_reply(&b, V9P_TSETATTR, tag);
-		v9p_writef(&b, "ddddqqqqq", fid, below(128), 0600U, 0U, 0U,
-			   (__u64)below(65536), (__u64)0, (__u64)0, (__u64)0, (__u64)0);
+		v9p_writef(&b, "ddddqqqqq", fid, rng_below(128), 0600U, 0U, 0U,
+			   (__u64)rng_below(65536), (__u64)0, (__u64)0, (__u64)0, (__u64)0);
 		break;
 	case 9:
 		v9p_begin_reply(&b, V9P_TXATTRWALK, tag);
-		v9p_writef(&b, "dds", fid, newfid, P9S(below(2) ? "user.a" : ""));
+		v9p_writef(&b, "dds", fid, newfid, P9S(rng_below(2) ? "user.a" : ""));
 		break;
 	case 10:
 		v9p_begin_reply(&b, V9P_TXATTRCREATE, tag);
-		v9p_writef(&b, "dsqd", fid, P9S("user.a"), (__u64)below(1 << 17), 0U);
+		v9p_writef(&b, "dsqd", fid, P9S("user.a"), (__u64)rng_below(1 << 17), 0U);
 		break;
 	case 11:
 		v9p_begin_reply(&b, V9P_TLCREATE, tag);
-		v9p_writef(&b, "dsddd", fid, P9S(below(2) ? "new" : "../escape"), 2U, 0644U, 0U);
+		v9p_writef(&b, "dsddd", fid, P9S(rng_below(2) ? "new" : "../escape"), 2U,
+			   0644U, 0U);
 		break;
 	case 12:
 		v9p_begin_reply(&b, V9P_TMKDIR, tag);
@@ -125,11 +111,12 @@ static size_t seed_message(__u8 *buf, size_t cap)
 		break;
 	case 13:
 		v9p_begin_reply(&b, V9P_TUNLINKAT, tag);
-		v9p_writef(&b, "dsd", fid, P9S(below(2) ? "new" : "d"), below(2) ? 0x200U : 0U);
+		v9p_writef(&b, "dsd", fid, P9S(rng_below(2) ? "new" : "d"),
+			   rng_below(2) ? 0x200U : 0U);
 		break;
 	case 14:
 		v9p_begin_reply(&b, V9P_TFLUSH, tag);
-		v9p_writef(&b, "w", below(8));
+		v9p_writef(&b, "w", rng_below(8));
 		break;
 	default:
 		v9p_begin_reply(&b, V9P_TCLUNK, tag);
@@ -145,28 +132,28 @@ static size_t mutate(__u8 *buf, size_t len, size_t cap)
 {
 	size_t i, n;
 
-	switch (below(7)) {
+	switch (rng_below(7)) {
 	case 0:		/* flip bits */
-		for (n = 1 + below(4); n; n--)
-			buf[below(len)] ^= 1 << below(8);
+		for (n = 1 + rng_below(4); n; n--)
+			buf[rng_below(len)] ^= 1 << rng_below(8);
 		break;
 	case 1:		/* a size field that lies */
-		*(__u32 *)buf = below(2) ? rnd() : (__u32)len + below(64) - 32;
+		*(__u32 *)buf = rng_below(2) ? rng_next() : (__u32)len + rng_below(64) - 32;
 		break;
 	case 2:		/* cut short */
-		len = below(len + 1);
+		len = rng_below(len + 1);
 		break;
 	case 3:		/* run long with garbage */
-		for (n = below(cap - len); n; n--)
-			buf[len++] = rnd();
+		for (n = rng_below(cap - len); n; n--)
+			buf[len++] = rng_next();
 		break;
 	case 4:		/* another type, R-messages and unknown ones included */
-		buf[4] = rnd();
+		buf[4] = rng_next();
 		break;
 	case 5:		/* random bytes in the body */
 		for (i = 7; i < len; i++)
-			if (!below(4))
-				buf[i] = rnd();
+			if (!rng_below(4))
+				buf[i] = rng_next();
 		break;
 	default:	/* as it was */
 		break;
@@ -196,7 +183,7 @@ static bool fuzz_message(struct p9c *c)
 	__u32 used;
 
 	len = mutate(msg, seed_message(msg, sizeof(msg)), sizeof(msg));
-	cap = caps[below(6)];
+	cap = caps[rng_below(6)];
 	count.messages++;
 	virtq_reset_alloc(&c->vq);
 	resp = virtq_call(&c->vq, msg, len ? len : 1, cap, &used, WAIT_MS);
@@ -237,30 +224,31 @@ static bool fuzz_chain(struct p9c *c)
 	seed_message(virtq_host_ptr(&c->vq, base, 4096), 4096);
 	d[0] = (struct vring_desc){ base, 64, VRING_DESC_F_NEXT, 1 };
 	d[1] = (struct vring_desc){ base + 4096, 4096, VRING_DESC_F_WRITE, 0 };
-	switch (below(9)) {
+	switch (rng_below(9)) {
 	case 0:		/* zero-length descriptors */
-		d[below(2)].len = 0;
+		d[rng_below(2)].len = 0;
 		break;
 	case 1:		/* a loop */
 		d[1].flags |= VRING_DESC_F_NEXT;
-		d[1].next = below(2);
+		d[1].next = rng_below(2);
 		break;
 	case 2:		/* next beyond the table */
-		d[0].next = c->vq.num + below(1000);
+		d[0].next = c->vq.num + rng_below(1000);
 		break;
 	case 3:		/* outside guest memory */
-		d[below(2)].addr = below(2) ? ~0ULL - below(4096) : c->vq.mem_size + VIRTQ_GPA_BASE;
+		d[rng_below(2)].addr = rng_below(2) ? ~0ULL - rng_below(4096) :
+						      c->vq.mem_size + VIRTQ_GPA_BASE;
 		break;
 	case 4:		/* device-writable first, readable after */
 		d[0].flags |= VRING_DESC_F_WRITE;
 		d[1].flags &= ~VRING_DESC_F_WRITE;
 		break;
 	case 5:		/* a huge length */
-		d[below(2)].len = 0x80000000U + below(1 << 30);
+		d[rng_below(2)].len = 0x80000000U + rng_below(1 << 30);
 		break;
 	case 6:		/* an indirect table that is not one */
 		n = 1;
-		d[0] = (struct vring_desc){ base + 4096 + 512, (__u32)below(40),
+		d[0] = (struct vring_desc){ base + 4096 + 512, (__u32)rng_below(40),
 					    VRING_DESC_F_INDIRECT, 0 };
 		break;
 	case 7:		/* indirect inside indirect */
@@ -301,10 +289,10 @@ static void fuzz_round(const char *dir)
 		CHECK(0, "cannot open a device: %s", strerror(errno));
 		return;
 	}
-	if (below(4))
+	if (rng_below(4))
 		p9c_session(&c, ROOT);
 	for (i = 0; i < ROUND_OPS; i++) {
-		unsigned int what = below(40);
+		unsigned int what = rng_below(40);
 
 		if (what == 0 && !ioctl(c.vq.fd, VHOST_RESET_OWNER)) {
 			count.resets++;
@@ -371,7 +359,7 @@ int main(int argc, char **argv)
 	}
 	if (!seed)
 		seed = (__u64)time(NULL) << 16 ^ getpid();
-	rng_state = seed;
+	rng_seed(seed);
 	printf("TAP version 13\n1..4\n# ring_fuzz --seconds %lu --seed %llu\n", seconds,
 	       (unsigned long long)seed);
 

@@ -46,22 +46,6 @@
 #define MAX_FIDS	64
 #define MAX_LOCK_OWNERS	4096
 
-static __u64 rng_state;
-
-static __u32 rnd(void)
-{
-	/* xorshift64*, as ring_fuzz. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 2685821657736338717ULL) >> 32;
-}
-
-static __u32 below(__u32 n)
-{
-	return n ? rnd() % n : 0;
-}
-
 /* Names a walk or a create uses: the export's own, "..", and new ones. */
 static const char *const names[] = {
 	"..", "..", "d1", "d2", "f", "g", "ro", "mnt", "data", "dd", "sub", "x", "y", "l",
@@ -69,7 +53,7 @@ static const char *const names[] = {
 
 static const char *pick_name(void)
 {
-	return names[below(ARRAY_SIZE(names))];
+	return names[rng_below(ARRAY_SIZE(names))];
 }
 
 static struct {
@@ -151,7 +135,7 @@ static void *host_thread(void *arg)
 
 static int walk(struct p9c *c, __u32 fid, __u32 newfid)
 {
-	unsigned int n = below(4), i;
+	unsigned int n = rng_below(4), i;
 	const char *w[3] = { pick_name(), pick_name(), pick_name() };
 	struct v9p_qid qid;
 	__u16 got;
@@ -191,22 +175,22 @@ static void got_qid(struct p9c *c, int ret, const char *fmt, const char *what)
 /* One random request about fids 1..NFIDS. */
 static void one_request(struct p9c *c)
 {
-	__u32 fid = 1 + below(NFIDS), other = 1 + below(NFIDS);
+	__u32 fid = 1 + rng_below(NFIDS), other = 1 + rng_below(NFIDS);
 	struct p9c_attr attr;
 	char buf[256];
 	__u64 size;
 
-	switch (below(24)) {
+	switch (rng_below(24)) {
 	case 0:
 		got_qid(c, p9c_rpc(c, V9P_TATTACH, "ddssd", fid, V9P_NOFID, P9S("u"), P9S(""),
-				   below(2) ? 0U : 1000U), "Q", "Rattach");
+				   rng_below(2) ? 0U : 1000U), "Q", "Rattach");
 		break;
 	case 1: case 2: case 3: case 4: case 5:
-		walk(c, fid, below(3) ? other : fid);
+		walk(c, fid, rng_below(3) ? other : fid);
 		break;
 	case 6:
-		got_qid(c, p9c_rpc(c, V9P_TLOPEN, "dd", fid, below(3) | (below(4) ? 0 : 01000)),
-			"Qd", "Rlopen");
+		got_qid(c, p9c_rpc(c, V9P_TLOPEN, "dd", fid,
+				   rng_below(3) | (rng_below(4) ? 0 : 01000)), "Qd", "Rlopen");
 		break;
 	case 7:
 		got_qid(c, p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, P9S(pick_name()), 2U, 0644U,
@@ -222,36 +206,36 @@ static void one_request(struct p9c *c)
 		break;
 	case 10:
 		sent(p9c_rpc(c, V9P_TUNLINKAT, "dsd", fid, P9S(pick_name()),
-			     below(2) ? V9P_AT_REMOVEDIR : 0U));
+			     rng_below(2) ? V9P_AT_REMOVEDIR : 0U));
 		break;
 	case 11:
 		sent(p9c_rpc(c, V9P_TLINK, "dds", fid, other, P9S(pick_name())));
 		break;
 	case 12:
 		if (!sent(p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, other,
-				  P9S(below(2) ? "user.x" : ""))))
+				  P9S(rng_below(2) ? "user.x" : ""))))
 			sent(p9c_read(c, other, 0, buf, sizeof(buf)));
 		break;
 	case 13:
-		size = below(64);
+		size = rng_below(64);
 		if (!sent(p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S("user.x"), size, 0U))) {
-			sent(p9c_write(c, fid, 0, buf, below(2) ? size : size / 2));
+			sent(p9c_write(c, fid, 0, buf, rng_below(2) ? size : size / 2));
 			sent(p9c_clunk(c, fid));
 		}
 		break;
 	case 14:
-		sent(p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, below(3), 0U, (__u64)below(64),
-			     (__u64)below(16), below(2000), P9S("seq_fuzz")));
+		sent(p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, rng_below(3), 0U, (__u64)rng_below(64),
+			     (__u64)rng_below(16), rng_below(2000), P9S("seq_fuzz")));
 		break;
 	case 15:
-		sent(p9c_rpc(c, V9P_TGETLOCK, "dbqqds", fid, below(2), (__u64)0, (__u64)0,
-			     below(2000), P9S("seq_fuzz")));
+		sent(p9c_rpc(c, V9P_TGETLOCK, "dbqqds", fid, rng_below(2), (__u64)0, (__u64)0,
+			     rng_below(2000), P9S("seq_fuzz")));
 		break;
 	case 16:
-		if (below(2))
-			sent(p9c_read(c, fid, below(8192), buf, sizeof(buf)));
+		if (rng_below(2))
+			sent(p9c_read(c, fid, rng_below(8192), buf, sizeof(buf)));
 		else
-			sent(p9c_write(c, fid, below(8192), buf, below(sizeof(buf))));
+			sent(p9c_write(c, fid, rng_below(8192), buf, rng_below(sizeof(buf))));
 		break;
 	case 17:
 		sent(p9c_clunk(c, fid));
@@ -261,12 +245,12 @@ static void one_request(struct p9c *c)
 		break;
 	case 19:
 		sent(p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid,
-			     below(2) ? V9P_SETATTR_MODE : V9P_SETATTR_SIZE, 0640U, 0U, 0U,
-			     (__u64)below(4096), (__u64)0, (__u64)0, (__u64)0, (__u64)0));
+			     rng_below(2) ? V9P_SETATTR_MODE : V9P_SETATTR_SIZE, 0640U, 0U, 0U,
+			     (__u64)rng_below(4096), (__u64)0, (__u64)0, (__u64)0, (__u64)0));
 		break;
 	case 20:
 		got_qid(c, p9c_rpc(c, V9P_TSYMLINK, "dssd", fid, P9S(pick_name()),
-				   P9S(below(2) ? "../../outside/secret" : "/"), V9P_NOFID),
+				   P9S(rng_below(2) ? "../../outside/secret" : "/"), V9P_NOFID),
 			"Q", "Rsymlink");
 		break;
 	case 21:
@@ -278,7 +262,7 @@ static void one_request(struct p9c *c)
 		break;
 	default:
 		/* A new session now and then: everything goes, root again. */
-		if (below(8))
+		if (rng_below(8))
 			break;
 		count.versions++;
 		if (!sent(p9c_session(c, 1)))
@@ -410,7 +394,7 @@ int main(int argc, char **argv)
 	}
 	if (!seed)
 		seed = (__u64)time(NULL) << 16 ^ getpid();
-	rng_state = seed;
+	rng_seed(seed);
 	printf("TAP version 13\n1..5\n# seq_fuzz --seconds %lu --seed %llu\n", seconds,
 	       (unsigned long long)seed);
 
