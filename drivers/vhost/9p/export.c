@@ -45,7 +45,7 @@ static const char *const kernel_interface_fs[] = {
 	"proc", "sysfs", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2",
 	"bpf", "binfmt_misc", "configfs", "selinuxfs", "smackfs", "apparmorfs",
 	"pstore", "efivarfs", "nsfs", "devpts", "fusectl", "mqueue", "rpc_pipefs",
-	"nfsd",
+	"nfsd", "resctrl", "cpuset", "xenfs", "functionfs", "gadgetfs",
 };
 
 static bool kernel_interface(const struct super_block *sb)
@@ -319,6 +319,8 @@ static int walk_mounts(struct v9p_server *srv, struct path *path)
 		ret = -EXDEV;
 	if (!ret) {
 		swap(*path, down);
+		/* follow_down() took its own references for where it led. */
+		path_put(&down);
 		return 0;
 	}
 out:

@@ -72,6 +72,25 @@ static void set_fid_file(struct v9p_fid *fid, struct file *file)
 	smp_store_release(&fid->file, file);
 }
 
+/*
+ * A fid's lock, taken on the ring worker only if it is free: a request on
+ * the workqueue may hold it while it sleeps (a directory read, an open
+ * waiting for a lease break), and the worker must not wait with it.  A
+ * request that may go to the workqueue (v9p_request.nowait) goes there
+ * (-EAGAIN); another gets -EBUSY, which no client meets that does not send
+ * two requests about one fid at once.
+ */
+static int fid_lock(struct v9p_request *req, struct v9p_fid *fid)
+{
+	if (req->async) {
+		mutex_lock(&fid->lock);
+		return 0;
+	}
+	if (mutex_trylock(&fid->lock))
+		return 0;
+	return req->nowait ? -EAGAIN : -EBUSY;
+}
+
 /**
  * v9p_reply_room() - make room for a reply of @size bytes
  * @req: the request
@@ -222,8 +241,10 @@ static int open_fid(struct v9p_server *srv, struct v9p_request *req,
 
 	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		return -EBADF;
+	/* A truncate writes, whatever the access asked for. */
 	ret = may_open_path(srv, &fid->path, flags) ?:
-	      lease_nowait(req, d_inode(fid->path.dentry), flags);
+	      lease_nowait(req, d_inode(fid->path.dentry),
+			   flags & O_TRUNC ? O_WRONLY : flags);
 	if (ret)
 		return ret;
 	if (flags & O_TRUNC) {
@@ -478,6 +499,8 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	u32 fid_id, valid, mode, uid, gid;
 	struct iattr attr = {};
 	struct v9p_fid *fid;
+	struct path path;
+	umode_t type;
 	int ret = 0;
 
 	if (v9p_readf(&req->in, "dddddqqqqq", &fid_id, &valid, &mode, &uid, &gid, &size,
@@ -490,13 +513,29 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
-	fid = req_path_fid(srv, fid_id);
+	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
+	/*
+	 * A copy of the path: Tlcreate changes the fid's in place, and this
+	 * may run on the workqueue meanwhile.
+	 */
+	ret = fid_lock(req, fid);
+	if (ret) {
+		v9p_fid_put(fid);
+		return ret;
+	}
+	path = fid->path;
+	path_get(&path);
+	mutex_unlock(&fid->lock);
+	v9p_fid_put(fid);
+	ret = v9p_path_beneath(srv, &path) ? 0 : -ENOENT;
+	if (ret)
+		goto out;
+	type = d_inode(path.dentry)->i_mode & S_IFMT;
 	/* Refused before anything changes. */
 	if (valid & V9P_SETATTR_MODE) {
-		ret = host_mode_allowed(srv, (mode & S_IALLUGO) |
-					(d_inode(fid->path.dentry)->i_mode & S_IFMT));
+		ret = host_mode_allowed(srv, (mode & S_IALLUGO) | type);
 		if (ret)
 			goto out;
 	}
@@ -505,8 +544,8 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		ret = -EFBIG;
 		if (srv->fsize_limit != RLIM_INFINITY && size > srv->fsize_limit)
 			goto out;
-		ret = lease_nowait(req, d_inode(fid->path.dentry), O_WRONLY) ?:
-		      v9p_fault(req) ?: vfs_truncate(&fid->path, size);
+		ret = lease_nowait(req, d_inode(path.dentry), O_WRONLY) ?:
+		      v9p_fault(req) ?: vfs_truncate(&path, size);
 		if (ret)
 			goto out;
 	}
@@ -514,12 +553,12 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 					 V9P_SETATTR_MODE))) {
 		/* The guest's owner and mode are the model's, not the host's. */
 		ret = v9p_fault(req) ?:
-		      v9p_mapped_change(&fid->path,
+		      v9p_mapped_change(&path,
 					(valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
 					(valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
 					(valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
 					uid, gid, (mode & S_IALLUGO) |
-					(v9p_mapped_mode(&fid->path) & S_IFMT));
+					(v9p_mapped_mode(&path) & S_IFMT));
 		if (ret)
 			goto out;
 		valid &= ~(V9P_SETATTR_UID | V9P_SETATTR_GID | V9P_SETATTR_MODE);
@@ -533,8 +572,8 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 			attr.ia_valid |= ATTR_GID;
 			attr.ia_gid = wire_gid(gid);
 		}
-		attr.ia_valid |= chown_kills_setid(srv, &fid->path);
-		ret = v9p_fault(req) ?: set_attrs(&fid->path, &attr);
+		attr.ia_valid |= chown_kills_setid(srv, &path);
+		ret = v9p_fault(req) ?: set_attrs(&path, &attr);
 		if (ret && ownership_failure_ignored(srv, ret))
 			ret = 0;
 		if (ret)
@@ -544,8 +583,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	/* The wire's remaining bits are the kernel's ATTR_* bits. */
 	if (valid & V9P_SETATTR_MODE) {
 		attr.ia_valid |= ATTR_MODE;
-		attr.ia_mode = (mode & S_IALLUGO) |
-			       (d_inode(fid->path.dentry)->i_mode & S_IFMT);
+		attr.ia_mode = (mode & S_IALLUGO) | type;
 	}
 	if (valid & V9P_SETATTR_ATIME) {
 		attr.ia_valid |= ATTR_ATIME;
@@ -579,9 +617,9 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		goto out;
 	}
 	if (attr.ia_valid)
-		ret = v9p_fault(req) ?: set_attrs(&fid->path, &attr);
+		ret = v9p_fault(req) ?: set_attrs(&path, &attr);
 out:
-	v9p_fid_put(fid);
+	path_put(&path);
 	return ret;
 }
 
@@ -617,12 +655,17 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dd", &fid_id, &flags))
 		return -EPROTO;
-	fid = req_path_fid(srv, fid_id);
+	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	mutex_lock(&fid->lock);
-	ret = open_fid(srv, req, fid, open_flags(flags), &qid);
+	ret = fid_lock(req, fid);
+	if (ret)
+		goto out;
+	/* Under the lock: Tlcreate changes the path in place. */
+	ret = v9p_path_beneath(srv, &fid->path) ?
+	      open_fid(srv, req, fid, open_flags(flags), &qid) : -ENOENT;
 	mutex_unlock(&fid->lock);
+out:
 	v9p_fid_put(fid);
 	if (ret)
 		return ret;
@@ -789,7 +832,11 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	mutex_lock(&fid->lock);
+	ret = fid_lock(req, fid);
+	if (ret) {
+		v9p_fid_put(fid);
+		return ret;
+	}
 	ret = -EBADF;
 	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
 		goto out;
@@ -1889,7 +1936,11 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	mutex_lock(&fid->lock);
+	ret = fid_lock(req, fid);
+	if (ret) {
+		v9p_fid_put(fid);
+		return ret;
+	}
 	ret = -EBADF;
 	if (fid->kind != V9P_FID_PATH || fid_file(fid))
 		goto out;
@@ -2020,7 +2071,10 @@ static void lock_owner_put(struct v9p_server *srv, struct v9p_lock_owner *owner)
 	kfree(owner);
 }
 
-/* Make @fid remember @owner, unless it does: 0 or -ENOLCK, -ENOMEM. */
+/*
+ * Make @fid remember @owner: 1 if it did not yet, 0 if it did, or -ENOLCK,
+ * -ENOMEM.
+ */
 static int lock_owner_remember(struct v9p_server *srv, struct v9p_fid *fid,
 			       struct v9p_lock_owner *owner)
 {
@@ -2036,7 +2090,22 @@ static int lock_owner_remember(struct v9p_server *srv, struct v9p_fid *fid,
 		return ret;
 	refcount_inc(&owner->ref);
 	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners + 1);
-	return 0;
+	return 1;
+}
+
+/*
+ * After a Tlock: does @owner still need remembering by the fid?  While it
+ * holds a lock on the file.  A file system that keeps POSIX locks itself
+ * (->lock: FUSE sends them to its server, and keeps none in the inode)
+ * cannot be asked: there it is remembered until the clunk, unless it was
+ * new to the fid and its lock was not granted.
+ */
+static bool lock_owner_needed(struct file *file, struct v9p_lock_owner *owner,
+			      bool new, int err)
+{
+	if (file->f_op->lock)
+		return !new || !err;
+	return v9p_owner_holds_lock(file_inode(file), owner);
 }
 
 static void lock_owner_forget(struct v9p_server *srv, struct v9p_fid *fid,
@@ -2082,6 +2151,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	u64 start, length;
 	u8 type, status;
 	int ret, ftype;
+	bool new;
 
 	if (v9p_readf(&req->in, "dbdqqds", &fid_id, &type, &flags, &start, &length,
 		      &proc_id, &client_id))
@@ -2112,10 +2182,11 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	ret = PTR_ERR_OR_ZERO(owner);
 	if (!ret && owner && ftype != F_UNLCK)
 		ret = lock_owner_remember(srv, fid, owner);
-	if (ret && !IS_ERR_OR_NULL(owner))
+	new = ret > 0;
+	if (ret < 0 && !IS_ERR_OR_NULL(owner))
 		lock_owner_put(srv, owner);
 	mutex_unlock(&srv->lock_mutex);
-	if (ret)
+	if (ret < 0)
 		goto out;
 	/* An unlock by a process that holds nothing here has nothing to do. */
 	status = V9P_LOCK_SUCCESS;
@@ -2129,7 +2200,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 		status = V9P_LOCK_BLOCKED;
 
 	mutex_lock(&srv->lock_mutex);
-	if (!v9p_owner_holds_lock(file_inode(file), owner))
+	if (!lock_owner_needed(file, owner, new, ret))
 		lock_owner_forget(srv, fid, owner);
 	lock_owner_put(srv, owner);
 	mutex_unlock(&srv->lock_mutex);

@@ -293,6 +293,7 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	iov_iter_init(&a->resp_iter, ITER_DEST, a->iov + out, in, resp_len);
 
 	a->req = *req;
+	a->req.async = true;
 	v9p_buf_init(&a->req.in, a->msg, copied, NULL, 0);
 	a->req.in.pos = V9P_HDR_SIZE;
 	v9p_buf_init(&a->req.out, a->reply, min_t(size_t, resp_len, sizeof(a->reply)),
@@ -430,12 +431,13 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 		if (!ret)
 			return V9P_DEFERRED;
 		/*
-		 * A tag in flight used again: no client does that, and
-		 * serving it here could block the worker.
+		 * A tag in flight used again (no client does that), or no
+		 * memory for the copy: serving a request here that would
+		 * sleep would block the worker.
 		 */
-		if (ret == -EBUSY) {
-			req.err = -EPROTO;
-			v9p_put_error(&req.out, req.tag, EPROTO);
+		if (ret == -EBUSY || deferred) {
+			req.err = ret == -EBUSY ? -EPROTO : ret;
+			v9p_put_error(&req.out, req.tag, -req.err);
 			req.reply_len = req.out.pos;
 			goto reply;
 		}

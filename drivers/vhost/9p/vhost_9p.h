@@ -122,7 +122,8 @@ struct v9p_fid {
  * @start_ns: when it was taken off the ring, for its server time
  * @nowait: served on the ring worker first: only if nothing sleeps for
  *	long (Tread: on I/O or a page fault; Tlopen, Tsetattr: on a lease
- *	break), -EAGAIN otherwise, and the workqueue serves it
+ *	break or a fid's lock), -EAGAIN otherwise, and the workqueue serves it
+ * @async: served on the workqueue, where it may sleep
  * @fault_points: the fault points it passed (fault.c)
  */
 struct v9p_request {
@@ -140,6 +141,7 @@ struct v9p_request {
 	u64 io_bytes;
 	u64 start_ns;
 	bool nowait;
+	bool async;
 #ifdef CONFIG_VHOST_9P_FAULT_INJECTION
 	unsigned int fault_points;
 #endif
