@@ -208,8 +208,10 @@ if wanted e2e; then
 		ktap_skip "end-to-end" "no /dev/kvm in the guest (CPU without nested SVM/VMX)"
 		ktap_group_end
 	else
+		# setid=on: the client's chmod with set-user-ID is one of the checks
+		# (the default refuses it: export_test checks that).
 		l2_e2e e2e 600 "v9p.modes=$E2E_MODES" \
-			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none"
+			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on"
 		# What the guest wrote is what the host has.
 		ktap_group_begin e2e-host-view
 		for mode in ${E2E_MODES//,/ }; do
@@ -243,7 +245,7 @@ if wanted e2e-pio && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 	share=$TMPDIR/e2e-pio-share
 	e2e_share "$share"
 	l2_e2e e2e-pio 300 "v9p.modes=none v9p.pio=1" \
-		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,modern-pio-notify=on"
+		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on,modern-pio-notify=on"
 elif wanted e2e-pio; then
 	ktap_group_begin e2e-pio
 	ktap_skip "end-to-end, notified by port I/O" "no QEMU with vhost-9p, or no /dev/kvm in the guest"
