@@ -960,6 +960,67 @@ TEST_F_TIMEOUT(lim, lease_break_holds_no_worker, 120)
 	write_str(LEASE_BREAK_TIME, saved);
 }
 
+/* Microseconds per Tmkdir + Tunlinkat pair in the directory of @fid. */
+static double mkdir_unlink_us(struct p9c *c, __u32 fid, int n)
+{
+	double t0 = now();
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (p9c_rpc(c, V9P_TMKDIR, "dsdd", fid, P9S("m"), 0755U, V9P_NOFID) ||
+		    p9c_rpc(c, V9P_TUNLINKAT, "dsd", fid, P9S("m"), V9P_AT_REMOVEDIR))
+			return -1;
+	return (now() - t0) / n * 1e6;
+}
+
+/*
+ * The review's finding M6: the check that a fid lies beneath the export
+ * walks up its ancestors.  It takes no lock a host shares (it used to hold
+ * mount_lock for the whole walk up): a chain the guest made deep costs its
+ * own requests time, linear in the depth, and nothing else.  Measured at
+ * the top and at the bottom of a chain of CHAIN_DEPTH directories.
+ */
+#define CHAIN_DEPTH	10000
+
+TEST_F_TIMEOUT(lim, deep_directory_chain_costs_the_guest_only, 300)
+{
+	char path[600], cmd[700];
+	double top, bottom, t0;
+	int fd, next, i;
+
+	snprintf(path, sizeof(path), "%s/chain", self->dir);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	fd = open(path, O_PATH | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < CHAIN_DEPTH; i++) {
+		ASSERT_EQ(0, mkdirat(fd, "d", 0755));
+		next = openat(fd, "d", O_PATH | O_DIRECTORY);
+		ASSERT_LE(0, next);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	ASSERT_EQ(0, open_export(&self->c, self->dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "chain", NULL));
+	t0 = now();
+	for (i = 0; i < CHAIN_DEPTH; i += 16)
+		ASSERT_EQ(16, p9c_walk(&self->c, 2, 2, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d", NULL))
+			TH_LOG("at depth %d", i);
+	ksft_print_msg("deep chain: walked %d levels down in %.1f s\n", CHAIN_DEPTH, now() - t0);
+	top = mkdir_unlink_us(&self->c, ROOT, 100);
+	bottom = mkdir_unlink_us(&self->c, 2, 100);
+	ksft_print_msg("deep chain: Tmkdir+Tunlinkat %.0f us at the top, %.0f us %d levels down\n",
+		       top, bottom, CHAIN_DEPTH);
+	EXPECT_LT(0, top);
+	EXPECT_LT(0, bottom);
+	/* Linear, and small: well under the client's patience per request. */
+	EXPECT_GT(100000.0, bottom);
+	snprintf(cmd, sizeof(cmd), "/bin/rm -rf '%s/chain'", self->dir);
+	EXPECT_EQ(0, system(cmd));
+}
+
 /* Tlock as guest process @proc_id: the status (V9P_LOCK_*) or -errno. */
 static int lock9_as(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
 		    __u32 proc_id)
