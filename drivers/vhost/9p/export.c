@@ -237,8 +237,45 @@ int v9p_name_check(const struct v9p_str *name)
 	return v9p_name_ok(name) ? 0 : -EINVAL;
 }
 
+static int walk_up(struct dentry *dentry, struct dentry *top, int budget)
+{
+	struct dentry *d;
+	int depth = 0;
+
+	for (d = dentry; d != top; d = READ_ONCE(d->d_parent)) {
+		if (IS_ROOT(d))
+			return -ENOENT;
+		if (++depth > budget)
+			return -ENAMETOOLONG;
+	}
+	return depth;
+}
+
+/*
+ * How many levels @dentry lies below @top: at most @budget, or -ENOENT
+ * when it is not below it, or -ENAMETOOLONG when it is deeper.  is_subdir()
+ * with a bound: lockless first, then again with rename_lock, held for at
+ * most @budget steps, should a rename race the walk up.
+ */
+static int depth_below(struct dentry *dentry, struct dentry *top, int budget)
+{
+	unsigned int seq;
+	int depth;
+
+	rcu_read_lock();
+	seq = read_seqbegin(&rename_lock);
+	depth = walk_up(dentry, top, budget);
+	if (read_seqretry(&rename_lock, seq)) {
+		read_seqlock_excl(&rename_lock);
+		depth = walk_up(dentry, top, budget);
+		read_sequnlock_excl(&rename_lock);
+	}
+	rcu_read_unlock();
+	return depth;
+}
+
 /**
- * v9p_path_beneath() - is @path inside the export
+ * v9p_check_beneath() - is @path inside the export
  * @srv: the server
  * @path: a path a fid holds or a walk reached
  *
@@ -248,30 +285,39 @@ int v9p_name_check(const struct v9p_str *name)
  * root.  path_is_under() alone is not enough: it swaps a dentry for its
  * mount's mount point without asking whether the dentry is still below that
  * mount's root, which a bind mount's directory renamed out of its source is
- * not (CVE-2015-2925's class).  is_subdir() takes no lock a host shares.
+ * not (CVE-2015-2925's class).  The walk up takes no lock a host shares
+ * unless a rename races it, and stops at V9P_MAX_DEPTH levels.
  *
- * Return: true when @path is inside the export.
+ * Return: 0 when @path is inside the export, -ENOENT when it is not, or
+ * -ENAMETOOLONG when it is more than V9P_MAX_DEPTH levels below the root.
  */
-bool v9p_path_beneath(const struct v9p_server *srv, const struct path *path)
+int v9p_check_beneath(const struct v9p_server *srv, const struct path *path)
 {
+	int budget = V9P_MAX_DEPTH, depth;
 	struct path up;
-	bool beneath;
 
-	if (path->mnt == srv->root.mnt)
-		return is_subdir(path->dentry, srv->root.dentry);
+	if (path->mnt == srv->root.mnt) {
+		depth = depth_below(path->dentry, srv->root.dentry, budget);
+		return depth < 0 ? depth : 0;
+	}
 	up = *path;
 	path_get(&up);
 	for (;;) {
 		if (up.mnt == srv->root.mnt) {
-			beneath = is_subdir(up.dentry, srv->root.dentry);
+			depth = depth_below(up.dentry, srv->root.dentry, budget);
 			break;
 		}
-		beneath = is_subdir(up.dentry, up.mnt->mnt_root) && follow_up(&up);
-		if (!beneath)
+		depth = depth_below(up.dentry, up.mnt->mnt_root, budget);
+		if (depth < 0)
 			break;
+		if (!follow_up(&up)) {
+			depth = -ENOENT;
+			break;
+		}
+		budget -= depth;
 	}
 	path_put(&up);
-	return beneath;
+	return depth < 0 ? depth : 0;
 }
 
 static int walk_dotdot(struct v9p_server *srv, struct path *path)
@@ -337,7 +383,8 @@ out:
  * Return: 0, or -EINVAL for a name that is not one component,
  * -ENAMETOOLONG for one longer than NAME_MAX, -ENOTDIR when @path is not a
  * directory, -ENOENT when nothing has that name or the walk would leave the
- * export (v9p_path_beneath()), -EXDEV onto a mount the export does not
+ * export (v9p_check_beneath()), -ENAMETOOLONG deeper than V9P_MAX_DEPTH
+ * below the export root, -EXDEV onto a mount the export does not
  * cross (walk_mounts()), or the lookup's error.  On error @path is unchanged or still a
  * valid reference the caller must put.
  */
@@ -369,8 +416,8 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 	/* The root is served as attached, whatever is mounted on it since. */
 	if (!ret && !path_equal(path, &srv->root))
 		ret = walk_mounts(srv, path);
-	if (!ret && !v9p_path_beneath(srv, path))
-		ret = -ENOENT;
+	if (!ret)
+		ret = v9p_check_beneath(srv, path);
 	return ret;
 }
 

@@ -48,10 +48,14 @@ static struct v9p_fid *req_fid(struct v9p_server *srv, u32 id)
 static struct v9p_fid *req_path_fid(struct v9p_server *srv, u32 id)
 {
 	struct v9p_fid *fid = req_fid(srv, id);
+	int ret;
 
-	if (!IS_ERR(fid) && !v9p_path_beneath(srv, &fid->path)) {
+	if (IS_ERR(fid))
+		return fid;
+	ret = v9p_check_beneath(srv, &fid->path);
+	if (ret) {
 		v9p_fid_put(fid);
-		return ERR_PTR(-ENOENT);
+		return ERR_PTR(ret);
 	}
 	return fid;
 }
@@ -348,8 +352,8 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 	path = fid->path;
 	path_get(&path);
 	/* Even a clone: the fid's directory may have been moved out since. */
-	if (!nwname && !v9p_path_beneath(srv, &path))
-		ret = -ENOENT;
+	if (!nwname)
+		ret = v9p_check_beneath(srv, &path);
 	for (i = 0; i < nwname; i++) {
 		ret = v9p_fault(req) ?: v9p_walk_one(srv, &path, &names[i]) ?:
 		      v9p_fault(req) ?: v9p_path_qid(srv, &path, &qids[i]);
@@ -529,7 +533,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	path_get(&path);
 	mutex_unlock(&fid->lock);
 	v9p_fid_put(fid);
-	ret = v9p_path_beneath(srv, &path) ? 0 : -ENOENT;
+	ret = v9p_check_beneath(srv, &path);
 	if (ret)
 		goto out;
 	type = d_inode(path.dentry)->i_mode & S_IFMT;
@@ -662,23 +666,14 @@ static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 	if (ret)
 		goto out;
 	/* Under the lock: Tlcreate changes the path in place. */
-	ret = v9p_path_beneath(srv, &fid->path) ?
-	      open_fid(srv, req, fid, open_flags(flags), &qid) : -ENOENT;
+	ret = v9p_check_beneath(srv, &fid->path) ?:
+	      open_fid(srv, req, fid, open_flags(flags), &qid);
 	mutex_unlock(&fid->lock);
 out:
 	v9p_fid_put(fid);
 	if (ret)
 		return ret;
 	return v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
-}
-
-/*
- * Under its lock, a directory's entries stay; the directory itself may have
- * been moved out of the export since the request checked its fid.
- */
-static int dir_still_beneath(struct v9p_server *srv, const struct path *dir)
-{
-	return v9p_path_beneath(srv, dir) ? 0 : -ENOENT;
 }
 
 /*
@@ -702,7 +697,8 @@ static struct dentry *create_begin(struct v9p_server *srv, struct v9p_request *r
 	if (ret)
 		return ERR_PTR(ret);
 	inode_lock_nested(d_inode(dir->dentry), I_MUTEX_PARENT);
-	ret = v9p_fault(req) ?: dir_still_beneath(srv, dir);
+	/* Its entries stay now; it may have left the export since the check. */
+	ret = v9p_fault(req) ?: v9p_check_beneath(srv, dir);
 	dentry = ret ? ERR_PTR(ret) : lookup_one_len(name->str, dir->dentry, name->len);
 	if (!IS_ERR(dentry) && d_really_is_positive(dentry)) {
 		dput(dentry);
@@ -1507,7 +1503,7 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 	if (ret)
 		goto out;
 	inode_lock_nested(d_inode(dfid->path.dentry), I_MUTEX_PARENT);
-	ret = v9p_fault(req) ?: dir_still_beneath(srv, &dfid->path);
+	ret = v9p_fault(req) ?: v9p_check_beneath(srv, &dfid->path);
 	dentry = ret ? ERR_PTR(ret) : lookup_existing(&dfid->path, &name);
 	ret = PTR_ERR_OR_ZERO(dentry);
 	if (!ret) {
@@ -1533,8 +1529,9 @@ static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
 	if (path_equal(&fid->path, &srv->root) || dentry == fid->path.mnt->mnt_root)
 		return -EBUSY;
 	/* Not req_path_fid(): Tremove clunks the fid whatever happens. */
-	if (!v9p_path_beneath(srv, &fid->path))
-		return -ENOENT;
+	ret = v9p_check_beneath(srv, &fid->path);
+	if (ret)
+		return ret;
 	ret = mnt_want_write(parent.mnt);
 	if (ret)
 		return ret;
@@ -1543,10 +1540,9 @@ static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
 	/* Renamed away since the walk, or already removed? */
 	if (dentry->d_parent != parent.dentry || d_unhashed(dentry))
 		ret = -ENOENT;
-	else if (dir_still_beneath(srv, &parent))
-		ret = -ENOENT;
 	else
-		ret = unlink_dentry(&parent, dentry, d_is_dir(dentry));
+		ret = v9p_check_beneath(srv, &parent) ?:
+		      unlink_dentry(&parent, dentry, d_is_dir(dentry));
 	inode_unlock(d_inode(parent.dentry));
 	dput(parent.dentry);
 	mnt_drop_write(parent.mnt);
@@ -1655,8 +1651,8 @@ static int rename_at(struct v9p_server *srv, struct v9p_request *req,
 	ret = PTR_ERR_OR_ZERO(trap);
 	if (ret)
 		goto out_write;
-	ret = v9p_fault(req) ?: dir_still_beneath(srv, olddir) ?:
-	      dir_still_beneath(srv, newdir);
+	ret = v9p_fault(req) ?: v9p_check_beneath(srv, olddir) ?:
+	      v9p_check_beneath(srv, newdir);
 	old = ret ? ERR_PTR(ret) : lookup_existing(olddir, oldname);
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret)
@@ -1999,8 +1995,8 @@ int v9p_xattr_commit(struct v9p_fid *fid)
 	if (fid->xattr_filled != fid->xattr_size)
 		goto out;
 	/* Moved out of the export since Txattrcreate? */
-	ret = -ENOENT;
-	if (!v9p_path_beneath(fid->srv, path))
+	ret = v9p_check_beneath(fid->srv, path);
+	if (ret)
 		goto out;
 	ret = mnt_want_write(path->mnt);
 	if (ret)

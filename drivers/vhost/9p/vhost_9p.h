@@ -57,6 +57,13 @@
  */
 #define V9P_XATTR_BUDGET	(16 << 20)
 
+/*
+ * How deep below the export root anything is served: the most components
+ * a path of PATH_MAX bytes has.  Checking a fid walks up to the root, so
+ * this bounds what a chain of directories costs each request.
+ */
+#define V9P_MAX_DEPTH		(PATH_MAX / 2)
+
 enum v9p_fid_kind {
 	V9P_FID_PATH,		/* names a file; may be opened */
 	V9P_FID_XATTR_READ,	/* Txattrwalk: reads return the value */
@@ -247,7 +254,7 @@ void v9p_server_destroy(struct v9p_server *srv);
 void v9p_server_reset(struct v9p_server *srv);
 bool v9p_readonly(const struct v9p_server *srv);
 int v9p_name_check(const struct v9p_str *name);
-bool v9p_path_beneath(const struct v9p_server *srv, const struct path *path);
+int v9p_check_beneath(const struct v9p_server *srv, const struct path *path);
 int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		 const struct v9p_str *name);
 u32 v9p_dev_index(struct v9p_server *srv, dev_t dev);
