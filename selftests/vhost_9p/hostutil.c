@@ -226,3 +226,36 @@ unsigned int rng_below(unsigned int n)
 {
 	return n ? rng_next() % n : 0;
 }
+
+/**
+ * fuzz_args() - a fuzzer's command line: [--seconds N] [--seed N]
+ * @argc: main()'s
+ * @argv: main()'s
+ * @seconds_env: the variable that sets the default time
+ * @seconds: the default time; set to the time to run
+ *
+ * Seeds rng_next() with --seed, or with a fresh seed, which it returns so
+ * that the run can print it: the same seed replays the same run.
+ *
+ * Return: the seed.
+ */
+unsigned long long fuzz_args(int argc, char **argv, const char *seconds_env,
+			     unsigned long *seconds)
+{
+	unsigned long long seed = 0;
+	const char *env = getenv(seconds_env);
+	int i;
+
+	if (env)
+		*seconds = strtoul(env, NULL, 0);
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--seconds"))
+			*seconds = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = strtoull(argv[i + 1], NULL, 0);
+	}
+	if (!seed)
+		seed = (unsigned long long)time(NULL) << 16 ^ getpid();
+	rng_seed(seed);
+	return seed;
+}

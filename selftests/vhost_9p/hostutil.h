@@ -20,6 +20,8 @@ int debug_kernel_factor(void);
 void rng_seed(unsigned long long seed);
 unsigned int rng_next(void);
 unsigned int rng_below(unsigned int n);
+unsigned long long fuzz_args(int argc, char **argv, const char *seconds_env,
+			     unsigned long *seconds);
 
 /*
  * V9P_HARNESS_MAIN: TEST_HARNESS_MAIN, with every test's time limit

@@ -213,19 +213,6 @@ static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size)
 	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, 0U);
 }
 
-static int lock9(struct p9c *c, __u32 fid, unsigned int type, __u32 flags, __u64 start,
-		 __u64 length)
-{
-	__u8 status;
-	int ret;
-
-	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, flags, start, length, 7U,
-		      P9S("limits_test"));
-	if (ret)
-		return ret;
-	return p9c_get(c, "b", &status) ? -EBADMSG : status;
-}
-
 /*
  * Send one T-message with a single reply buffer of @cap bytes: the length
  * of the reply, *@reply pointing at it in guest memory, or -errno.
@@ -617,8 +604,8 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		t = now();
-		ASSERT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
-						  V9P_LOCK_FLAGS_BLOCK, 0, 0));
+		ASSERT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
+						     V9P_LOCK_FLAGS_BLOCK, 0, 0, 7U));
 		ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
 		t = now() - t;
 		if (t > worst)
@@ -630,8 +617,8 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	EXPECT_GT(1.0, worst);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
 	host_release_lock(&h);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
-					  V9P_LOCK_FLAGS_BLOCK, 0, 0));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
+					     V9P_LOCK_FLAGS_BLOCK, 0, 0, 7U));
 }
 
 /*
@@ -1038,20 +1025,6 @@ TEST_F_TIMEOUT(lim, directory_chain_depth_bounded, 300)
 	EXPECT_EQ(0, system(cmd));
 }
 
-/* Tlock as guest process @proc_id: the status (V9P_LOCK_*) or -errno. */
-static int lock9_as(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
-		    __u32 proc_id)
-{
-	__u8 status;
-	int ret;
-
-	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, 0U, start, length, proc_id,
-		      P9S("limits_test"));
-	if (ret)
-		return ret;
-	return p9c_get(c, "b", &status) ? -EBADMSG : status;
-}
-
 /*
  * The review's finding H3: lock owners.  An unlock, or a lock refused, is
  * never remembered (before, every Tlock stored its proc_id in the fid,
@@ -1077,37 +1050,38 @@ TEST_F_TIMEOUT(lim, lock_owners_bounded, 300)
 	s0 = mem_kib("Slab");
 	for (i = 0; i < unlockers; i++)
 		ASSERT_EQ(V9P_LOCK_SUCCESS,
-			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1000 + i))
+			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 0, 1000 + i))
 			TH_LOG("unlock by guest process %u", 1000 + i);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	/* Refused locks are not remembered either. */
 	ASSERT_EQ(0, host_hold_lock(path, 0, 0, &h));
 	for (i = 0; i < 100; i++)
 		ASSERT_EQ(V9P_LOCK_BLOCKED,
-			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 50000 + i));
+			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 0, 50000 + i));
 	host_release_lock(&h);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 
 	/* Granted ones: one byte each, up to the bound. */
 	for (i = 0; i < LOCK_RECORDS; i++)
 		ASSERT_EQ(V9P_LOCK_SUCCESS,
-			  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, i, 1, 100000 + i))
+			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, i, 1, 100000 + i))
 			TH_LOG("lock %u", i);
 	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	settle();
 	s1 = mem_kib("Slab");
 	ksft_print_msg("lock owners: %d held, slab +%ld KiB (%ld bytes each, with its lock)\n",
 		       LOCK_RECORDS, s1 - s0, (s1 - s0) * 1024 / LOCK_RECORDS);
-	EXPECT_EQ(-ENOLCK, lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS, 1, 1));
+	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
 	/* An owner already known may take more. */
 	EXPECT_EQ(V9P_LOCK_SUCCESS,
-		  lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS + 10, 1, 100000));
+		  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS + 10, 1, 100000));
 	/* Its locks gone, an owner is forgotten and makes room. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 100001));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 0, 100001));
 	EXPECT_EQ(LOCK_RECORDS - 1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_WRLCK, LOCK_RECORDS, 1, 1));
+	EXPECT_EQ(V9P_LOCK_SUCCESS,
+		  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
 	/* Partly unlocked, it is still held: byte LOCK_RECORDS + 10 stays. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9_as(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 1, 100000));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1, 100000));
 	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	/* The clunk releases every lock and owner. */
 	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
@@ -1387,7 +1361,7 @@ static void stream_forever(const char *dir, int ready_fd)
 	/* A file only this device keeps, and a lock only it holds. */
 	if (p9c_walk(&c, ROOT, 2, "big", NULL) != 1 || p9c_lopen(&c, 2, P9_RDWR) ||
 	    p9c_walk(&c, ROOT, 3, "file", NULL) != 1 || p9c_lopen(&c, 3, P9_RDWR) ||
-	    lock9(&c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 0) != V9P_LOCK_SUCCESS)
+	    p9c_lock(&c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 0, 7U) != V9P_LOCK_SUCCESS)
 		_exit(3);
 	fd = c.vq.fd;
 	if (write(ready_fd, &fd, sizeof(fd)) != sizeof(fd))

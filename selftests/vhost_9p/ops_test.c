@@ -181,19 +181,6 @@ static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, 
 }
 
 /* Tlock: the status (V9P_LOCK_*) or -errno. */
-static int lock9(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
-		 __u32 proc_id)
-{
-	__u8 status;
-	int ret;
-
-	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, 0U, start, length, proc_id,
-		      P9S("ops_test"));
-	if (ret)
-		return ret;
-	return p9c_get(c, "b", &status) ? -EBADMSG : status;
-}
-
 static int getlock9(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
 		    __u32 proc_id, struct glock *out)
 {
@@ -1097,7 +1084,7 @@ TEST_F(ops, lock_is_a_host_lock)
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 
 	/* A host process sees it, held by the VMM (not by "pid 1"). */
 	ASSERT_EQ(0, host_getlk(path, F_WRLCK, 0, 10, &fl));
@@ -1114,16 +1101,16 @@ TEST_F(ops, lock_is_a_host_lock)
 	EXPECT_EQ(0, gl.start);
 	EXPECT_EQ(10, gl.length);
 	EXPECT_EQ(1, gl.proc_id);
-	EXPECT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 5, 20, 2));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 9, 1, 2));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 10, 5, 2));
+	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
+	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 0, 9, 1, 2));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 10, 5, 2));
 	/* Its own lock does not conflict with itself. */
 	ASSERT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
 	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
 
 	/* Unlocked by its owner: the other process gets it. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 10, 1));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 5, 20, 2));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
 	ASSERT_EQ(0, host_getlk(path, F_RDLCK, 0, 0, &fl));
 	EXPECT_EQ(F_WRLCK, fl.l_type);
 	EXPECT_EQ(5, fl.l_start);
@@ -1140,16 +1127,16 @@ TEST_F(ops, lock_blocked_by_host_process)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	ASSERT_EQ(0, host_hold_lock(path, 100, 10, &h));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 105, 1, 3));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, lock9(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 3));
+	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
+	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 0, 3));
 	EXPECT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 3, &gl));
 	EXPECT_EQ(V9P_LOCK_TYPE_WRLCK, gl.type);
 	EXPECT_EQ(100, gl.start);
 	EXPECT_EQ(10, gl.length);
 	EXPECT_EQ(h.pid, gl.proc_id);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 100, 3));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 100, 3));
 	host_release_lock(&h);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 105, 1, 3));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
 }
 
 TEST_F(ops, clunk_releases_locks)
@@ -1160,8 +1147,8 @@ TEST_F(ops, clunk_releases_locks)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 50, 0, 7));
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 50, 0, 7));
 	ASSERT_EQ(0, host_getlk(path, F_WRLCK, 0, 0, &fl));
 	ASSERT_NE(F_UNLCK, fl.l_type);
 	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
@@ -1170,7 +1157,7 @@ TEST_F(ops, clunk_releases_locks)
 	/* Tremove clunks too. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 10, 1));
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	ASSERT_EQ(0, link(path, hpath(self->dir, "keep")));
 	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 3U));
 	ASSERT_EQ(0, host_getlk(hpath(self->dir, "keep"), F_WRLCK, 0, 0, &fl));
@@ -1182,18 +1169,18 @@ TEST_F(ops, lock_errors)
 	struct glock gl;
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(-EBADF, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	EXPECT_EQ(-EBADF, getlock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
-	EXPECT_EQ(-EBADF, lock9(&self->c, 42, V9P_LOCK_TYPE_WRLCK, 0, 10, 1));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 42, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
-	EXPECT_EQ(-EINVAL, lock9(&self->c, 2, 7, 0, 10, 1));
+	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, 7, 0, 0, 10, 1));
 	EXPECT_EQ(-EINVAL, getlock9(&self->c, 2, 7, 0, 10, 1, &gl));
 	EXPECT_EQ(-EINVAL, getlock9(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 10, 1, &gl));
 	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TLOCK, "dbdqqds", 2U, 1U, 4U, (__u64)0,
 				   (__u64)10, 1U, P9S("")));
 	/* A range past the largest offset. */
-	EXPECT_EQ(-EINVAL, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 1ULL << 63, 1, 1));
-	EXPECT_EQ(-EINVAL, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 10, ~0ULL, 1));
+	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 1ULL << 63, 1, 1));
+	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, ~0ULL, 1));
 }
 
 /*
@@ -1209,14 +1196,14 @@ TEST_F(ops, lock_type_needs_open_mode)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 10, 1));
-	EXPECT_EQ(-EBADF, lock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 20, 10, 1));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 10, 1));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 20, 10, 1));
 	ASSERT_EQ(0, host_getlk(path, F_RDLCK, 20, 10, &fl));
 	EXPECT_EQ(F_UNLCK, fl.l_type);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_WRONLY));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, lock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 40, 10, 2));
-	EXPECT_EQ(-EBADF, lock9(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 60, 10, 2));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 40, 10, 2));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 0, 60, 10, 2));
 }
 
 /* Tflush and Tclunk */

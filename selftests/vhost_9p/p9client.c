@@ -500,6 +500,31 @@ int p9c_clunk(struct p9c *c, __u32 fid)
 }
 
 /**
+ * p9c_lock() - Tlock, as guest process @proc_id
+ * @c: the client
+ * @fid: an open fid
+ * @type: V9P_LOCK_TYPE_*
+ * @flags: V9P_LOCK_FLAGS_*
+ * @start: the first byte
+ * @length: how many bytes, 0 for all that follow
+ * @proc_id: the guest process that locks
+ *
+ * Return: the status (V9P_LOCK_*), or -errno.
+ */
+int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u64 length,
+	     __u32 proc_id)
+{
+	__u8 status;
+	int ret;
+
+	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, flags, start, length, proc_id,
+		      P9S("kselftest"));
+	if (ret)
+		return ret;
+	return p9c_get(c, "b", &status) ? -EBADMSG : status;
+}
+
+/**
  * p9c_getattr() - Tgetattr of everything
  * @c: the client
  * @fid: the fid

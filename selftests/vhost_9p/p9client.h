@@ -81,6 +81,8 @@ ssize_t p9c_read(struct p9c *c, __u32 fid, __u64 offset, void *buf, __u32 count)
 ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
 		  __u32 count);
 int p9c_clunk(struct p9c *c, __u32 fid);
+int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u64 length,
+	     __u32 proc_id);
 int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *attr);
 
 typedef int (*p9c_dirent_fn)(const struct v9p_str *name, const struct v9p_qid *qid,

@@ -344,22 +344,14 @@ static int entries_beside(const char *dir)
 
 int main(int argc, char **argv)
 {
-	unsigned long seconds = strtoul(getenv("V9P_FUZZ_SECONDS") ?: "30", NULL, 0);
+	unsigned long seconds = 30;
 	char jail[256], dir[300];
 	bool alive = true;
-	__u64 seed = 0;
+	__u64 seed;
 	double end;
 	int refs, i;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--seconds"))
-			seconds = strtoul(argv[i + 1], NULL, 0);
-		else if (!strcmp(argv[i], "--seed"))
-			seed = strtoull(argv[i + 1], NULL, 0);
-	}
-	if (!seed)
-		seed = (__u64)time(NULL) << 16 ^ getpid();
-	rng_seed(seed);
+	seed = fuzz_args(argc, argv, "V9P_FUZZ_SECONDS", &seconds);
 	printf("TAP version 13\n1..4\n# ring_fuzz --seconds %lu --seed %llu\n", seconds,
 	       (unsigned long long)seed);
 

@@ -60,6 +60,31 @@ static struct {
 	unsigned long rounds, requests, errors, host_moves, versions;
 } count;
 
+/*
+ * What the guest believes of its fids, as a client would, so that most
+ * requests name a fid that exists and a new fid that does not: random
+ * numbers alone are refused (EBADF) before reaching the code under test.
+ * One request in eight still names any fid at all.
+ */
+static bool live[NFIDS + 1];
+
+static __u32 pick_fid(bool want_live)
+{
+	__u32 pool[NFIDS], n = 0, i;
+
+	for (i = 1; i <= NFIDS; i++)
+		if (live[i] == want_live)
+			pool[n++] = i;
+	if (!n || !rng_below(8))
+		return 1 + rng_below(NFIDS);
+	return pool[rng_below(n)];
+}
+
+static void forget_fids(void)
+{
+	memset(live, 0, sizeof(live));
+}
+
 static int fail_count;
 static bool timed_out, escaped, over_bounds;
 
@@ -160,33 +185,40 @@ static int walk(struct p9c *c, __u32 fid, __u32 newfid)
 		return ret;
 	for (i = 0; i < got && !p9c_get(c, "Q", &qid); i++)
 		check_qid(&qid, "Rwalk");
+	/* A walk cut short makes no new fid. */
+	if (got == n)
+		live[newfid] = true;
 	return 0;
 }
 
-static void got_qid(struct p9c *c, int ret, const char *fmt, const char *what)
+static int got_qid(struct p9c *c, int ret, const char *fmt, const char *what)
 {
 	struct v9p_qid qid;
 	__u32 iounit;
 
-	if (!sent(ret) && !(fmt[1] ? p9c_get(c, fmt, &qid, &iounit) : p9c_get(c, fmt, &qid)))
+	if (sent(ret))
+		return ret;
+	if (!(fmt[1] ? p9c_get(c, fmt, &qid, &iounit) : p9c_get(c, fmt, &qid)))
 		check_qid(&qid, what);
+	return 0;
 }
 
 /* One random request about fids 1..NFIDS. */
 static void one_request(struct p9c *c)
 {
-	__u32 fid = 1 + rng_below(NFIDS), other = 1 + rng_below(NFIDS);
+	__u32 fid = pick_fid(true), other = pick_fid(true), free_fid = pick_fid(false);
 	struct p9c_attr attr;
 	char buf[256];
 	__u64 size;
 
 	switch (rng_below(24)) {
 	case 0:
-		got_qid(c, p9c_rpc(c, V9P_TATTACH, "ddssd", fid, V9P_NOFID, P9S("u"), P9S(""),
-				   rng_below(2) ? 0U : 1000U), "Q", "Rattach");
+		if (!got_qid(c, p9c_rpc(c, V9P_TATTACH, "ddssd", free_fid, V9P_NOFID, P9S("u"),
+					P9S(""), rng_below(2) ? 0U : 1000U), "Q", "Rattach"))
+			live[free_fid] = true;
 		break;
 	case 1: case 2: case 3: case 4: case 5:
-		walk(c, fid, rng_below(3) ? other : fid);
+		walk(c, fid, rng_below(3) ? free_fid : fid);
 		break;
 	case 6:
 		got_qid(c, p9c_rpc(c, V9P_TLOPEN, "dd", fid,
@@ -212,15 +244,18 @@ static void one_request(struct p9c *c)
 		sent(p9c_rpc(c, V9P_TLINK, "dds", fid, other, P9S(pick_name())));
 		break;
 	case 12:
-		if (!sent(p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, other,
-				  P9S(rng_below(2) ? "user.x" : ""))))
-			sent(p9c_read(c, other, 0, buf, sizeof(buf)));
+		if (!sent(p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, free_fid,
+				  P9S(rng_below(2) ? "user.x" : "")))) {
+			live[free_fid] = true;
+			sent(p9c_read(c, free_fid, 0, buf, sizeof(buf)));
+		}
 		break;
 	case 13:
 		size = rng_below(64);
 		if (!sent(p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S("user.x"), size, 0U))) {
 			sent(p9c_write(c, fid, 0, buf, rng_below(2) ? size : size / 2));
 			sent(p9c_clunk(c, fid));
+			live[fid] = false;
 		}
 		break;
 	case 14:
@@ -239,9 +274,12 @@ static void one_request(struct p9c *c)
 		break;
 	case 17:
 		sent(p9c_clunk(c, fid));
+		live[fid] = false;
 		break;
 	case 18:
+		/* Clunks the fid, whatever the answer. */
 		sent(p9c_rpc(c, V9P_TREMOVE, "d", fid));
+		live[fid] = false;
 		break;
 	case 19:
 		sent(p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid,
@@ -265,8 +303,11 @@ static void one_request(struct p9c *c)
 		if (rng_below(8))
 			break;
 		count.versions++;
-		if (!sent(p9c_session(c, 1)))
+		forget_fids();
+		if (!sent(p9c_session(c, 1))) {
+			live[1] = true;
 			walk(c, 1, 2);
+		}
 		break;
 	}
 }
@@ -305,8 +346,10 @@ static void fuzz_round(const char *export)
 		fail_count++;
 		return;
 	}
+	forget_fids();
 	if (sent(p9c_session(&c, 1)))
 		goto out;
+	live[1] = true;
 	for (i = 0; i < ROUND_OPS && !timed_out; i++) {
 		one_request(&c);
 		if (!(i % 32))
@@ -377,24 +420,16 @@ static int make_tree(const char *jail, char *export, size_t size)
 
 int main(int argc, char **argv)
 {
-	unsigned long seconds = strtoul(getenv("V9P_SEQ_FUZZ_SECONDS") ?: "20", NULL, 0);
+	unsigned long seconds = 20;
 	char jail[256], export[300], src[400], dst[400];
 	static char before[8192], after[8192];
 	struct host_moves h = {};
 	pthread_t thread;
-	__u64 seed = 0;
+	__u64 seed;
 	int refs, i;
 	double end;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--seconds"))
-			seconds = strtoul(argv[i + 1], NULL, 0);
-		else if (!strcmp(argv[i], "--seed"))
-			seed = strtoull(argv[i + 1], NULL, 0);
-	}
-	if (!seed)
-		seed = (__u64)time(NULL) << 16 ^ getpid();
-	rng_seed(seed);
+	seed = fuzz_args(argc, argv, "V9P_SEQ_FUZZ_SECONDS", &seconds);
 	printf("TAP version 13\n1..5\n# seq_fuzz --seconds %lu --seed %llu\n", seconds,
 	       (unsigned long long)seed);
 
