@@ -99,7 +99,7 @@ SELFTEST_BINS += $(BUILD)/selftests/minivmm
 SELFTEST_BINS += $(BUILD)/selftests/kvm-hold
 # The test client encodes with the module's own protocol code.
 SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
-	selftests/vhost_9p/hostutil.c \
+	selftests/vhost_9p/hostutil.c selftests/vhost_9p/minifuse.c \
 	drivers/vhost/9p/protocol.c
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
 BENCH_BINS := $(BUILD)/bench/fsbench

@@ -36,6 +36,7 @@
 
 #include "kselftest_harness.h"
 #include "hostutil.h"
+#include "minifuse.h"
 #include "p9client.h"
 
 #define ROOT		1
@@ -1090,6 +1091,86 @@ TEST_F_TIMEOUT(lim, lock_owners_bounded, 300)
 	host_release_lock(&h);
 	tol = 2048;
 	EXPECT_GE(s0 + tol, settle_to("Slab", s0 + tol, 5000));
+}
+
+/* A POSIX lock's end when it runs to the end of the file: OFFSET_MAX. */
+#define WHOLE_FILE_END	0x7fffffffffffffffULL
+
+/* Was @owner's lock of [@start, @end] among the first @n of @locks? */
+static bool fuse_saw(const struct minifuse_lock *locks, unsigned int n, __u64 owner,
+		     __u32 type, __u64 start, __u64 end)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && i < MINIFUSE_MAX_LOCKS; i++)
+		if (locks[i].owner == owner && locks[i].type == type &&
+		    locks[i].start == start && locks[i].end == end)
+			return true;
+	return false;
+}
+
+/*
+ * H3 on a file system with its own ->lock: FUSE keeps no POSIX lock in the
+ * inode, it sends each to its server, so the module cannot ask whether an
+ * owner still holds one.  An owner whose lock was granted is remembered
+ * until the clunk, which unlocks the whole file for it at the server; a
+ * lock the server refuses, to an owner new to the fid, is not remembered.
+ */
+TEST_F_TIMEOUT(lim, fuse_lock_owners_released_at_clunk, 120)
+{
+	struct minifuse_lock seen[MINIFUSE_MAX_LOCKS];
+	struct minifuse fs;
+	__u64 first, second;
+	unsigned int n;
+	char dir[300];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/fuse", self->dir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ret = minifuse_mount(&fs, dir);
+	if (ret == -ENODEV)
+		SKIP(return, "kernel without FUSE (/dev/fuse)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, open_export(&self->c, dir, 0, 0));
+	self->open = true;
+	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+
+	/* Granted at the server, and remembered even once unlocked. */
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(1, minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS));
+	first = seen[0].owner;
+	EXPECT_EQ(F_WRLCK, seen[0].type);
+	EXPECT_EQ(9, seen[0].end);
+	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+
+	/* Refused by the server: blocked, or its error; nothing remembered. */
+	minifuse_refuse(&fs, EAGAIN);
+	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 2));
+	minifuse_refuse(&fs, ENOLCK);
+	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 10, 3));
+	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	minifuse_refuse(&fs, 0);
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 100, 0, 4));
+	EXPECT_EQ(2, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	n = minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS);
+	ASSERT_EQ(5, n);
+	second = seen[4].owner;
+	EXPECT_NE(first, second);
+	EXPECT_EQ(WHOLE_FILE_END, seen[4].end);
+
+	/* The clunk unlocks the whole file at the server, for both owners. */
+	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
+	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
+	n = minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS);
+	EXPECT_TRUE(fuse_saw(seen, n, first, F_UNLCK, 0, WHOLE_FILE_END));
+	EXPECT_TRUE(fuse_saw(seen, n, second, F_UNLCK, 0, WHOLE_FILE_END));
+	p9c_close(&self->c);
+	self->open = false;
+	minifuse_unmount(&fs);
 }
 
 /* Reads whose data buffer is a page of guest memory behind a userfaultfd. */

@@ -135,6 +135,8 @@ if [ -n "${V9P_XFS:-}" ]; then
 fi
 run_program export_test 300 "$SELFTESTS/export_test"
 run_program async_test 300 "$SELFTESTS/async_test"
+# limits_test serves a FUSE file system of its own (minifuse.c).
+wanted limits_test && v9p_modprobe fuse
 run_program limits_test 600 "$SELFTESTS/limits_test"
 # Random hostile traffic for a bounded time (V9P_FUZZ_SECONDS, 30 s here).
 V9P_FUZZ_SECONDS=${V9P_FUZZ_SECONDS:-30} \

@@ -2292,6 +2292,28 @@ out:
 	return ret;
 }
 
+/*
+ * Everything @owner holds on @file.  A file system with its own ->lock
+ * (FUSE) keeps no locks in the inode, so locks_remove_posix() finds none to
+ * drop there, and FUSE ignores a close's unlock (FL_CLOSE), leaving it to
+ * the flush of the closing process, which is not the guest's: the whole
+ * file is unlocked as an F_UNLCK of fcntl(2) would.
+ */
+static void unlock_file(struct v9p_server *srv, struct file *file,
+			struct v9p_lock_owner *owner)
+{
+	struct file_lock fl;
+
+	if (!file->f_op->lock) {
+		locks_remove_posix(file, owner);
+		return;
+	}
+	v9p_lock_init(&fl, file, owner, F_UNLCK, srv->owner_tgid);
+	lock_range(0, 0, &fl);
+	vfs_lock_file(file, F_SETLK, &fl, NULL);
+	locks_release_private(&fl);
+}
+
 /**
  * v9p_release_locks() - drop every POSIX lock taken through a fid's file
  * @fid: the fid, whose file is about to be closed
@@ -2303,7 +2325,7 @@ void v9p_release_locks(struct v9p_fid *fid)
 	unsigned long proc_id;
 
 	xa_for_each(&fid->lock_owners, proc_id, owner) {
-		locks_remove_posix(fid_file(fid), owner);
+		unlock_file(srv, fid_file(fid), owner);
 		mutex_lock(&srv->lock_mutex);
 		lock_owner_forget(srv, fid, owner);
 		mutex_unlock(&srv->lock_mutex);
