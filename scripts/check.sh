@@ -66,6 +66,9 @@ counted()
 	fi
 }
 
+knobs=$(check_knobs) || { echo "$knobs"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+[ -z "$knobs" ] || echo "$knobs"
+
 echo "== setup"
 scripts/setup.sh || { echo "setup failed: cannot test"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -104,6 +107,7 @@ if [ -s "$logs/crashes" ]; then
 	sed 's/^/    /' "$logs/crashes"
 fi
 echo "== $(( $(date +%s) - start ))s; logs in $logs"
+[ -z "$knobs" ] || echo "$knobs"
 [ "${#failed[@]}" = 0 ] || printf 'failed: %s\n' "${failed[@]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

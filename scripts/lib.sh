@@ -23,6 +23,30 @@ kernel_field()
 		"$VHOST9P_TOP/scripts/kernels.list"
 }
 
+# The variables that change what make check runs: each shrinks it (fewer
+# programs, shorter fuzzing), bends its time limits or swaps its kernel or
+# machine.  Handy by hand, they must never make a CI run look whole.
+V9P_CHECK_KNOBS=(V9P_ONLY V9P_SKIP V9P_FUZZ_SECONDS V9P_SLOW V9P_VM_TIMEOUT
+	V9P_KERNEL_ROOT V9P_L2_KVER V9P_ACCEL V9P_TCG_THREAD V9P_VM_SMP V9P_VM_MEM)
+
+# check_knobs: print each of V9P_CHECK_KNOBS that is set; under CI
+# (V9P_CI, which .ci/run sets) any of them set is refused: returns 1.
+check_knobs()
+{
+	local v set=
+
+	for v in "${V9P_CHECK_KNOBS[@]}"; do
+		[ -n "${!v+x}" ] || continue
+		echo "set in the environment, changing what runs: $v=${!v}"
+		set=1
+	done
+	if [ -n "$set" ] && [ -n "${V9P_CI:-}" ]; then
+		echo "refused under CI (V9P_CI=$V9P_CI): unset them, CI runs make check whole"
+		return 1
+	fi
+	return 0
+}
+
 die()
 {
 	echo "$(basename "$0"): $*" >&2

@@ -19,8 +19,10 @@
 #     package to install.
 #
 # Output is KTAP; then the failed and skipped cases and, last, "RESULT pass
-# fail skip", as scripts/check.sh counts them.  A case that cannot run is
-# skipped with the reason.  Logs are in build/check/install/.
+# fail skip", as scripts/check.sh counts them.  A case behind a step that
+# failed is skipped with the reason; one that cannot run because something
+# is missing (make deps, root) fails with it.  Logs are in
+# build/check/install/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VHOST9P_TOP" || exit 1
@@ -56,9 +58,20 @@ result()
 		summary+=("FAIL $2")
 		;;
 	skip)
-		skip=$((skip + 1))
-		echo "ok $n $2 # SKIP $3"
-		summary+=("SKIP $2: $3")
+		# Skipped only behind a step that failed (counted already);
+		# anything else missing (a package, root) fails the case.
+		case $3 in
+		*" failed")
+			skip=$((skip + 1))
+			echo "ok $n $2 # SKIP $3"
+			summary+=("SKIP $2: $3")
+			;;
+		*)
+			fail=$((fail + 1))
+			echo "not ok $n $2 # cannot run: $3"
+			summary+=("FAIL $2: cannot run: $3")
+			;;
+		esac
 		;;
 	esac
 }

@@ -9,16 +9,21 @@
  * resets and closes at random points.
  *
  * Every answer must fit the buffer offered and, when it is a message,
- * say so in its size field and carry the request's tag.  A chain the
- * vhost core refuses stops the queue (vq_err): the fuzzer then closes
- * that device, which must still close.  After every round a fresh device
+ * say so in its size field and carry the request's tag.  Every message
+ * must be answered: each is sent once the one before it was, so none
+ * waits for another, and one left unanswered is a stalled ring.  Only a
+ * chain the vhost core must refuse (loops, descriptors outside memory or
+ * out of order, bad indirect tables) may stop the queue (vq_err); the
+ * fuzzer then closes that device, which must still close.  A chain of
+ * valid if odd descriptors must be answered like any other.  After every round a fresh device
  * must answer a session and a Tgetattr, nothing may appear beside the
  * export, and the module's reference count must come back: the suite's
  * kernel log check after the program catches oopses, warnings and KASAN.
  *
  * ring_fuzz [--seconds N] [--seed N]: V9P_FUZZ_SECONDS sets the default
  * time (30 s); the seed is printed, and the same seed replays the same
- * traffic.
+ * traffic.  ring_fuzz --plant-stall sends one message to a device that
+ * is not running, for the harness's self-test: it must fail.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +41,10 @@
 
 #define ROOT		1
 #define ROUND_OPS	40
-/* A request gets its answer within this; a chain refused, never. */
+/*
+ * A request gets its answer within this (times V9P_SLOW); a chain the
+ * vhost core refuses, never.
+ */
 #define WAIT_MS		2000
 #define CHAIN_WAIT_MS	300
 
@@ -186,10 +194,12 @@ static bool fuzz_message(struct p9c *c)
 	cap = caps[rng_below(6)];
 	count.messages++;
 	virtq_reset_alloc(&c->vq);
-	resp = virtq_call(&c->vq, msg, len ? len : 1, cap, &used, WAIT_MS);
+	resp = virtq_call(&c->vq, msg, len ? len : 1, cap, &used, WAIT_MS * slow_factor());
 	if (!resp) {
-		/* Only a Tversion may wait: for requests still in flight. */
-		CHECK(errno == ETIMEDOUT, "virtq_call: %s", strerror(errno));
+		/* Nothing else is in flight: nothing may keep it waiting. */
+		CHECK(0, "no answer to a message of type %u, %zu bytes, tag %02x%02x: %s",
+		      len > 4 ? msg[4] : 0, len, len > 6 ? msg[5] : 0, len > 6 ? msg[6] : 0,
+		      strerror(errno));
 		return false;
 	}
 	CHECK(used <= cap, "reply of %u bytes in a buffer of %zu", used, cap);
@@ -213,7 +223,9 @@ static bool fuzz_message(struct p9c *c)
 static bool fuzz_chain(struct p9c *c)
 {
 	struct vring_desc d[8] = {};
-	unsigned int n = 2, i;
+	unsigned int n = 2, i, kind = rng_below(9);
+	/* Refused by the vhost core: the queue stops, nothing comes back. */
+	bool may_stop = kind >= 1 && kind <= 7;
 	__u64 base;
 	void *token;
 	__u32 used;
@@ -224,7 +236,7 @@ static bool fuzz_chain(struct p9c *c)
 	seed_message(virtq_host_ptr(&c->vq, base, 4096), 4096);
 	d[0] = (struct vring_desc){ base, 64, VRING_DESC_F_NEXT, 1 };
 	d[1] = (struct vring_desc){ base + 4096, 4096, VRING_DESC_F_WRITE, 0 };
-	switch (rng_below(9)) {
+	switch (kind) {
 	case 0:		/* zero-length descriptors */
 		d[rng_below(2)].len = 0;
 		break;
@@ -246,7 +258,7 @@ static bool fuzz_chain(struct p9c *c)
 	case 5:		/* a huge length */
 		d[rng_below(2)].len = 0x80000000U + rng_below(1 << 30);
 		break;
-	case 6:		/* an indirect table that is not one */
+	case 6:		/* an indirect table that is not one (or, at 16 or 32, may be) */
 		n = 1;
 		d[0] = (struct vring_desc){ base + 4096 + 512, (__u32)rng_below(40),
 					    VRING_DESC_F_INDIRECT, 0 };
@@ -276,6 +288,7 @@ static bool fuzz_chain(struct p9c *c)
 		return true;
 	}
 	count.stopped++;
+	CHECK(may_stop, "no answer to a chain of kind %u, which the vhost core accepts", kind);
 	return false;
 }
 
@@ -342,6 +355,23 @@ static int entries_beside(const char *dir)
 	return n;
 }
 
+/* The harness's self-test: a message to a stopped device must fail. */
+static int plant_stall(void)
+{
+	struct p9c c;
+
+	printf("TAP version 13\n1..1\n# ring_fuzz --plant-stall\n");
+	if (p9c_open_dir(&c, getenv("TMPDIR") ?: "/tmp", 0) ||
+	    ioctl(c.vq.fd, VHOST_9P_SET_RUNNING, &(int){ 0 })) {
+		printf("Bail out! no device to stop: %s\n", strerror(errno));
+		return 1;
+	}
+	fuzz_message(&c);
+	p9c_close(&c);
+	printf("%s 1 every message was answered\n", fail_count ? "not ok" : "ok");
+	return fail_count ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 30;
@@ -351,6 +381,8 @@ int main(int argc, char **argv)
 	double end;
 	int refs, i;
 
+	if (argc == 2 && !strcmp(argv[1], "--plant-stall"))
+		return plant_stall();
 	seed = fuzz_args(argc, argv, "V9P_FUZZ_SECONDS", &seconds);
 	printf("TAP version 13\n1..4\n# ring_fuzz --seconds %lu --seed %llu\n", seconds,
 	       (unsigned long long)seed);
@@ -381,7 +413,7 @@ int main(int argc, char **argv)
 	       count.rounds, count.messages, count.answered, count.dropped);
 	printf("# %lu bad chains (%lu stopped the queue), %lu owner resets\n",
 	       count.chains, count.stopped, count.resets);
-	printf("%s 1 every reply fitted its buffer and matched its request\n",
+	printf("%s 1 every message and valid chain was answered, within its buffer, with its tag\n",
 	       fail_count ? "not ok" : "ok");
 	if (!alive)
 		printf("# a fresh device stopped answering after round %lu\n", count.rounds);

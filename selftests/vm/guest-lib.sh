@@ -110,6 +110,16 @@ e2e_share()
 	(cd "$1/many" && seq -f 'entry-%05g' 0 9999 | xargs touch)
 }
 
+# e2e_share_checked GROUP DIR: e2e_share, reported as a group of its own,
+# so that a share that could not be made fails rather than leave the guest
+# a bare directory to pass its checks on.
+e2e_share_checked()
+{
+	ktap_group_begin "$1"
+	check "the share $2 is made (ext4, a file, 10,000 entries)" e2e_share "$2"
+	ktap_group_end
+}
+
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
 # kmemleak_check NAME: a group NAME whose one case passes when kmemleak,

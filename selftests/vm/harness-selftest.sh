@@ -42,6 +42,8 @@ retried()
 	kvm_crash_outside_vhost_9p "$base/retry-console.log"
 }
 not_retried() { ! retried "$@"; }
+not_ok() { ! "$@" > /dev/null; }
+quiet() { "$@" > /dev/null; }
 frozen=('[  203.37] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'
 	'[  203.37] rcu: All QSes seen, last rcu_preempt kthread activity 5255 (4294942950-4294937695), jiffies_till_next_fqs=1, root ->qsmask 0x0'
 	'[  203.37] rcu: rcu_preempt kthread starved for 5255 jiffies! g50457 f0x2 RCU_GP_WAIT_FQS(5) ->state=0x200 ->cpu=0'
@@ -70,6 +72,42 @@ expect "retry: never for what a checker reported, even in KVM" \
 		'[   61.00]  kvm_arch_vcpu_ioctl_run+0x5e0/0x1a00 [kvm]'
 expect "retry: never for a console without a crash" \
 	not_retried '[    4.29] vhost_9p: loading out-of-tree module taints kernel.'
+
+# The rerun of e2e-vs-qemu9p alone after the guest died in it: only when
+# it died there, after the other groups, and nothing blames vhost_9p.
+rerun_case()
+{
+	local dir=$base/rerun
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	printf '# vm-suite: program %s\n' $1 > "$dir/results.ktap"
+	: > "$dir/e2e-qemu9p-console.log"
+	shift
+	printf '%s\n' "$@" > "$dir/console.log"
+	qemu9p_rerun_allowed "$dir"
+}
+expect "rerun of e2e-vs-qemu9p: for a guest reset with no report" \
+	rerun_case e2e '[  300.00] reboot: machine restart'
+expect "rerun of e2e-vs-qemu9p: not after its own results came" \
+	not_ok rerun_case e2e-vs-qemu9p '[  300.00] reboot: machine restart'
+expect "rerun of e2e-vs-qemu9p: not with a vhost_9p frame in the console" \
+	not_ok rerun_case e2e '[  300.00] BUG: kernel NULL pointer dereference, address: 0' \
+		'[  300.00]  vhost_9p_handle_kick+0x50/0x90 [vhost_9p]'
+expect "rerun of e2e-vs-qemu9p: not for a checker's report" \
+	not_ok rerun_case e2e '[  300.00] BUG: KASAN: use-after-free in svm_vcpu_run+0x1d2/0x7f0'
+
+# make check's environment: what would shrink it is named, and refused
+# under CI.  (check-debug itself runs this with V9P_KERNEL_ROOT set.)
+knobs_clean() { (unset "${V9P_CHECK_KNOBS[@]}" V9P_CI; check_knobs); }
+knobs_planted() { (unset "${V9P_CHECK_KNOBS[@]}" V9P_CI; export "$@"; check_knobs); }
+expect "make check runs whole and says nothing without knobs" \
+	[ -z "$(knobs_clean)" ]
+expect "make check names a knob that shrinks it" \
+	grep -q "changing what runs: V9P_SKIP=ops_test" <<< "$(knobs_planted V9P_SKIP=ops_test)"
+expect "... and goes on by hand" quiet knobs_planted V9P_FUZZ_SECONDS=1
+expect "... but refuses it under CI" not_ok knobs_planted V9P_CI=1 V9P_FUZZ_SECONDS=1
+expect "... naming the fix" \
+	grep -q "unset them" <<< "$(knobs_planted V9P_CI=1 V9P_ONLY=ops_test)"
 
 # On the debug kernel (V9P_KERNEL_ROOT, make check-debug), its checkers:
 # the plants above are make check's, on Debian's kernels.
@@ -101,6 +139,16 @@ expect "a failing assertion is a failure" \
 	grep -q "FAIL planted-assertion: not ok 2 planted assertion" <<< "$counts"
 expect "a program that exits early fails its missing cases" \
 	grep -q "FAIL planted-early-exit: 2 case(s) never reported (exit status 3)" <<< "$counts"
+expect "a program that exits non-zero after reporting every case fails" \
+	grep -q "FAIL planted-exit-after-all: exit status 2 after reporting every case" <<< "$counts"
+expect "a program whose plan comes after its cases fails" \
+	grep -q "FAIL planted-plan-last: its plan (1..1) came after 1 case(s)" <<< "$counts"
+expect "a skip for a reason not listed fails" \
+	grep -q "FAIL planted-unlisted-skip: ok 1 setup # SKIP no image: a skip for a reason not allowed" <<< "$counts"
+expect "a skip for a listed reason is a skip" \
+	grep -q "SKIP planted-listed-skip: ok 1 feature # SKIP planted allowed skip" <<< "$counts"
+expect "a message the device never answers fails ring_fuzz" \
+	grep -q "FAIL planted-stalled-ring: not ok 1 every message was answered" <<< "$counts"
 expect "an endless loop is killed at its limit and fails" \
 	grep -q "FAIL planted-infinite-loop: 1 case(s) never reported (killed at its time limit)" <<< "$counts"
 expect "a WARN in dmesg fails the check after it" \

@@ -190,6 +190,31 @@ vm_run()
 	return 0
 }
 
+# console_blames_us CONSOLE: a frame of ours anywhere in CONSOLE, or a
+# report of a checker of the debug kernel after its first kernel report:
+# then a dead guest is a finding, never the harness's, and is not run again.
+console_blames_us()
+{
+	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
+	# in:" names it in every oops, so that line does not count).
+	local crash
+
+	grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' "$1" && return 0
+	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
+	grep -Eq 'KASAN:|UBSAN:|kmemleak:|locking|lock state|sleeping function' <<< "$crash"
+}
+
+# qemu9p_rerun_allowed OUT: the first-level guest of the run in OUT died
+# in the suite's last group, e2e-vs-qemu9p (whose reference guest QEMU's
+# userspace 9p serves), after every other group had reported, and nothing
+# in its console blames vhost_9p: that group alone may run again.
+qemu9p_rerun_allowed()
+{
+	[ -f "$1/e2e-qemu9p-console.log" ] &&
+		! grep -q '^# vm-suite: program e2e-vs-qemu9p$' "$1/results.ktap" &&
+		! console_blames_us "$1/console.log"
+}
+
 # kvm_crash_outside_vhost_9p CONSOLE: the first-level guest's kernel died
 # in KVM (a second-level guest running under nested SVM, which TCG
 # emulates), or of an int3 left by kernel text patching that TCG did not
@@ -204,12 +229,7 @@ kvm_crash_outside_vhost_9p()
 	local crash
 
 	crash=$(sed -n '/BUG:\|Oops\|Kernel panic\|general protection fault/,$p' "$1")
-	# A frame of ours reads "func+0x1/0x2 [vhost_9p]" ("Modules linked
-	# in:" names it in every oops, so that line does not count).
-	# What a checker of the debug kernel reports is a finding, never
-	# the harness's.
-	[ -n "$crash" ] && ! grep -Eq '\[vhost_9p\]|vhost_9p_[a-z_]+\+0x' "$1" &&
-		! grep -Eq 'KASAN:|UBSAN:|kmemleak:|locking|lock state|sleeping function' <<< "$crash" &&
+	[ -n "$crash" ] && ! console_blames_us "$1" &&
 		{ grep -Eq 'svm_vcpu_run|vmx_vcpu_run|kvm_arch_vcpu_ioctl_run|Oops: int3' <<< "$crash" ||
 		  { grep -q 'BUG: soft lockup' <<< "$crash" && grep -q 'rcu: All QSes seen' "$1" &&
 		    grep -Eq 'rcu_[a-z]+ kthread starved for' "$1"; }; }

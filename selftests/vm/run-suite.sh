@@ -47,9 +47,10 @@ touch "$out/results.ktap"
 # QEMU's userspace 9p, which has taken the first-level guest down with it
 # (a reset under nested SVM, no vhost_9p in it).  When the guest died
 # there, after every other group had reported, boot once more for that
-# group alone and count its result from that boot.
-if [ "$vm_ok" != 0 ] && [ -f "$out/e2e-qemu9p-console.log" ] &&
-   ! grep -q '^# vm-suite: program e2e-vs-qemu9p$' "$out/results.ktap"; then
+# group alone and count its result from that boot, unless the console
+# blames vhost_9p (qemu9p_rerun_allowed).
+if [ "$vm_ok" != 0 ] && qemu9p_rerun_allowed "$out"; then
+	vm_crash_digest "$out/console.log" | sed "s/^/[$kver] CRASH (retried) /"
 	echo "[$kver] RETRY the first-level guest died while QEMU's 9p served e2e-vs-qemu9p's reference guest, the suite's last group (console kept as console-qemu9p-died.log): booting once more for e2e and e2e-vs-qemu9p"
 	mv "$out/console.log" "$out/console-qemu9p-died.log"
 	again=$out/qemu9p

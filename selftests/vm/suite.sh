@@ -200,7 +200,7 @@ documented_qemu9p_differences()
 E2E_MODES=none,loose,mmap,fscache
 if wanted e2e; then
 	share=$TMPDIR/e2e-share
-	e2e_share "$share"
+	e2e_share_checked e2e-share "$share"
 	if [ ! -x "$V9P_QEMU" ]; then
 		ktap_group_begin e2e
 		ktap_skip "end-to-end" "no QEMU with vhost-9p: qemu/build.sh did not build one"
@@ -245,7 +245,7 @@ fi
 # and in nested guests), cache=none.
 if wanted e2e-pio && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 	share=$TMPDIR/e2e-pio-share
-	e2e_share "$share"
+	e2e_share_checked e2e-pio-share "$share"
 	l2_e2e e2e-pio 300 "v9p.modes=none v9p.pio=1" \
 		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on,modern-pio-notify=on"
 elif wanted e2e-pio; then
