@@ -96,6 +96,38 @@ expect "rerun of e2e-vs-qemu9p: not with a vhost_9p frame in the console" \
 expect "rerun of e2e-vs-qemu9p: not for a checker's report" \
 	not_ok rerun_case e2e '[  300.00] BUG: KASAN: use-after-free in svm_vcpu_run+0x1d2/0x7f0'
 
+# The end-to-end guest's bookkeeping (l2-lib.sh, run here as the guest's
+# busybox sh runs it): a client that dies after 3 of its cases, and a
+# warning in the guest's kernel log.
+l2_planted()
+(
+	results=$base/l2-results n=0
+	: > "$results"
+	. "$VM_DIR/l2-lib.sh"
+	e2e_client()
+	{
+		if [ "$1" = --plan ]; then
+			echo 27
+			return 0
+		fi
+		printf 'ok %d case\n' $(($3 + 1)) $(($3 + 2)) $(($3 + 3))
+		return 139
+	}
+	e2e_run "cache=none: " /nowhere none
+	ok "a case after it"
+	printf '[ 9.0] WARNING: CPU: 0 PID: 1 at fs/9p/planted.c:1\n' > "$base/l2-dmesg"
+	l2_log_check "$base/l2-dmesg" "$VM_BAD_KERNEL_LINES"
+	{ echo "# vm-suite: program planted-l2"; echo "1..$n"; cat "$results"; } |
+		awk -f "$VM_DIR/ktap-count.awk"
+)
+l2counts=$(l2_planted)
+expect "a second-level client that dies fails with its status" \
+	grep -q "FAIL planted-l2: not ok 28 cache=none: e2e_client exited 139 after 3 of its 27 cases" <<< "$l2counts"
+expect "... and the cases it never reported count as failed" \
+	grep -q "FAIL planted-l2: 24 case(s) never reported" <<< "$l2counts"
+expect "a warning in the second-level guest's kernel log fails" \
+	grep -q "FAIL planted-l2: not ok 30 the second-level guest's kernel log is clean" <<< "$l2counts"
+
 # make check's environment: what would shrink it is named, and refused
 # under CI.  (check-debug itself runs this with V9P_KERNEL_ROOT set.)
 knobs_clean() { (unset "${V9P_CHECK_KNOBS[@]}" V9P_CI; check_knobs); }

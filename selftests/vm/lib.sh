@@ -94,6 +94,8 @@ vm_l2_e2e_initramfs()
 	cp /bin/busybox "$stage/bin/"
 	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
 	install -m 755 "$VHOST9P_BUILD/selftests/e2e_client" "$stage/bin/e2e_client"
+	echo "$VM_BAD_KERNEL_LINES" > "$stage/bad-kernel-lines"
+	install -m 644 "$VM_DIR/l2-lib.sh" "$stage/l2-lib.sh"
 	vm_add_9p_client "$1" "$stage" cachefiles loop ext4
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"
