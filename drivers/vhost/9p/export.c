@@ -239,14 +239,16 @@ int v9p_name_check(const struct v9p_str *name)
 
 static int walk_up(struct dentry *dentry, struct dentry *top, int budget)
 {
-	struct dentry *d;
+	struct dentry *d = dentry, *parent;
 	int depth = 0;
 
-	for (d = dentry; d != top; d = READ_ONCE(d->d_parent)) {
-		if (IS_ROOT(d))
+	while (d != top) {
+		parent = READ_ONCE(d->d_parent);
+		if (parent == d)
 			return -ENOENT;
 		if (++depth > budget)
 			return -ENAMETOOLONG;
+		d = parent;
 	}
 	return depth;
 }
@@ -289,7 +291,8 @@ static int depth_below(struct dentry *dentry, struct dentry *top, int budget)
  * unless a rename races it, and stops at V9P_MAX_DEPTH levels.
  *
  * Return: 0 when @path is inside the export, -ENOENT when it is not, or
- * -ENAMETOOLONG when it is more than V9P_MAX_DEPTH levels below the root.
+ * -ENAMETOOLONG when it is more than V9P_MAX_DEPTH levels below the root
+ * (or outside it, with that many parents before a root).
  */
 int v9p_check_beneath(const struct v9p_server *srv, const struct path *path)
 {

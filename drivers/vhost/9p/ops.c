@@ -2293,25 +2293,32 @@ out:
 }
 
 /*
- * Everything @owner holds on @file.  A file system with its own ->lock
- * (FUSE) keeps no locks in the inode, so locks_remove_posix() finds none to
- * drop there, and FUSE ignores a close's unlock (FL_CLOSE), leaving it to
- * the flush of the closing process, which is not the guest's: the whole
- * file is unlocked as an F_UNLCK of fcntl(2) would.
+ * Everything @owner holds on @file.  Locks the inode keeps go as a close
+ * drops them (locks_remove_posix(): FL_CLOSE, which NFS and CIFS rely on
+ * to forget their copy whatever their server says).  A file system with
+ * its own ->lock that keeps none in the inode (FUSE, whose server holds
+ * them) gets nothing from that, and the FUSE of 6.1 also ignores a close's
+ * unlock, leaving it to the closing process's flush, which is not the
+ * guest's: there the whole file is unlocked as an F_UNLCK of fcntl(2).
  */
 static void unlock_file(struct v9p_server *srv, struct file *file,
 			struct v9p_lock_owner *owner)
 {
 	struct file_lock fl;
+	int ret;
 
-	if (!file->f_op->lock) {
+	if (!file->f_op->lock || v9p_owner_holds_lock(file_inode(file), owner)) {
 		locks_remove_posix(file, owner);
 		return;
 	}
 	v9p_lock_init(&fl, file, owner, F_UNLCK, srv->owner_tgid);
-	lock_range(0, 0, &fl);
-	vfs_lock_file(file, F_SETLK, &fl, NULL);
+	fl.fl_start = 0;
+	fl.fl_end = OFFSET_MAX;
+	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
 	locks_release_private(&fl);
+	if (ret)
+		pr_warn_ratelimited("vhost-9p: a guest's locks on a file of %s stay held there: unlock failed (%d)\n",
+				    file_inode(file)->i_sb->s_id, ret);
 }
 
 /**
