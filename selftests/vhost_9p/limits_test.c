@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1170,6 +1171,104 @@ TEST_F_TIMEOUT(lim, fuse_lock_owners_released_at_clunk, 120)
 	EXPECT_TRUE(fuse_saw(seen, n, second, F_UNLCK, 0, WHOLE_FILE_END));
 	p9c_close(&self->c);
 	self->open = false;
+	minifuse_unmount(&fs);
+}
+
+/* Where the VMM of fuse_lock_then_kill() is when it is killed. */
+enum vmm_killed_in {
+	KILLED_HOLDING,		/* holding the lock: its close releases it */
+	KILLED_IN_RESET,	/* in VHOST_RESET_OWNER, unlocking */
+	KILLED_IN_CLUNK,	/* waiting for its Tclunk, which is unlocking */
+};
+
+/*
+ * A VMM that locks a file on FUSE through a fid and is killed @where:
+ * there, the server reads nothing until after the signal, so that its
+ * unlock is one FUSE could give up.  Sets FUSE's owner of the lock and how
+ * many lock requests the server saw before it.
+ */
+static void fuse_lock_then_kill(struct __test_metadata *_metadata, struct minifuse *fs,
+				const char *dir, enum vmm_killed_in where, __u64 *owner,
+				unsigned int *before)
+{
+	struct minifuse_lock seen[MINIFUSE_MAX_LOCKS];
+	int ready[2], go[2], status;
+	pid_t vmm;
+	char c;
+
+	*before = minifuse_locks(fs, seen, MINIFUSE_MAX_LOCKS);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	vmm = fork();
+	ASSERT_LE(0, vmm);
+	if (vmm == 0) {
+		struct p9c vc;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (open_export(&vc, dir, 0, 0) || p9c_session(&vc, ROOT) ||
+		    p9c_walk(&vc, ROOT, 2, "file", NULL) != 1 || p9c_lopen(&vc, 2, P9_RDWR) ||
+		    p9c_lock(&vc, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1) != V9P_LOCK_SUCCESS)
+			_exit(1);
+		if (write(ready[1], "l", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		if (where == KILLED_IN_RESET)
+			ioctl(vc.vq.fd, VHOST_RESET_OWNER);
+		else if (where == KILLED_IN_CLUNK)
+			p9c_clunk(&vc, 2);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(*before + 1, minifuse_locks(fs, seen, MINIFUSE_MAX_LOCKS));
+	*owner = seen[*before].owner;
+	if (where != KILLED_HOLDING)
+		ASSERT_EQ(0, minifuse_hold(fs));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	/* Time to reach the unlock, which then waits for the server. */
+	usleep(1000000 * slow_factor());
+	ASSERT_EQ(0, kill(vmm, SIGKILL));
+	usleep(500000 * slow_factor());
+	minifuse_resume(fs);
+	ASSERT_EQ(vmm, waitpid(vmm, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/*
+ * The same when the VMM is killed: its close or VHOST_RESET_OWNER may run
+ * with SIGKILL pending, and so may the worker (a thread of the VMM from
+ * 6.4 on) serving a Tclunk; FUSE gives up a request its server has not
+ * read yet when the caller has a fatal signal pending.  The unlock must
+ * still reach the server, once.
+ */
+TEST_F_TIMEOUT(lim, fuse_lock_released_when_vmm_killed, 120)
+{
+	static const enum vmm_killed_in wheres[] = {
+		KILLED_IN_RESET, KILLED_IN_CLUNK, KILLED_HOLDING,
+	};
+	struct minifuse_lock seen[MINIFUSE_MAX_LOCKS];
+	unsigned int before, n, i;
+	struct minifuse fs;
+	char dir[300];
+	__u64 owner;
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/fuse", self->dir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ret = minifuse_mount(&fs, dir);
+	if (ret == -ENODEV)
+		SKIP(return, "kernel without FUSE (/dev/fuse)");
+	ASSERT_EQ(0, ret);
+	for (i = 0; i < ARRAY_SIZE(wheres); i++) {
+		fuse_lock_then_kill(_metadata, &fs, dir, wheres[i], &owner, &before);
+		n = minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS);
+		EXPECT_EQ(before + 2, n) TH_LOG("killed in case %u", i);
+		EXPECT_TRUE(fuse_saw(seen, n, owner, F_UNLCK, 0, WHOLE_FILE_END))
+			TH_LOG("killed in case %u", i);
+	}
 	minifuse_unmount(&fs);
 }
 

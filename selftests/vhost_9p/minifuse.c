@@ -2,7 +2,8 @@
 /*
  * minifuse: the smallest FUSE server that grants POSIX locks (see
  * minifuse.h).  The root directory holds one regular file of 4096 zero
- * bytes; every FUSE_SETLK is logged and answered as minifuse_refuse() says.
+ * bytes; every FUSE_SETLK is logged and answered as minifuse_refuse() says,
+ * and minifuse_hold() stops it reading requests until minifuse_resume().
  * It speaks the protocol of <linux/fuse.h> directly, so that the VM's
  * initramfs needs no libfuse.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -134,6 +136,11 @@ static void serve(struct minifuse *fs, const struct fuse_in_header *h, const voi
 		struct fuse_statfs_out out = { .st = { .bsize = 4096, .namelen = 255 } };
 
 		reply(fs, h->unique, 0, &out, sizeof(out));
+		/* minifuse_hold()'s: what comes next stays queued in the kernel. */
+		pthread_mutex_lock(&fs->mutex);
+		while (fs->hold)
+			pthread_cond_wait(&fs->resume, &fs->mutex);
+		pthread_mutex_unlock(&fs->mutex);
 		break;
 	}
 	case FUSE_GETLK: {
@@ -196,6 +203,7 @@ int minifuse_mount(struct minifuse *fs, const char *dir)
 
 	memset(fs, 0, sizeof(*fs));
 	pthread_mutex_init(&fs->mutex, NULL);
+	pthread_cond_init(&fs->resume, NULL);
 	snprintf(fs->dir, sizeof(fs->dir), "%s", dir);
 	fs->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fs->fd < 0)
@@ -221,6 +229,7 @@ int minifuse_mount(struct minifuse *fs, const char *dir)
  */
 void minifuse_unmount(struct minifuse *fs)
 {
+	minifuse_resume(fs);
 	umount2(fs->dir, MNT_DETACH);
 	/* Aborts the connection, which ends the thread's read with ENODEV. */
 	close(fs->fd);
@@ -256,4 +265,40 @@ unsigned int minifuse_locks(struct minifuse *fs, struct minifuse_lock *copy, uns
 	memcpy(copy, fs->locks, (n < max ? n : max) * sizeof(*copy));
 	pthread_mutex_unlock(&fs->mutex);
 	return n;
+}
+
+/**
+ * minifuse_hold() - stop reading requests: the kernel keeps them queued
+ * @fs: the server
+ *
+ * A request the server has not read is one FUSE still may give up (a
+ * caller with a fatal signal pending).  Returns once the server answered
+ * a STATFS asked here and parked after it.
+ *
+ * Return: 0, or -errno of that statfs.
+ */
+int minifuse_hold(struct minifuse *fs)
+{
+	struct statfs st;
+
+	pthread_mutex_lock(&fs->mutex);
+	fs->hold = true;
+	pthread_mutex_unlock(&fs->mutex);
+	if (statfs(fs->dir, &st)) {
+		minifuse_resume(fs);
+		return -errno;
+	}
+	return 0;
+}
+
+/**
+ * minifuse_resume() - read and answer requests again
+ * @fs: the server
+ */
+void minifuse_resume(struct minifuse *fs)
+{
+	pthread_mutex_lock(&fs->mutex);
+	fs->hold = false;
+	pthread_cond_broadcast(&fs->resume);
+	pthread_mutex_unlock(&fs->mutex);
 }

@@ -29,11 +29,15 @@ struct minifuse {
 	struct minifuse_lock locks[MINIFUSE_MAX_LOCKS];
 	unsigned int nr_locks;
 	int refuse;		/* errno for lock requests, 0 to grant them */
+	bool hold;		/* read nothing more after answering a STATFS */
+	pthread_cond_t resume;	/* signalled when hold is cleared */
 };
 
 int minifuse_mount(struct minifuse *fs, const char *dir);
 void minifuse_unmount(struct minifuse *fs);
 void minifuse_refuse(struct minifuse *fs, int err);
 unsigned int minifuse_locks(struct minifuse *fs, struct minifuse_lock *copy, unsigned int max);
+int minifuse_hold(struct minifuse *fs);
+void minifuse_resume(struct minifuse *fs);
 
 #endif /* _SELFTESTS_VHOST_9P_MINIFUSE_H */

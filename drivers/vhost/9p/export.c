@@ -22,11 +22,14 @@
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
+#include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
+#include <linux/workqueue.h>
 
 #include "vhost_9p.h"
 
@@ -181,11 +184,80 @@ err_fd:
 /**
  * v9p_server_reset() - end the session: drop every fid, forget the msize
  * @srv: the server
+ *
+ * Called where requests are served (Tversion), with the export's
+ * credentials; from anywhere else, see v9p_server_end_session().
  */
 void v9p_server_reset(struct v9p_server *srv)
 {
 	v9p_fid_clunk_all(srv);
 	srv->msize = 0;
+}
+
+struct v9p_kworker_call {
+	struct work_struct work;
+	struct v9p_server *srv;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void v9p_kworker_call_fn(struct work_struct *work)
+{
+	struct v9p_kworker_call *call = container_of(work, struct v9p_kworker_call, work);
+	struct mem_cgroup *old_memcg;
+	const struct cred *old;
+
+	old = override_creds(call->srv->cred);
+	old_memcg = set_active_memcg(call->srv->memcg);
+	call->fn(call->arg);
+	set_active_memcg(old_memcg);
+	revert_creds(old);
+}
+
+/**
+ * v9p_run_in_kworker() - run @fn(@arg) in a kworker and wait for it
+ * @srv: the server, whose workqueue runs it, with the export's
+ *	credentials and memory cgroup
+ * @fn: what to run
+ * @arg: its argument
+ *
+ * For what must reach a file system whatever happens to the calling task:
+ * FUSE gives up a request its server has not read yet when the caller has
+ * a fatal signal pending, and the callers here may be the VMM's (its
+ * close or VHOST_RESET_OWNER, or the worker that is one of its threads on
+ * 6.4 and later) as it is killed.  A kworker takes no signals.  The wait
+ * is uninterruptible, as close(2)'s for a FUSE file's flush.
+ */
+void v9p_run_in_kworker(struct v9p_server *srv, void (*fn)(void *arg), void *arg)
+{
+	struct v9p_kworker_call call = { .srv = srv, .fn = fn, .arg = arg };
+
+	if (current->flags & PF_WQ_WORKER) {
+		v9p_kworker_call_fn(&call.work);
+		return;
+	}
+	INIT_WORK_ONSTACK(&call.work, v9p_kworker_call_fn);
+	queue_work(srv->wq, &call.work);
+	flush_work(&call.work);
+	destroy_work_on_stack(&call.work);
+}
+
+static void end_session(void *srv)
+{
+	v9p_server_reset(srv);
+}
+
+/**
+ * v9p_server_end_session() - end the session from outside the worker
+ * @srv: the server, stopped: no request in flight
+ *
+ * For the device's owner giving it up (VHOST_RESET_OWNER, close): the
+ * fids go in a kworker (v9p_run_in_kworker()), so that their locks are
+ * released whatever signal the VMM got, with the export's credentials.
+ */
+void v9p_server_end_session(struct v9p_server *srv)
+{
+	v9p_run_in_kworker(srv, end_session, srv);
 }
 
 /**
@@ -195,8 +267,8 @@ void v9p_server_reset(struct v9p_server *srv)
 void v9p_server_destroy(struct v9p_server *srv)
 {
 	/* The device stopped, and drained the workqueue, before this. */
+	v9p_server_end_session(srv);
 	destroy_workqueue(srv->wq);
-	v9p_server_reset(srv);
 	/* The last fid took the last lock owner with it. */
 	WARN_ON(!xa_empty(&srv->lock_owners));
 	xa_destroy(&srv->lock_owners);

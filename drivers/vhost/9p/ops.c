@@ -2292,6 +2292,28 @@ out:
 	return ret;
 }
 
+struct unlock_whole_file {
+	struct v9p_server *srv;
+	struct file *file;
+	struct v9p_lock_owner *owner;
+};
+
+static void unlock_whole_file(void *arg)
+{
+	struct unlock_whole_file *u = arg;
+	struct file_lock fl;
+	int ret;
+
+	v9p_lock_init(&fl, u->file, u->owner, F_UNLCK, u->srv->owner_tgid);
+	fl.fl_start = 0;
+	fl.fl_end = OFFSET_MAX;
+	ret = vfs_lock_file(u->file, F_SETLK, &fl, NULL);
+	locks_release_private(&fl);
+	if (ret)
+		pr_warn_ratelimited("vhost-9p: a guest's locks on a file of %s stay held there: unlock failed (%d)\n",
+				    file_inode(u->file)->i_sb->s_id, ret);
+}
+
 /*
  * Everything @owner holds on @file.  Locks the inode keeps go as a close
  * drops them (locks_remove_posix(): FL_CLOSE, which NFS and CIFS rely on
@@ -2299,26 +2321,19 @@ out:
  * its own ->lock that keeps none in the inode (FUSE, whose server holds
  * them) gets nothing from that, and the FUSE of 6.1 also ignores a close's
  * unlock, leaving it to the closing process's flush, which is not the
- * guest's: there the whole file is unlocked as an F_UNLCK of fcntl(2).
+ * guest's: there the whole file is unlocked as an F_UNLCK of fcntl(2),
+ * from a kworker, which no signal to the VMM can cut short.
  */
 static void unlock_file(struct v9p_server *srv, struct file *file,
 			struct v9p_lock_owner *owner)
 {
-	struct file_lock fl;
-	int ret;
+	struct unlock_whole_file u = { .srv = srv, .file = file, .owner = owner };
 
 	if (!file->f_op->lock || v9p_owner_holds_lock(file_inode(file), owner)) {
 		locks_remove_posix(file, owner);
 		return;
 	}
-	v9p_lock_init(&fl, file, owner, F_UNLCK, srv->owner_tgid);
-	fl.fl_start = 0;
-	fl.fl_end = OFFSET_MAX;
-	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
-	locks_release_private(&fl);
-	if (ret)
-		pr_warn_ratelimited("vhost-9p: a guest's locks on a file of %s stay held there: unlock failed (%d)\n",
-				    file_inode(file)->i_sb->s_id, ret);
+	v9p_run_in_kworker(srv, unlock_whole_file, &u);
 }
 
 /**

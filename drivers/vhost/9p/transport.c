@@ -773,7 +773,7 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 	vhost_dev_stop(&v9p->dev);
 	/* The guest is gone: so is its session, not the export. */
 	if (v9p->server)
-		v9p_server_reset(v9p->server);
+		v9p_server_end_session(v9p->server);
 	vhost_dev_reset_owner(&v9p->dev, umem);
 	/* That reset the vq's polling limit too. */
 	poll_reset(v9p);

@@ -252,6 +252,8 @@ struct vhost_9p {
 struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp);
 void v9p_server_destroy(struct v9p_server *srv);
 void v9p_server_reset(struct v9p_server *srv);
+void v9p_server_end_session(struct v9p_server *srv);
+void v9p_run_in_kworker(struct v9p_server *srv, void (*fn)(void *arg), void *arg);
 bool v9p_readonly(const struct v9p_server *srv);
 int v9p_name_check(const struct v9p_str *name);
 int v9p_check_beneath(const struct v9p_server *srv, const struct path *path);
