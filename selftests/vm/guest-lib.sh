@@ -21,7 +21,7 @@ if [ -n "${V9P_L2_KVER:-}" ]; then
 else
 	L2_VMLINUZ=$V9P_KROOT/boot/vmlinuz-$KVER
 fi
-BAD_KERNEL_LINES='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible recursive locking|possible circular locking|inconsistent lock state|INFO: task .* blocked|soft lockup|hard LOCKUP|refcount_t:|list_(add|del) corruption|stack-protector'
+. "$V9P_TOP/selftests/vm/kernel-log.sh"
 
 v9p_modprobe()
 {
@@ -84,11 +84,10 @@ ktap_group_end()
 # the last check; what it said goes into the results.
 dmesg_check()
 {
-	local name=$1 log
-	log=$(dmesg_new)
+	local name=$1 reports
 	ktap_group_begin "dmesg-after-$name"
-	if echo "$log" | grep -Eq "$BAD_KERNEL_LINES"; then
-		echo "$log" | grep -E -A 20 "$BAD_KERNEL_LINES" | head -n 60 | sed 's/^/# /' >> "$KTAP_LINES"
+	if reports=$(kernel_log_bad <(dmesg_new) "# "); then
+		echo "$reports" >> "$KTAP_LINES"
 		ktap_fail "kernel log clean after $name"
 	else
 		ktap_ok "kernel log clean after $name"

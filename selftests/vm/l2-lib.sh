@@ -29,14 +29,14 @@ e2e_run() {
 		fail "${prefix}e2e_client exited $rc after $got of its $want cases"
 }
 
-# l2_log_check LOG PATTERNS: one case, failed when the kernel log LOG has
-# a line of PATTERNS (what the first level's dmesg_check looks for): a
-# warning or an oops of the 9p client fails even if every operation
-# succeeded.
+# l2_log_check LOG: one case, failed when the kernel log LOG reports a bug
+# (kernel_log_bad: kernel-log.sh, sourced first): a warning or an oops of
+# the 9p client fails even if every operation succeeded.
 l2_log_check() {
-	if grep -Eq "$2" "$1"; then
+	local reports
+	if reports=$(kernel_log_bad "$1" "# "); then
 		fail "the second-level guest's kernel log is clean"
-		grep -E -A 20 "$2" "$1" | head -n 60 | sed 's/^/# /' >> "$results"
+		echo "$reports" >> "$results"
 	else
 		ok "the second-level guest's kernel log is clean"
 	fi

@@ -13,8 +13,7 @@ VM_DIR=$VHOST9P_TOP/selftests/vm
 # instead of the distribution's in /.
 KROOT=${V9P_KERNEL_ROOT:-}
 
-# Lines that mean the kernel is broken, whatever the tests said.
-VM_BAD_KERNEL_LINES='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible recursive locking|possible circular locking|inconsistent lock state|INFO: task .* blocked|soft lockup|hard LOCKUP|refcount_t:|list_(add|del) corruption|stack-protector'
+. "$VM_DIR/kernel-log.sh"
 
 # vm_stage_modules KVER: a module tree for KVER that kmod can use with
 # -d: the distribution's modules (a link to /lib/modules/KVER/kernel, valid
@@ -94,7 +93,7 @@ vm_l2_e2e_initramfs()
 	cp /bin/busybox "$stage/bin/"
 	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
 	install -m 755 "$VHOST9P_BUILD/selftests/e2e_client" "$stage/bin/e2e_client"
-	echo "$VM_BAD_KERNEL_LINES" > "$stage/bad-kernel-lines"
+	install -m 644 "$VM_DIR/kernel-log.sh" "$stage/kernel-log.sh"
 	install -m 644 "$VM_DIR/l2-lib.sh" "$stage/l2-lib.sh"
 	vm_add_9p_client "$1" "$stage" cachefiles loop ext4
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
@@ -180,7 +179,7 @@ vm_run()
 		vm_fail "$out" "the guest stopped before its script finished (qemu exit $rc)"
 		return 1
 	fi
-	if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log"; then
+	if grep -Eq "$BAD_KERNEL_LINES" "$out/console.log"; then
 		vm_fail "$out" "the kernel reported a bug"
 		return 1
 	fi
@@ -245,7 +244,7 @@ kvm_crash_outside_vhost_9p()
 vm_crash_digest()
 {
 	[ -f "$1" ] || return 0
-	sed 's/\r$//; s/^\[ *[0-9.]*\] //' "$1" | awk -v bad="$VM_BAD_KERNEL_LINES" '
+	sed 's/\r$//; s/^\[ *[0-9.]*\] //' "$1" | awk -v bad="$BAD_KERNEL_LINES" '
 		!started && $0 ~ bad { started = 1; print "report: " $0; next }
 		!started { next }
 		/^(RIP|CPU|Comm):|^ *RIP: / && !seen[$1]++ && n < 4 { print $0; n++ }
@@ -268,9 +267,9 @@ vm_fail()
 	shift
 	{
 		echo "VM FAILURE: $*"
-		if grep -Eq "$VM_BAD_KERNEL_LINES" "$out/console.log" 2>/dev/null; then
+		if grep -Eq "$BAD_KERNEL_LINES" "$out/console.log" 2>/dev/null; then
 			echo "--- kernel reports in the console:"
-			grep -E -m 10 "$VM_BAD_KERNEL_LINES" "$out/console.log"
+			grep -E -m 10 "$BAD_KERNEL_LINES" "$out/console.log"
 			echo "--- the first, digested:"
 			vm_crash_digest "$out/console.log"
 		fi

@@ -323,10 +323,7 @@ fi
 # nothing dmesg_check would fail; what it has goes to the results.
 l2_log_clean()
 {
-	[ -s "$1" ] || return 1
-	grep -Eq "$BAD_KERNEL_LINES" "$1" || return 0
-	grep -E -A 20 "$BAD_KERNEL_LINES" "$1" | head -n 60 | sed 's/^/# l2: /' >> "$KTAP_LINES"
-	return 1
+	[ -s "$1" ] && ! kernel_log_bad "$1" "# l2: " >> "$KTAP_LINES"
 }
 
 # qemu_says MESSAGE DEVICE-OPTIONS [WRAPPER...]: QEMU (started through
