@@ -41,3 +41,57 @@ l2_log_check() {
 		ok "the second-level guest's kernel log is clean"
 	fi
 }
+
+# refused_with MESSAGE COMMAND...: COMMAND fails, saying MESSAGE (strerror).
+refused_with() {
+	local msg=$1 out
+	shift
+	out=$("$@" 2>&1) && return 1
+	echo "$out" | grep -q "$msg"
+}
+
+# says TEXT MESSAGE: TEXT has MESSAGE.
+says() {
+	echo "$1" | grep -q "$2"
+}
+
+# limited_checks MNT: the device behind MNT is readonly=on, max_msize=65536
+# and max_fids=64, and its share holds f1..f100, big and big.md5.
+limited_checks() {
+	local m=$1 i=1 held=0 pids= refused=
+	check "limited: the client's msize is the device's max_msize" \
+		grep -q " $m 9p .*msize=65536" /proc/mounts
+	check "limited: 1 MiB read back intact in 64 KiB messages" \
+		[ "$(md5sum < $m/big | cut -d' ' -f1)" = "$(cat $m/big.md5)" ]
+	check "limited: readonly=on refuses a write with EROFS" \
+		refused_with "Read-only file system" sh -c "echo changed >> $m/f1"
+	check "limited: readonly=on refuses a mkdir with EROFS" \
+		refused_with "Read-only file system" mkdir $m/d
+	check "limited: readonly=on refuses an unlink with EROFS" \
+		refused_with "Read-only file system" rm $m/f2
+	check "limited: readonly=on refuses a chmod with EROFS" \
+		refused_with "Read-only file system" chmod 600 $m/f3
+	# Each open file holds fids (its own, its dentry's): hold files open
+	# until the device's 64 run out.
+	while [ $i -le 100 ]; do
+		if ! (exec 3< $m/f$i) 2> /limited-open; then
+			refused=$(cat /limited-open)
+			break
+		fi
+		sleep 600 < $m/f$i &
+		pids="$pids $!"
+		held=$((held + 1))
+		i=$((i + 1))
+	done
+	echo "# limited: $held files held open; then: $refused" >> "$results"
+	check "limited: max_fids=64 refuses the next open with EMFILE" \
+		says "$refused" "Too many open files"
+	check "limited: that was after more than 16 open files" [ $held -gt 16 ]
+	kill $pids 2> /dev/null
+	wait $pids 2> /dev/null
+	i=1
+	while [ $i -le 100 ] && [ "$(cat $m/f$i 2>/dev/null)" = "file $i" ]; do
+		i=$((i + 1))
+	done
+	check "limited: all 100 files open again once those are closed" [ $i = 101 ]
+}

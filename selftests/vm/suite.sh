@@ -198,9 +198,31 @@ documented_qemu9p_differences()
 # The real Linux 9p client, in a second-level guest, through QEMU's
 # vhost-9p-pci device, in each of its cache modes.
 E2E_MODES=none,loose,mmap,fscache
+
+# limited_share DIR: the share of the second device of the e2e guest (tag
+# "limited", read-only, few fids, a small msize): f1..f100, and big, 1 MiB,
+# with its md5 in big.md5.
+limited_share()
+{
+	mkdir -p "$1" && (cd "$1" && for i in $(seq 100); do echo "file $i" > "f$i"; done) &&
+		chmod 644 "$1/f3" &&
+		head -c 1M /dev/urandom > "$1/big" && md5sum < "$1/big" | cut -d' ' -f1 > "$1/big.md5"
+}
+
+# limited_share_unchanged DIR: what the guest tried to change is as it was.
+limited_share_unchanged()
+{
+	[ "$(cat "$1/f1")" = "file 1" ] && [ -f "$1/f2" ] && [ ! -e "$1/d" ] &&
+		[ "$(stat -c %a "$1/f3")" = 644 ]
+}
+
 if wanted e2e; then
 	share=$TMPDIR/e2e-share
 	e2e_share_checked e2e-share "$share"
+	limited=$TMPDIR/e2e-limited
+	ktap_group_begin e2e-limited-share
+	check "the share $limited is made (100 files, 1 MiB)" limited_share "$limited"
+	ktap_group_end
 	if [ ! -x "$V9P_QEMU" ]; then
 		ktap_group_begin e2e
 		ktap_skip "end-to-end" "no QEMU with vhost-9p: qemu/build.sh did not build one"
@@ -212,8 +234,10 @@ if wanted e2e; then
 	else
 		# setid=on: the client's chmod with set-user-ID is one of the checks
 		# (the default refuses it: export_test checks that).
-		l2_e2e e2e 600 "v9p.modes=$E2E_MODES" \
-			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on"
+		# A second device: the limits a user sets, as the client sees them.
+		l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.limited=1" \
+			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on" \
+			-device "vhost-9p-pci,mount_tag=limited,path=$limited,security_model=none,readonly=on,max_msize=65536,max_fids=64"
 		# What the guest wrote is what the host has.
 		ktap_group_begin e2e-host-view
 		for mode in ${E2E_MODES//,/ }; do
@@ -236,6 +260,8 @@ if wanted e2e; then
 			check "cache=$mode: the host has the guest's owner and mode" \
 				[ "$(stat -c %u:%g:%a "$c/attrs")" = 1234:2345:4751 ]
 		done
+		ktap_group_begin e2e-limited-host-view
+		check "readonly=on: the host's files are as they were" limited_share_unchanged "$limited"
 		ktap_group_end
 	fi
 fi
