@@ -13,7 +13,8 @@
 # kernel or the machine under test lacks.  Any other skip (a setup that
 # failed, a tool not installed, a module not built) fails, with its reason.  Prints the failing cases, each with
 # the diagnostic lines around it (kselftest prints them before the case,
-# the suite's own checks after it), then "RESULT pass fail skip".
+# the suite's own checks after it), what a program notes for the summary
+# ("# vm-suite: NOTE ..."), then "RESULT pass fail skip".
 
 function flush_diag(    i)
 {
@@ -91,6 +92,7 @@ function skip_allowed(line,    reason, re)
 /^# vm-suite: .* killed after/ { killed = 1; next }
 /^# vm-suite: exit / { status = $4; next }
 /^# vm-suite: RETRY / { printf "RETRY %s: %s\n", prog, substr($0, 19); after = 2 * MAXDIAG; next }
+/^# vm-suite: NOTE / { printf "NOTE %s: %s\n", prog, substr($0, 18); next }
 
 /^1\.\.[0-9]+/ && prog != "" && plan < 0 {
 	plan = substr($1, 4) + 0

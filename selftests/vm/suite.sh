@@ -216,6 +216,42 @@ limited_share_unchanged()
 		[ "$(stat -c %a "$1/f3")" = 644 ]
 }
 
+# The 9P messages the real client sends the e2e guest's "share" device,
+# by type: a hist trigger on the device's reply tracepoint counts every
+# one (a trace buffer would drop some).  record-cmd off: see tracepoints.
+E2E_HIST='hist:keys=type:vals=hitcount:sort=type if mount_tag == "share"'
+E2E_REPLY=/sys/kernel/tracing/events/vhost_9p/vhost_9p_reply
+e2e_messages_start()
+{
+	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+	echo 0 > /sys/kernel/tracing/options/record-cmd &&
+		echo "$E2E_HIST" > "$E2E_REPLY/trigger"
+}
+
+# e2e_messages_stop: "Tname count" per message type counted, and the
+# trigger removed.
+e2e_messages_stop()
+{
+	awk 'BEGIN {
+		split("6 Tlerror 8 Tstatfs 12 Tlopen 14 Tlcreate 16 Tsymlink 18 Tmknod 20 Trename " \
+		      "22 Treadlink 24 Tgetattr 26 Tsetattr 30 Txattrwalk 32 Txattrcreate " \
+		      "40 Treaddir 50 Tfsync 52 Tlock 54 Tgetlock 70 Tlink 72 Tmkdir 74 Trenameat " \
+		      "76 Tunlinkat 100 Tversion 102 Tauth 104 Tattach 108 Tflush 110 Twalk " \
+		      "116 Tread 118 Twrite 120 Tclunk 122 Tremove", w, " ")
+		for (i = 1; i in w; i += 2)
+			name[w[i]] = w[i + 1]
+	}
+	/^\{ type: *[0-9]+ *\} hitcount: *[0-9]+/ {
+		gsub(/[{}:]/, " ")
+		print ($2 in name ? name[$2] : "type-" $2), $4
+	}' "$E2E_REPLY/hist"
+	echo "!$E2E_HIST" > "$E2E_REPLY/trigger"
+}
+
+# What the e2e checks cannot pass without.
+E2E_NEEDED="Tversion Tattach Twalk Tclunk Tlopen Tlcreate Tread Twrite Tgetattr Tsetattr
+Treaddir Tmkdir Tunlinkat Tsymlink Treadlink Tlink Tmknod Tstatfs Tlock Txattrwalk Txattrcreate"
+
 if wanted e2e; then
 	share=$TMPDIR/e2e-share
 	e2e_share_checked e2e-share "$share"
@@ -234,6 +270,7 @@ if wanted e2e; then
 	else
 		# setid=on: the client's chmod with set-user-ID is one of the checks
 		# (the default refuses it: export_test checks that).
+		e2e_messages_start || echo "# vm-suite: could not set $E2E_HIST" >> "$RESULTS"
 		# A second device: the limits a user sets, as the client sees them.
 		l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.limited=1" \
 			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on" \
@@ -260,6 +297,14 @@ if wanted e2e; then
 			check "cache=$mode: the host has the guest's owner and mode" \
 				[ "$(stat -c %u:%g:%a "$c/attrs")" = 1234:2345:4751 ]
 		done
+		# Which messages the real client sent: in the summary.
+		msgs=$(e2e_messages_stop)
+		ktap_group_begin e2e-messages
+		echo "# vm-suite: NOTE the real client sent $(echo "$msgs" | wc -l) types: $(echo $msgs | sed 's/\([0-9]\) /\1, /g')" >> "$KTAP_LINES"
+		missing=$(for t in $E2E_NEEDED; do grep -q "^$t [1-9]" <<< "$msgs" || echo "$t"; done)
+		check "the real client sent every message the checks need" [ -n "$msgs" -a -z "$missing" ]
+		[ -z "$missing" ] || echo "# not sent: "$missing >> "$KTAP_LINES"
+		ktap_group_end
 		ktap_group_begin e2e-limited-host-view
 		check "readonly=on: the host's files are as they were" limited_share_unchanged "$limited"
 		ktap_group_end
