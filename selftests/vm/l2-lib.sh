@@ -95,3 +95,23 @@ limited_checks() {
 	done
 	check "limited: all 100 files open again once those are closed" [ $i = 101 ]
 }
+
+# flush_checks MNT: MNT/leased has a read lease held on the host for 10 s
+# past an open for write: a writer killed while its open waits there.
+flush_checks() {
+	local m=$1 writer i=0
+	sh -c "echo changed > $m/leased" 2> /dev/null &
+	writer=$!
+	sleep 3
+	check "flush: the open for write waits for the host's lease" kill -0 $writer
+	kill -9 $writer
+	# Killed, the client flushes and waits for Rflush: what the server
+	# answers once the open it holds ends, at most 10 s on.
+	while kill -0 $writer 2> /dev/null && [ $i -lt 30 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	check "flush: the killed writer is gone within 30 s" [ $i -lt 30 ]
+	wait $writer 2> /dev/null
+	check "flush: the share answers on" grep -q "from the host" $m/host-file
+}

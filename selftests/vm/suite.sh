@@ -248,6 +248,36 @@ e2e_messages_stop()
 	echo "!$E2E_HIST" > "$E2E_REPLY/trigger"
 }
 
+# lease_hold FILE: a process of this guest holds a read lease on FILE
+# (made here) and ignores the break, so that an open of FILE for write
+# waits lease-break-time, set to 10 s until lease_release.
+lease_hold()
+{
+	echo kept > "$1" || return 1
+	LEASE_BREAK_TIME=$(cat /proc/sys/fs/lease-break-time)
+	echo 10 > /proc/sys/fs/lease-break-time
+	python3 -c '
+import fcntl, os, signal, sys, time
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+print("held", flush=True)
+time.sleep(3600)' "$1" > "$TMPDIR/lease.out" 2>&1 &
+	LEASE_PID=$!
+	for _ in $(seq 100); do
+		grep -q held "$TMPDIR/lease.out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+lease_release()
+{
+	kill "$LEASE_PID" 2> /dev/null
+	wait "$LEASE_PID" 2> /dev/null
+	echo "$LEASE_BREAK_TIME" > /proc/sys/fs/lease-break-time
+}
+
 # What the e2e checks cannot pass without.
 E2E_NEEDED="Tversion Tattach Twalk Tclunk Tlopen Tlcreate Tread Twrite Tgetattr Tsetattr
 Treaddir Tmkdir Tunlinkat Tsymlink Treadlink Tlink Tmknod Tstatfs Tlock Txattrwalk Txattrcreate"
@@ -271,8 +301,13 @@ if wanted e2e; then
 		# setid=on: the client's chmod with set-user-ID is one of the checks
 		# (the default refuses it: export_test checks that).
 		e2e_messages_start || echo "# vm-suite: could not set $E2E_HIST" >> "$RESULTS"
+		# The guest's writer of "leased" waits in the server for the
+		# lease, and is killed there: its client sends a Tflush.
+		ktap_group_begin e2e-lease
+		check "a host process holds a lease on the share's file 'leased'" lease_hold "$share/leased"
+		ktap_group_end
 		# A second device: the limits a user sets, as the client sees them.
-		l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.limited=1" \
+		l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.limited=1 v9p.flush=1" \
 			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on" \
 			-device "vhost-9p-pci,mount_tag=limited,path=$limited,security_model=none,readonly=on,max_msize=65536,max_fids=64"
 		# What the guest wrote is what the host has.
@@ -297,6 +332,7 @@ if wanted e2e; then
 			check "cache=$mode: the host has the guest's owner and mode" \
 				[ "$(stat -c %u:%g:%a "$c/attrs")" = 1234:2345:4751 ]
 		done
+		lease_release
 		# Which messages the real client sent: in the summary.
 		msgs=$(e2e_messages_stop)
 		ktap_group_begin e2e-messages
@@ -304,6 +340,11 @@ if wanted e2e; then
 		missing=$(for t in $E2E_NEEDED; do grep -q "^$t [1-9]" <<< "$msgs" || echo "$t"; done)
 		check "the real client sent every message the checks need" [ -n "$msgs" -a -z "$missing" ]
 		[ -z "$missing" ] || echo "# not sent: "$missing >> "$KTAP_LINES"
+		check "the client killed in a request sent a Tflush" grep -q "^Tflush [1-9]" <<< "$msgs"
+		# The request flushed (an open that truncates, or the truncation)
+		# ran to its end in the server; no write ever came.
+		check "... and its write never reached the file" \
+			[ "$(cat "$share/leased")" != changed ]
 		ktap_group_end
 		ktap_group_begin e2e-limited-host-view
 		check "readonly=on: the host's files are as they were" limited_share_unchanged "$limited"
