@@ -20,13 +20,14 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
  * The cases main() reports, announced by "e2e_client --plan" before a run,
  * so that a run that dies is missing cases its caller counts as failed.
  */
-#define E2E_CASES	27
+#define E2E_CASES	28
 #define GIB		(1024LL * 1024 * 1024)
 #define MANY		10000
 
@@ -99,8 +100,27 @@ static void locks(void)
 	waitpid(pid, &status, 0);
 	report(WIFEXITED(status) && !WEXITSTATUS(status),
 	       "another process sees the fcntl lock and cannot take it");
+	pid = fork();
+	if (pid == 0) {
+		struct flock wait = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 100 };
+		int fd2 = open(at("locked"), O_RDWR);
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (fd2 < 0 || fcntl(fd2, F_SETLKW, &wait))
+			_exit(2);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* It waited for the unlock, a second after the fork. */
+		_exit((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 500 ?
+		      0 : 1);
+	}
+	sleep(1);
 	fl.l_type = F_UNLCK;
 	report(!fcntl(fd, F_SETLK, &fl), "fcntl unlock");
+	status = -1;
+	waitpid(pid, &status, 0);
+	report(WIFEXITED(status) && !WEXITSTATUS(status),
+	       "F_SETLKW of another process waits for the lock, and gets it once unlocked");
 	report(!flock(fd, LOCK_EX | LOCK_NB) && !flock(fd, LOCK_UN), "flock");
 	close(fd);
 }
