@@ -209,6 +209,17 @@ limited_share()
 		head -c 1M /dev/urandom > "$1/big" && md5sum < "$1/big" | cut -d' ' -f1 > "$1/big.md5"
 }
 
+# concurrent_files_intact DIR: l2-lib.sh's concurrent_writers left 200
+# files in DIR, each with the md5 it recorded.
+concurrent_files_intact()
+{
+	local got
+
+	got=$(cd "$1" && md5sum f.* | sed 's/^\([0-9a-f]*\)  f\./\1 /' | sort -k 2)
+	[ "$(wc -l <<< "$got")" = 200 ] &&
+		[ "$got" = "$(cd "$1" && grep -H . sum.* | sed 's/^sum\.\([^:]*\):\(.*\)/\2 \1/' | sort -k 2)" ]
+}
+
 # limited_share_unchanged DIR: what the guest tried to change is as it was.
 limited_share_unchanged()
 {
@@ -321,6 +332,8 @@ if wanted e2e; then
 			check "cache=$mode: the host sees the guest's 200 files" \
 				[ "$(ls "$d/tree/a/b" | wc -l)" = 200 ]
 			check "cache=$mode: the guest's FIFO is a FIFO on the host" [ -p "$d/fifo" ]
+			check "cache=$mode: the host has the 200 files of 4 concurrent writers, each intact" \
+				concurrent_files_intact "$d/conc"
 			c=$d/c
 			check "cache=$mode: the host has the guest's xattr" \
 				sh -c "getfattr --only-values -n user.kept '$c/xattr' | grep -qx kept"
