@@ -43,8 +43,15 @@ wanted()
 		{ [ -z "${V9P_ONLY:-}" ] || [[ ",$V9P_ONLY," == *",$1,"* ]]; }
 }
 
+# ktap_group_begin NAME: the checks up to ktap_group_end are program NAME.
+# A group still open is a bug of the suite that would lose its checks: it
+# is ended here, with one more check, failed, that says so.
 ktap_group_begin()
 {
+	if [ -n "${KTAP_GROUP:-}" ]; then
+		ktap_fail "group $KTAP_GROUP ended before $1 began (a bug of the suite: ktap_group_end missing)"
+		ktap_group_end
+	fi
 	KTAP_GROUP=$1
 	KTAP_N=0
 	KTAP_LINES=$(mktemp)
@@ -52,6 +59,13 @@ ktap_group_begin()
 
 ktap_emit()
 {
+	# Outside any group the check would be lost: it goes into one, failed.
+	if [ -z "${KTAP_GROUP:-}" ]; then
+		ktap_group_begin checks-outside-a-group
+		ktap_emit "not ok" "outside any group (a bug of the suite): $1 $2"
+		ktap_group_end
+		return
+	fi
 	KTAP_N=$((KTAP_N + 1))
 	echo "$1 $KTAP_N $2" >> "$KTAP_LINES"
 	echo "$1 $KTAP_N $2"
@@ -78,6 +92,7 @@ ktap_group_end()
 		cat "$KTAP_LINES"
 	} >> "$RESULTS"
 	rm -f "$KTAP_LINES"
+	KTAP_GROUP=
 }
 
 # dmesg_check NAME: a test case that fails if the kernel complained since

@@ -117,7 +117,7 @@ flush_checks() {
 	check "flush: the share answers on" grep -q "from the host" $m/host-file
 }
 
-# concurrent_writers PREFIX DIR: 4 processes at once, each writing 50
+# concurrent_writers PREFIX DIR: 4 processes at once, each writing 20
 # files of 16 KiB under temporary names, recording their md5, renaming
 # them into place and reading another's, all in DIR; then every file must
 # match its md5 (the host checks the same, e2e-host-view).
@@ -127,7 +127,7 @@ concurrent_writers() {
 	for p in 1 2 3 4; do
 		(
 			i=0
-			while [ $i -lt 50 ]; do
+			while [ $i -lt 20 ]; do
 				dd if=/dev/urandom of=$d/tmp.$p.$i bs=4k count=4 2> /dev/null
 				md5sum < $d/tmp.$p.$i | cut -d' ' -f1 > $d/sum.$p.$i
 				mv $d/tmp.$p.$i $d/f.$p.$i
@@ -139,8 +139,8 @@ concurrent_writers() {
 	done
 	wait $pids
 	got=$(cd $d && md5sum f.* | sed 's/^\([0-9a-f]*\)  f\./\1 /' | sort -k 2)
-	check "${prefix}4 processes wrote, renamed and read 200 files at once" \
-		[ "$(echo "$got" | wc -l)" = 200 ]
+	check "${prefix}4 processes wrote, renamed and read 80 files at once" \
+		[ "$(echo "$got" | wc -l)" = 80 ]
 	check "${prefix}... and each file matches its md5" \
 		[ "$got" = "$(cd $d && grep -H . sum.* | sed 's/^sum\.\([^:]*\):\(.*\)/\2 \1/' | sort -k 2)" ]
 	check "${prefix}... and no temporary name is left" sh -c "! ls $d | grep -q '^tmp'"
