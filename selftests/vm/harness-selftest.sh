@@ -129,6 +129,32 @@ expect "... and the cases it never reported count as failed" \
 expect "a warning in the second-level guest's kernel log fails" \
 	grep -q "FAIL planted-l2: not ok 30 the second-level guest's kernel log is clean" <<< "$l2counts"
 
+# The suite's groups (guest-lib.sh, run here on the host): one left open
+# when the next begins, and a check outside any group, each fail instead
+# of vanishing (e2e-host-view once did).
+groups_planted()
+(
+	V9P_OUT=$base/groups V9P_TOP=$VHOST9P_TOP
+	rm -rf "$V9P_OUT"
+	mkdir -p "$V9P_OUT"
+	. "$VM_DIR/guest-lib.sh"
+	{
+		ktap_group_begin left-open
+		check "a check of the group left open" true
+		ktap_group_begin next
+		check "a check of the next" true
+		ktap_group_end
+		check "a check outside any group" true
+	} > /dev/null
+	awk -f "$VM_DIR/ktap-count.awk" "$RESULTS"
+)
+gcounts=$(groups_planted)
+expect "a group left open fails when the next begins" \
+	grep -q "FAIL left-open: not ok 2 group left-open ended before next began" <<< "$gcounts"
+expect "... and keeps its checks" grep -q "RESULT 2 2 0" <<< "$gcounts"
+expect "a check outside any group fails" \
+	grep -q "FAIL checks-outside-a-group: not ok 1 outside any group (a bug of the suite): ok a check outside any group" <<< "$gcounts"
+
 # make check's environment: what would shrink it is named, and refused
 # under CI.  (check-debug itself runs this with V9P_KERNEL_ROOT set.)
 knobs_clean() { (unset "${V9P_CHECK_KNOBS[@]}" V9P_CI; check_knobs); }
