@@ -13,10 +13,12 @@
 #include <sys/types.h>
 
 #include "../../drivers/vhost/9p/protocol.h"
+#include "hostutil.h"
 #include "virtq.h"
 
 #define P9C_MSIZE	(128 * 1024)
-#define P9C_TIMEOUT_MS	10000
+/* How long a request may go unanswered: V9P_SLOW times as long on the debug kernel. */
+#define P9C_TIMEOUT_MS	(10000 * slow_factor())
 
 static inline struct v9p_str *p9s_set(struct v9p_str *v, const char *s)
 {
