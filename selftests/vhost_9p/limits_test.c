@@ -1097,6 +1097,15 @@ TEST_F_TIMEOUT(lim, lock_owners_bounded, 300)
 /* A POSIX lock's end when it runs to the end of the file: OFFSET_MAX. */
 #define WHOLE_FILE_END	0x7fffffffffffffffULL
 
+/* minifuse mounted on @base/fuse, named in @dir: 0, -ENODEV, or -errno. */
+static int fuse_mount_below(struct minifuse *fs, const char *base, char *dir, size_t size)
+{
+	snprintf(dir, size, "%s/fuse", base);
+	if (mkdir(dir, 0755))
+		return -errno;
+	return minifuse_mount(fs, dir);
+}
+
 /* Was @owner's lock of [@start, @end] among the first @n of @locks? */
 static bool fuse_saw(const struct minifuse_lock *locks, unsigned int n, __u64 owner,
 		     __u32 type, __u64 start, __u64 end)
@@ -1126,9 +1135,7 @@ TEST_F_TIMEOUT(lim, fuse_lock_owners_released_at_clunk, 120)
 	char dir[300];
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s/fuse", self->dir);
-	ASSERT_EQ(0, mkdir(dir, 0755));
-	ret = minifuse_mount(&fs, dir);
+	ret = fuse_mount_below(&fs, self->dir, dir, sizeof(dir));
 	if (ret == -ENODEV)
 		SKIP(return, "kernel without FUSE (/dev/fuse)");
 	ASSERT_EQ(0, ret);
@@ -1256,9 +1263,7 @@ TEST_F_TIMEOUT(lim, fuse_lock_released_when_vmm_killed, 120)
 	__u64 owner;
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s/fuse", self->dir);
-	ASSERT_EQ(0, mkdir(dir, 0755));
-	ret = minifuse_mount(&fs, dir);
+	ret = fuse_mount_below(&fs, self->dir, dir, sizeof(dir));
 	if (ret == -ENODEV)
 		SKIP(return, "kernel without FUSE (/dev/fuse)");
 	ASSERT_EQ(0, ret);
