@@ -52,7 +52,7 @@ counted()
 	if read -r _ p f s < <(grep '^RESULT ' "$log" | tail -n 1); then
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 		say "$name" "$p passed, $f failed, $s skipped"
-		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY|CRASH| +#)' "$log" | sed 's/^/    /'
+		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY|CRASH|NOTE| +#)' "$log" | sed 's/^/    /'
 		[ "$f" = 0 ] || failed+=("$name")
 		grep -E '^(\[[^]]*\] )?CRASH' "$log" >> "$logs/crashes"
 		if [ "$f" != 0 ] && grep -q 'VM FAILURE' "$log"; then
