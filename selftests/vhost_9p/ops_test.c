@@ -338,6 +338,37 @@ FIXTURE_TEARDOWN(ops)
 	rm_tree(self->dir);
 }
 
+/*
+ * qid.version 0 tells the Linux client a file is synthetic: it then
+ * caches nothing for it (fs/9p/fid.h).  An empty file last modified at
+ * the epoch must still get a version, and a change must change it.
+ */
+TEST_F(ops, qid_version_is_never_zero)
+{
+	const struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
+	struct v9p_qid walked, created;
+	struct p9c_attr attr;
+	__u32 before;
+
+	ASSERT_EQ(0, put_file(self->dir, "epoch", ""));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, hpath(self->dir, "epoch"), epoch, 0));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "epoch", &walked));
+	EXPECT_NE(0, walked.version);
+	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &attr));
+	EXPECT_EQ(walked.version, attr.qid.version);
+
+	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 3, "", NULL));
+	ASSERT_EQ(0, lcreate(&self->c, 3, "new", P9_RDWR, 0644U, &created));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, hpath(self->dir, "new"), epoch, 0));
+	ASSERT_EQ(0, p9c_getattr(&self->c, 3, &attr));
+	before = attr.qid.version;
+	EXPECT_NE(0, before);
+	ASSERT_EQ(1, p9c_write(&self->c, 3, 0, "x", 1));
+	ASSERT_EQ(0, p9c_getattr(&self->c, 3, &attr));
+	EXPECT_NE(0, attr.qid.version);
+	EXPECT_NE(before, attr.qid.version);
+}
+
 /* Tlopen */
 
 TEST_F(ops, lopen_file)
