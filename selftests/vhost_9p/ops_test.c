@@ -1170,6 +1170,41 @@ TEST_F(ops, lock_blocked_by_host_process)
 	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
 }
 
+/*
+ * The Linux client's F_GETLK sends Tgetlock with type UNLCK whatever it
+ * asks (v9fs_file_getlock(), 6.1 to 6.12): the server answers it as a
+ * test for a write lock, i.e. with any lock another owner holds there.
+ */
+TEST_F(ops, getlock_unlck_is_the_linux_clients_test)
+{
+	struct glock gl;
+
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
+	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
+	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
+
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(V9P_LOCK_TYPE_WRLCK, gl.type);
+	EXPECT_EQ(0, gl.start);
+	EXPECT_EQ(10, gl.length);
+	EXPECT_EQ(1, gl.proc_id);
+	/* Its owner's own lock is no conflict. */
+	ASSERT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1, &gl));
+	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
+
+	/* A read lock of another owner is named as one. */
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 20, 5, 1));
+	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(V9P_LOCK_TYPE_RDLCK, gl.type);
+	EXPECT_EQ(20, gl.start);
+	EXPECT_EQ(5, gl.length);
+}
+
 TEST_F(ops, clunk_releases_locks)
 {
 	char path[PATH_MAX];
@@ -1206,7 +1241,6 @@ TEST_F(ops, lock_errors)
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, 7, 0, 0, 10, 1));
 	EXPECT_EQ(-EINVAL, getlock9(&self->c, 2, 7, 0, 10, 1, &gl));
-	EXPECT_EQ(-EINVAL, getlock9(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 10, 1, &gl));
 	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TLOCK, "dbdqqds", 2U, 1U, 4U, (__u64)0,
 				   (__u64)10, 1U, P9S("")));
 	/* A range past the largest offset. */

@@ -2247,8 +2247,15 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 		      &client_id))
 		return -EPROTO;
 	ftype = lock_type(type);
-	if (ftype < 0 || ftype == F_UNLCK)
+	if (ftype < 0)
 		return -EINVAL;
+	/*
+	 * The Linux client's F_GETLK asks with UNLCK whatever its caller
+	 * asked (v9fs_file_getlock() loses the type): test for a write lock,
+	 * which any other owner's lock conflicts with, and name that lock.
+	 */
+	if (ftype == F_UNLCK)
+		ftype = F_WRLCK;
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
