@@ -14,8 +14,9 @@ pkgs=(
 	build-essential bc bison flex kmod cpio xz-utils zstd gzip perl git
 	busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev
 	e2fsprogs attr
-	# ops_test's XFS case (attribute names past XATTR_NAME_MAX).
-	xfsprogs
+	# ops_test's XFS case (attribute names past XATTR_NAME_MAX), and the
+	# e2e checks over exports on XFS and btrfs (suite.sh's fs_export).
+	xfsprogs btrfs-progs
 	# make install and DKMS (scripts/test-install.sh), the man page's check.
 	dkms groff-base
 	# make check-debug builds a kernel (scripts/debug-kernel.sh).

@@ -59,23 +59,40 @@ static const char *at(const char *name)
 	return path;
 }
 
+/* The xattr cases, each skipped for REASON. */
+static const char *const xattr_cases[] = {
+	"setxattr user.*", "getxattr reads it back", "listxattr lists it",
+	"setxattr a second one", "removexattr removes it", "trusted.* is refused",
+};
+
+/*
+ * E2E_NO_USER_XATTRS=REASON: the export's file system has no user.*
+ * xattrs (the caller knows which: tmpfs before 6.6), and those cases are
+ * skipped for REASON, which the harness must list as allowed.
+ */
 static void xattrs(void)
 {
+	const char *no_xattrs = getenv("E2E_NO_USER_XATTRS");
 	char value[64] = {}, list[256] = {};
 	ssize_t len;
+	size_t i;
 
+	if (no_xattrs) {
+		for (i = 0; i < sizeof(xattr_cases) / sizeof(xattr_cases[0]); i++)
+			printf("ok %d %s # SKIP %s\n", ++n, xattr_cases[i], no_xattrs);
+		return;
+	}
 	close(open(at("xattr"), O_CREAT | O_WRONLY, 0644));
-	report(!setxattr(at("xattr"), "user.vhost9p", "value-1", 7, 0), "setxattr user.*");
+	report(!setxattr(at("xattr"), "user.vhost9p", "value-1", 7, 0), "%s", xattr_cases[0]);
 	len = getxattr(at("xattr"), "user.vhost9p", value, sizeof(value));
-	report(len == 7 && !memcmp(value, "value-1", 7), "getxattr reads it back");
+	report(len == 7 && !memcmp(value, "value-1", 7), "%s", xattr_cases[1]);
 	len = listxattr(at("xattr"), list, sizeof(list));
-	report(len > 0 && memmem(list, len, "user.vhost9p", 12), "listxattr lists it");
-	report(!setxattr(at("xattr"), "user.kept", "kept", 4, 0), "setxattr a second one");
+	report(len > 0 && memmem(list, len, "user.vhost9p", 12), "%s", xattr_cases[2]);
+	report(!setxattr(at("xattr"), "user.kept", "kept", 4, 0), "%s", xattr_cases[3]);
 	report(!removexattr(at("xattr"), "user.vhost9p") &&
 	       getxattr(at("xattr"), "user.vhost9p", value, sizeof(value)) < 0 &&
-	       errno == ENODATA, "removexattr removes it");
-	report(setxattr(at("xattr"), "trusted.vhost9p", "x", 1, 0) < 0,
-	       "trusted.* is refused");
+	       errno == ENODATA, "%s", xattr_cases[4]);
+	report(setxattr(at("xattr"), "trusted.vhost9p", "x", 1, 0) < 0, "%s", xattr_cases[5]);
 }
 
 static void locks(void)

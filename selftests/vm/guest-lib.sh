@@ -118,10 +118,15 @@ e2e_share()
 {
 	mkdir -p "$1"
 	v9p_modprobe loop && v9p_modprobe ext4 && truncate -s 512M "$1.img" &&
-		mkfs.ext4 -q -I 256 "$1.img" && mount -o loop "$1.img" "$1" || return 1
-	echo "from the host" > "$1/host-file"
-	mkdir -p "$1/many"
-	(cd "$1/many" && seq -f 'entry-%05g' 0 9999 | xargs touch)
+		mkfs.ext4 -q -I 256 "$1.img" && mount -o loop "$1.img" "$1" && e2e_populate "$1"
+}
+
+# e2e_populate DIR: what the e2e checks find in a share: host-file, and
+# many/ with 10,000 entries.
+e2e_populate()
+{
+	echo "from the host" > "$1/host-file" && mkdir -p "$1/many" &&
+		(cd "$1/many" && seq -f 'entry-%05g' 0 9999 | xargs touch)
 }
 
 # e2e_share_checked GROUP DIR: e2e_share, reported as a group of its own,

@@ -380,70 +380,167 @@ elif wanted e2e-pio; then
 	ktap_group_end
 fi
 
-# The Linux 9p client of this very kernel, over fdbridge (trans=fd, no
-# nested guest): e2e_client's checks, as a guest runs them in cache=none.
+# fdbridge_e2e PROGRAM SHARE [HOOK]: the Linux 9p client of this very
+# kernel, over fdbridge (trans=fd, no nested guest), mounts SHARE
+# (e2e_share's content) and runs e2e_client's checks in it, as a guest
+# runs them in cache=none; reported as PROGRAM.  HOOK MNT BRIDGE-PID runs
+# while it is mounted, its checks in groups of their own.
+fdbridge_e2e()
+{
+	local prog=$1 share=$2 hook=${3:-} mnt=$TMPDIR/$1-mnt n crc=0 rc bridge
+	mkdir -p "$mnt"
+	"$V9P_TOP/build/selftests/fdbridge" -o cache=none "$share" "$mnt" \
+		2> "$TMPDIR/$prog.err" &
+	bridge=$!
+	wait_for_9p_mount "$mnt"
+	mkdir -p "$mnt/none/c"
+	# The plan first: a client that dies leaves cases missing.
+	n=$("$V9P_TOP/build/selftests/e2e_client" --plan) || n=0
+	timeout 300 "$V9P_TOP/build/selftests/e2e_client" "$mnt/none/c" none 0 \
+		> "$TMPDIR/$prog.ktap" 2> "$TMPDIR/$prog.client-err" || crc=$?
+	[ -z "$hook" ] || "$hook" "$mnt" "$bridge"
+	umount "$mnt"
+	wait "$bridge"
+	rc=$?
+	{
+		echo "# vm-suite: program $prog"
+		echo "TAP version 13"
+		echo "1..$((n + 2))"
+		cat "$TMPDIR/$prog.ktap"
+		if [ "$crc" = 0 ]; then
+			echo "ok $((n + 1)) e2e_client exits 0"
+		else
+			echo "not ok $((n + 1)) e2e_client exits 0 # exit $crc"
+			sed 's/^/# /' "$TMPDIR/$prog.client-err"
+		fi
+		if [ "$rc" = 0 ]; then
+			echo "ok $((n + 2)) fdbridge ends cleanly when the share is unmounted"
+		else
+			echo "not ok $((n + 2)) fdbridge ends cleanly when the share is unmounted"
+			sed 's/^/# /' "$TMPDIR/$prog.err"
+		fi
+		echo "# vm-suite: exit 0"
+	} >> "$RESULTS"
+	dmesg_check "$prog"
+}
+
+# fdbridge_status MNT BRIDGE-PID: the operator's view of the device
+# fdbridge holds.
+fdbridge_status()
+{
+	local bridge=$2 status stats out
+	ktap_group_begin vhost9p-ctl-status
+	status=$("$CTL" status 2>&1)
+	echo "$status" | sed 's/^/# /' >> "$KTAP_LINES"
+	check "status lists fdbridge's device: tag, model, running, path" \
+		grep -Eq "^$bridge +[0-9]+ +fdbridge +fdbridge +none +yes +[0-9]+/131072 +[0-9]+ +[0-9]+  $fshare\$" <<< "$status"
+	stats=$("$CTL" stats "$bridge" 2>&1)
+	echo "$stats" | sed 's/^/# /' >> "$KTAP_LINES"
+	check "stats shows the session's msize" grep -q '^msize 65536, fids' <<< "$stats"
+	check "stats counts one Tversion, with its mean server time" \
+		grep -Eq '^Tversion +1 +[0-9]+\.[0-9]$' <<< "$stats"
+	check "stats counts the client's Tgetattrs" grep -Eq '^Tgetattr +[1-9][0-9]* ' <<< "$stats"
+	check "stats shows the server-time histogram" grep -Eq '^(< 1 us|[0-9]+ \.\. [0-9]+ us) +[1-9]' <<< "$stats"
+	# fdbridge holds one, which must not be taken for this shell's.
+	out=$("$CTL" stats $$ 2>&1)
+	check "stats of a process without the device fails with status 1" [ $? = 1 ]
+	check "... saying it holds none, while another process does" \
+		grep -q "process $$ holds no /dev/vhost-9p" <<< "$out"
+	ktap_group_end
+}
+
 if wanted fdbridge; then
-	fshare=$TMPDIR/fdbridge-share fmnt=$TMPDIR/fdbridge-mnt
-	mkdir -p "$fmnt"
+	fshare=$TMPDIR/fdbridge-share
 	if e2e_share "$fshare" && v9p_modprobe 9p; then
-		"$V9P_TOP/build/selftests/fdbridge" -o cache=none "$fshare" "$fmnt" \
-			2> "$TMPDIR/fdbridge.err" &
-		bridge=$!
-		wait_for_9p_mount "$fmnt"
-		mkdir -p "$fmnt/none/c"
-		# The plan first: a client that dies leaves cases missing.
-		n=$("$V9P_TOP/build/selftests/e2e_client" --plan) || n=0
-		crc=0
-		timeout 300 "$V9P_TOP/build/selftests/e2e_client" "$fmnt/none/c" none 0 \
-			> "$TMPDIR/fdbridge.ktap" 2> "$TMPDIR/fdbridge.client-err" || crc=$?
-		# The operator's view of the device fdbridge holds.
-		ktap_group_begin vhost9p-ctl-status
-		status=$("$CTL" status 2>&1)
-		echo "$status" | sed 's/^/# /' >> "$KTAP_LINES"
-		check "status lists fdbridge's device: tag, model, running, path" \
-			grep -Eq "^$bridge +[0-9]+ +fdbridge +fdbridge +none +yes +[0-9]+/131072 +[0-9]+ +[0-9]+  $fshare\$" <<< "$status"
-		stats=$("$CTL" stats "$bridge" 2>&1)
-		echo "$stats" | sed 's/^/# /' >> "$KTAP_LINES"
-		check "stats shows the session's msize" grep -q '^msize 65536, fids' <<< "$stats"
-		check "stats counts one Tversion, with its mean server time" \
-			grep -Eq '^Tversion +1 +[0-9]+\.[0-9]$' <<< "$stats"
-		check "stats counts the client's Tgetattrs" grep -Eq '^Tgetattr +[1-9][0-9]* ' <<< "$stats"
-		check "stats shows the server-time histogram" grep -Eq '^(< 1 us|[0-9]+ \.\. [0-9]+ us) +[1-9]' <<< "$stats"
-		# fdbridge holds one, which must not be taken for this shell's.
-		out=$("$CTL" stats $$ 2>&1)
-		check "stats of a process without the device fails with status 1" [ $? = 1 ]
-		check "... saying it holds none, while another process does" \
-			grep -q "process $$ holds no /dev/vhost-9p" <<< "$out"
-		ktap_group_end
-		umount "$fmnt"
-		wait "$bridge"
-		rc=$?
-		{
-			echo "# vm-suite: program fdbridge"
-			echo "TAP version 13"
-			echo "1..$((n + 2))"
-			cat "$TMPDIR/fdbridge.ktap"
-			if [ "$crc" = 0 ]; then
-				echo "ok $((n + 1)) e2e_client exits 0"
-			else
-				echo "not ok $((n + 1)) e2e_client exits 0 # exit $crc"
-				sed 's/^/# /' "$TMPDIR/fdbridge.client-err"
-			fi
-			if [ "$rc" = 0 ]; then
-				echo "ok $((n + 2)) fdbridge ends cleanly when the share is unmounted"
-			else
-				echo "not ok $((n + 2)) fdbridge ends cleanly when the share is unmounted"
-				sed 's/^/# /' "$TMPDIR/fdbridge.err"
-			fi
-		} >> "$RESULTS"
+		fdbridge_e2e fdbridge "$fshare" fdbridge_status
 		umount "$fshare" && rm -f "$fshare.img"
 	else
 		echo "# vm-suite: program fdbridge" >> "$RESULTS"
 		echo "# vm-suite: no share for fdbridge (ext4 image or 9p module)" >> "$RESULTS"
+		echo "# vm-suite: exit 0" >> "$RESULTS"
 	fi
-	echo "# vm-suite: exit 0" >> "$RESULTS"
-	dmesg_check fdbridge
 fi
+
+# The file systems users export, each under the same client checks:
+# fdbridge-xfs, -btrfs, -tmpfs and -overlayfs (lower layer read-only,
+# upper writable, both on one ext4, so that overlayfs keeps inode numbers
+# across copy-up).  ext4 is the share of every other e2e run.
+# fs_export FS DIR: a fresh FS mounted on DIR, with e2e_populate's files.
+fs_export()
+{
+	local fs=$1 dir=$2 layers=$2.layers
+	mkdir -p "$dir"
+	case $fs in
+	xfs|btrfs)
+		v9p_modprobe loop && v9p_modprobe "$fs" && truncate -s 512M "$dir.img" &&
+			"mkfs.$fs" -q "$dir.img" && mount -o loop "$dir.img" "$dir" &&
+			e2e_populate "$dir"
+		;;
+	tmpfs)
+		mount -t tmpfs -o size=256M tmpfs "$dir" && e2e_populate "$dir"
+		;;
+	overlayfs)
+		e2e_share "$layers" && v9p_modprobe overlay &&
+			mkdir "$layers/lower" "$layers/upper" "$layers/work" &&
+			mv "$layers/host-file" "$layers/many" "$layers/lower/" &&
+			echo lower > "$layers/lower/lower-file" &&
+			echo doomed > "$layers/lower/lower-gone" &&
+			mkdir -p "$layers/ro" && mount --bind "$layers/lower" "$layers/ro" &&
+			mount -o remount,bind,ro "$layers/ro" &&
+			mount -t overlay overlay \
+				-o "lowerdir=$layers/ro,upperdir=$layers/upper,workdir=$layers/work" "$dir"
+		;;
+	esac
+}
+
+# fs_unexport FS DIR: fs_export undone.
+fs_unexport()
+{
+	local fs=$1 dir=$2 layers=$2.layers
+	umount "$dir"
+	rm -f "$dir.img"
+	if [ "$fs" = overlayfs ]; then
+		umount "$layers/ro"
+		umount "$layers" && rm -f "$layers.img"
+	fi
+}
+
+# overlay_copy_up MNT: a lower file written through the share is copied
+# up and keeps its qid (the client's inode number); one removed leaves a
+# whiteout in the upper layer; the lower layer never changes.
+overlay_copy_up()
+{
+	local m=$1 layers=$TMPDIR/fdbridge-overlayfs.layers before after
+	ktap_group_begin fdbridge-overlayfs-copy-up
+	before=$(stat -c %i "$m/lower-file")
+	check "a lower file takes an append through the share" sh -c "echo appended >> '$m/lower-file'"
+	after=$(stat -c %i "$m/lower-file")
+	check "its inode number is the same after the copy-up ($before, $after)" \
+		[ -n "$before" -a "$before" = "$after" ]
+	check "it reads both lines" [ "$(cat "$m/lower-file")" = "$(printf 'lower\nappended')" ]
+	check "the upper layer has the copy" [ "$(tail -n 1 "$layers/upper/lower-file")" = appended ]
+	check "a lower file removed through the share is gone, a whiteout in the upper layer" \
+		sh -c "rm '$m/lower-gone' && [ ! -e '$m/lower-gone' ] && [ -c '$layers/upper/lower-gone' ]"
+	check "the lower layer is as it was" \
+		[ "$(cat "$layers/lower/lower-file")" = lower -a -f "$layers/lower/lower-gone" ]
+	ktap_group_end
+}
+
+for fs in xfs btrfs tmpfs overlayfs; do
+	wanted "fdbridge-$fs" || continue
+	dir=$TMPDIR/fdbridge-$fs hook=
+	[ $fs != overlayfs ] || hook=overlay_copy_up
+	ktap_group_begin "fdbridge-$fs-export"
+	check "an export on $fs is made" fs_export $fs "$dir"
+	ktap_group_end
+	# tmpfs has user.* xattrs only since 6.6.
+	if [ $fs = tmpfs ] && [ "$(printf '%s\n' "$KVER" 6.6 | sort -V | head -n 1)" != 6.6 ]; then
+		E2E_NO_USER_XATTRS="tmpfs before 6.6 has no user.* xattrs" fdbridge_e2e "fdbridge-$fs" "$dir" $hook
+	else
+		fdbridge_e2e "fdbridge-$fs" "$dir" $hook
+	fi
+	fs_unexport $fs "$dir"
+done
 
 # l2_log_clean FILE: a second-level guest's kernel log exists and has
 # nothing dmesg_check would fail; what it has goes to the results.
