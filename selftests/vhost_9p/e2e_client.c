@@ -2,8 +2,9 @@
 /*
  * e2e_client DIR MODE N: what the end-to-end guest does on a 9p mount that
  * busybox cannot: extended attributes, POSIX and BSD locks, shared mmap
- * writes, a sparse file past 4 GiB, a directory of 10,000 entries, a file
- * used after unlink, timestamps, ownership.  Runs in the second-level
+ * writes, a sparse file past 4 GiB, O_DIRECT, copy_file_range, SEEK_DATA
+ * and SEEK_HOLE, fallocate, a directory of 10,000 entries, a file used
+ * after unlink, timestamps, ownership.  Runs in the second-level
  * guest, on the real Linux 9p client mounted with cache=MODE; prints KTAP
  * lines ("ok N what") numbered after N, and leaves files the host checks.
  */
@@ -27,7 +28,7 @@
  * The cases main() reports, announced by "e2e_client --plan" before a run,
  * so that a run that dies is missing cases its caller counts as failed.
  */
-#define E2E_CASES	28
+#define E2E_CASES	35
 #define GIB		(1024LL * 1024 * 1024)
 #define MANY		10000
 
@@ -192,6 +193,73 @@ static void sparse_past_4g(void)
 	close(fd);
 }
 
+/*
+ * I/O the client has no 9P message of its own for.  O_DIRECT goes to
+ * Tread and Twrite straight from the caller's pages, copy_file_range is
+ * spliced through them by the VFS.  The client answers SEEK_DATA and
+ * SEEK_HOLE from the file's size alone (all data, one hole at the end),
+ * and has no fallocate (9P2000.L has no message for it): EOPNOTSUPP, and
+ * posix_fallocate() writes the zeros instead.
+ */
+static void file_io(void)
+{
+	const size_t len = 256 * 1024 + 4096;
+	off_t from = 4096, to = 0, size = 5 * GIB + 10;
+	ssize_t copied = 0, done;
+	char *out = NULL, *in = NULL;
+	int fd, src, dst, ok;
+	size_t i;
+
+	if (posix_memalign((void **)&out, 4096, len) || posix_memalign((void **)&in, 4096, len)) {
+		report(0, "O_DIRECT: aligned buffers");
+		return;
+	}
+	for (i = 0; i < len; i++)
+		out[i] = i * 7 + (i >> 12);
+	fd = open(at("direct"), O_CREAT | O_RDWR | O_TRUNC | O_DIRECT, 0644);
+	report(fd >= 0 && pwrite(fd, out, len, 0) == (ssize_t)len,
+	       "O_DIRECT write of %zu bytes", len);
+	report(fd >= 0 && pread(fd, in, len, 0) == (ssize_t)len && !memcmp(in, out, len),
+	       "O_DIRECT read gets them back");
+	close(fd);
+
+	src = open(at("direct"), O_RDONLY);
+	dst = open(at("copied"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+	while (src >= 0 && dst >= 0 && copied < (ssize_t)(len - 4096)) {
+		done = copy_file_range(src, &from, dst, &to, len - 4096 - copied, 0);
+		if (done <= 0)
+			break;
+		copied += done;
+	}
+	memset(in, 0, len);
+	report(copied == (ssize_t)(len - 4096) &&
+	       pread(dst, in, len - 4096, 0) == (ssize_t)(len - 4096) &&
+	       !memcmp(in, out + 4096, len - 4096),
+	       "copy_file_range copies %zu bytes from offset 4096 intact", len - 4096);
+	close(src);
+	close(dst);
+
+	fd = open(at("sparse"), O_RDONLY);
+	report(fd >= 0 && lseek(fd, 0, SEEK_DATA) == 0 && lseek(fd, 0, SEEK_HOLE) == size &&
+	       lseek(fd, 4 * GIB, SEEK_DATA) == 4 * GIB,
+	       "SEEK_DATA and SEEK_HOLE: data up to the size, the hole at the end");
+	report(fd >= 0 && lseek(fd, size, SEEK_DATA) < 0 && errno == ENXIO,
+	       "SEEK_DATA at the end is ENXIO");
+	close(fd);
+
+	fd = open(at("allocated"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+	report(fd >= 0 && fallocate(fd, 0, 0, len) < 0 && errno == EOPNOTSUPP,
+	       "fallocate is EOPNOTSUPP (9P2000.L has no message for it)");
+	memset(in, 1, len);
+	ok = fd >= 0 && !posix_fallocate(fd, 0, len) && pread(fd, in, len, 0) == (ssize_t)len;
+	for (i = 0; ok && i < len; i++)
+		ok = !in[i];
+	report(ok, "posix_fallocate extends the file with zeros");
+	close(fd);
+	free(out);
+	free(in);
+}
+
 /* The host made MANY files in the share's many/ (DIR is share/MODE/c). */
 static void many_entries(void)
 {
@@ -260,6 +328,52 @@ static void attributes(void)
 	       S_ISDIR(st.st_mode), "rename a directory across directories");
 }
 
+/*
+ * --lock FILE UNTIL: hold a write lock on all of FILE, tell so by making
+ * FILE.held, and keep it until UNTIL exists (300 s at most): what another
+ * guest, with its own device on the same export, must see (--locked).
+ */
+static int hold_lock(const char *file, const char *until)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char held[4096];
+	int fd, i;
+
+	fd = open(file, O_CREAT | O_RDWR, 0644);
+	if (fd < 0 || fcntl(fd, F_SETLK, &fl)) {
+		perror(file);
+		return 1;
+	}
+	snprintf(held, sizeof(held), "%s.held", file);
+	close(open(held, O_CREAT | O_WRONLY, 0644));
+	for (i = 0; i < 300 && access(until, F_OK); i++)
+		sleep(1);
+	return i == 300;
+}
+
+/* --locked FILE: another holds a write lock on FILE, and keeps it from us. */
+static int see_lock(const char *file)
+{
+	struct flock probe = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = open(file, O_RDWR);
+
+	if (fd < 0 || fcntl(fd, F_GETLK, &probe)) {
+		perror(file);
+		return 1;
+	}
+	if (probe.l_type != F_WRLCK) {
+		fprintf(stderr, "%s: F_GETLK sees no lock\n", file);
+		return 1;
+	}
+	probe.l_type = F_WRLCK;
+	probe.l_start = probe.l_len = 0;
+	if (!fcntl(fd, F_SETLK, &probe) || (errno != EAGAIN && errno != EACCES)) {
+		fprintf(stderr, "%s: F_SETLK was not refused\n", file);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int first;
@@ -268,8 +382,13 @@ int main(int argc, char **argv)
 		printf("%d\n", E2E_CASES);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "--lock"))
+		return hold_lock(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "--locked"))
+		return see_lock(argv[2]);
 	if (argc != 4) {
-		fprintf(stderr, "usage: e2e_client --plan | DIR CACHE-MODE FIRST-NUMBER\n");
+		fprintf(stderr,
+			"usage: e2e_client --plan | --lock FILE UNTIL | --locked FILE | DIR CACHE-MODE FIRST-NUMBER\n");
 		return 2;
 	}
 	dir = argv[1];
@@ -279,6 +398,7 @@ int main(int argc, char **argv)
 	locks();
 	mmap_write(argv[2]);
 	sparse_past_4g();
+	file_io();
 	many_entries();
 	unlinked_while_open();
 	attributes();

@@ -195,11 +195,13 @@ V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
 # under nested KVM, with a time limit.  V9P_L2_PIO_NOTIFY=1: every virtio
 # device is told of its queues by port I/O, not by a write to its memory.
 # V9P_L2_EXITS=FILE: QEMU logs there each exit KVM hands it (reason 8, a
-# shutdown: the guest triple-faulted).
+# shutdown: the guest triple-faulted).  L2_REBOOT=1: a reboot resets the
+# machine and boots it again, where it otherwise ends QEMU.
 l2_qemu()
 {
-	local limit=$(($1 * V9P_SLOW)) initramfs=$2 append=$3
+	local limit=$(($1 * V9P_SLOW)) initramfs=$2 append=$3 no_reboot=-no-reboot
 	shift 3
+	[ "${L2_REBOOT:-0}" = 0 ] || no_reboot=
 	# (A port write exits with its port and the next instruction's
 	# address; a memory write is an instruction KVM decodes and emulates,
 	# unless the CPU's EPT fast path takes it: Intel only.)
@@ -208,7 +210,7 @@ l2_qemu()
 	# (Thread names, "CPU 0/KVM" and "worker", tell QEMU's threads apart
 	# in a profile.)
 	timeout --kill-after=5 "$limit" "${L2_QEMU:-$V9P_QEMU}" "${V9P_QEMU_FIRMWARE[@]}" \
-		-accel kvm -cpu host -nographic -nodefaults -no-reboot -name debug-threads=on \
+		-accel kvm -cpu host -nographic -nodefaults $no_reboot -name debug-threads=on \
 		-kernel "$L2_VMLINUZ" -initrd "$initramfs" \
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
@@ -237,11 +239,19 @@ l2_e2e_boot()
 # fails as a whole.
 l2_e2e()
 {
-	local name=$1 limit=$2 append=$3 log=$V9P_OUT/$1-console.log rc=0
+	local name=$1 limit=$2 append=$3 rc=0
 	shift 3
 	wanted "$name" || return 0
-	echo "# vm-suite: program $name" >> "$RESULTS"
 	l2_e2e_boot "$name" "$limit" "$append" "$@" || rc=$?
+	l2_e2e_report "$name" $rc
+}
+
+# l2_e2e_report NAME RC: what l2_e2e_boot NAME left, ended with status RC,
+# added to the results as program NAME.
+l2_e2e_report()
+{
+	local name=$1 rc=$2 log=$V9P_OUT/$1-console.log
+	echo "# vm-suite: program $name" >> "$RESULTS"
 	cat "$TMPDIR/$name.ktap" >> "$RESULTS"
 	if [ ! -s "$TMPDIR/$name.ktap" ]; then
 		echo "# vm-suite: $name: the guest did not finish (qemu exit $rc)" >> "$RESULTS"

@@ -29,17 +29,17 @@ e2e_run() {
 		fail "${prefix}e2e_client exited $rc after $got of its $want cases"
 }
 
-# l2_log_check LOG: one case, failed when the kernel log LOG reports a bug
-# (kernel_log_bad: kernel-log.sh, sourced first): a warning or an oops of
-# the 9p client fails even if every operation succeeded.
+# l2_log_check LOG [WHEN]: one case, failed when the kernel log LOG
+# reports a bug (kernel_log_bad: kernel-log.sh, sourced first): a warning
+# or an oops of the 9p client fails even if every operation succeeded.
 l2_log_check() {
-	local reports
+	local reports what="the second-level guest's kernel log is clean${2:+ $2}"
 	if reports=$(kernel_log_bad "$1" "# "); then
-		fail "the second-level guest's kernel log is clean"
+		fail "$what"
 		echo "$reports" >> "$results"
 	else
 		kernel_log_emulated "$1" "# " >> "$results"
-		ok "the second-level guest's kernel log is clean"
+		ok "$what"
 	fi
 }
 
@@ -151,4 +151,151 @@ concurrent_files_intact() {
 	got=$(cd "$1" && md5sum f.* | sed 's/^\([0-9a-f]*\)  f\./\1 /' | sort -k 2)
 	[ "$(echo "$got" | wc -l)" = 80 ] &&
 		[ "$got" = "$(cd "$1" && grep -H . sum.* | sed 's/^sum\.\([^:]*\):\(.*\)/\2 \1/' | sort -k 2)" ]
+}
+
+# reset_checks TAG MODES: a virtio reset of TAG's device with nothing
+# mounted.  Unbinding the driver resets the device (the VMM stops its
+# vhost-9p side), binding it again negotiates and starts it afresh; a new
+# mount then reads what the mounts in each of MODES wrote before, the
+# cached modes' mmap writes included.
+reset_checks() {
+	local tag=$1 modes=$2 drv=/sys/bus/virtio/drivers/9pnet_virtio dev= t m=/mnt/reset mode
+	for t in $drv/virtio*/mount_tag; do
+		[ "$(tr -d '\0\n' < $t)" = $tag ] && dev=${t%/mount_tag} && dev=${dev##*/}
+	done
+	mkdir -p $m
+	check "reset: the driver lets go of the device" sh -c "[ -n '$dev' ] && echo $dev > $drv/unbind"
+	check "reset: nothing mounts while it is unbound" \
+		sh -c "! mount -t 9p -o trans=virtio,version=9p2000.L $tag $m"
+	check "reset: the driver takes the device again" \
+		sh -c "echo $dev > $drv/bind && [ -e $drv/$dev/mount_tag ]"
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 $tag $m; then
+		fail "reset: mount after the reset"
+		return
+	fi
+	ok "reset: mount after the reset"
+	for mode in $modes; do
+		check "reset: a new mount reads what cache=$mode wrote" \
+			grep -qx "hello" $m/$mode/renamed
+		[ $mode = none ] ||
+			check "reset: a new mount reads cache=$mode's mmap write" \
+			sh -c "dd if=$m/$mode/c/mapped bs=1 skip=4096 count=20 2> /dev/null | grep -qx 'written through mmap'"
+	done
+	check "reset: umount" umount $m
+}
+
+# model_checks TAG: through the device TAG (security_model=passthrough or
+# mapped-xattr, setid=on, devices=on), what only root may do: chown,
+# set-user-ID, a device node; and what mapped-xattr keeps in xattrs: a
+# FIFO, a symlink, a directory's mode.  They stay in the share for the
+# host (e2e-host-view) and, for mapped-xattr, for QEMU's own 9p server
+# to read back (e2e-vs-qemu9p).
+model_checks() {
+	local tag=$1 m=/mnt/$1
+	mkdir -p $m
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 $tag $m; then
+		fail "$tag: mount"
+		return
+	fi
+	ok "$tag: mount"
+	check "$tag: write" sh -c "echo data > $m/file"
+	check "$tag: chown" chown 1234:2345 $m/file
+	check "$tag: chmod with set-user-ID" chmod 4751 $m/file
+	check "$tag: mknod of a character device" mknod $m/null c 1 3
+	check "$tag: mkfifo" mkfifo $m/fifo
+	check "$tag: symlink" ln -s target $m/link
+	check "$tag: mkdir with mode 701" mkdir -m 701 $m/dir
+	model_read "$tag" $m
+	check "$tag: umount" umount $m
+}
+
+# model_read PREFIX DIR: what model_checks made in DIR, as the client
+# sees it.
+model_read() {
+	local p=$1 m=$2
+	check "$p: the file's owner, group and mode" \
+		[ "$(stat -c %u:%g:%a $m/file)" = 1234:2345:4751 ]
+	check "$p: the file's content" grep -qx data $m/file
+	check "$p: the device node" [ "$(stat -c %F:%t:%T $m/null)" = "character special file:1:3" ]
+	check "$p: the FIFO" [ -p $m/fifo ]
+	check "$p: the symlink" [ "$(readlink $m/link)" = target ]
+	check "$p: the directory and its mode" [ "$(stat -c %F:%a $m/dir)" = directory:701 ]
+}
+
+# twin_checks SELF OTHER: one of two guests at once, each with its own
+# vhost-9p device on one export, while a host process puts a new
+# host.txt ("gen N") in place by rename every 0.2 s.  Each writes 20 files
+# with their md5 and reads the other's; reads host.txt as it changes; and
+# a write lock guest a holds, guest b sees and cannot take.
+twin_checks() {
+	local me=$1 other=$2 m=/mnt/twin i=0 last=-1 bad= gens=0 line gen holder= out
+	mkdir -p $m
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 share $m; then
+		fail "twin $me: mount"
+		return
+	fi
+	ok "twin $me: mount"
+	mkdir -p $m/$me
+	while [ $i -lt 20 ]; do
+		dd if=/dev/urandom of=$m/$me/f.$i bs=4k count=16 2> /dev/null
+		md5sum < $m/$me/f.$i | cut -d' ' -f1 > $m/$me/sum.$i
+		i=$((i + 1))
+	done
+	touch $m/$me.done
+	check "twin $me: 20 files written" [ "$(ls $m/$me | wc -l)" = 40 ]
+	i=0
+	while [ ! -e $m/$other.done ] && [ $i -lt 300 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	check "twin $me: the other guest's files are there" [ -e $m/$other.done ]
+	check "twin $me: the other guest's 20 files are intact" \
+		twin_files_intact $m/$other
+	i=0
+	while [ $i -lt 40 ]; do
+		line=$(cat $m/host.txt)
+		gen=${line#gen }
+		case "$line" in
+		"gen "[0-9]*) ;;
+		*) bad="$bad [$line]" ;;
+		esac
+		[ -n "${gen##*[!0-9]*}" ] && [ "$gen" -ge "$last" ] || bad="$bad [$line after $last]"
+		[ "$gen" = "$last" ] || gens=$((gens + 1))
+		last=$gen
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "twin $me: host.txt, replaced by the host meanwhile, reads whole and never goes back" \
+		[ -z "$bad" ]
+	[ -z "$bad" ] || echo "# twin $me: read $bad" >> $results
+	check "twin $me: ... and the host's changes show ($gens versions seen)" [ $gens -ge 3 ]
+	if [ $me = a ]; then
+		e2e_client --lock $m/lock $m/b.probed &
+		holder=$!
+	else
+		i=0
+		while [ ! -e $m/lock.held ] && [ $i -lt 300 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		if out=$(e2e_client --locked $m/lock 2>&1); then
+			ok "twin b: the write lock guest a holds is seen (F_GETLK), and refused"
+		else
+			fail "twin b: the write lock guest a holds is seen (F_GETLK), and refused"
+			echo "# $out" >> $results
+		fi
+		touch $m/b.probed
+	fi
+	[ -z "$holder" ] ||
+		check "twin a: held a write lock until guest b had probed it" wait $holder
+	check "twin $me: umount" umount $m
+}
+
+# twin_files_intact DIR: twin_checks' 20 files in DIR match their md5.
+twin_files_intact() {
+	local i=0
+	while [ $i -lt 20 ]; do
+		[ "$(md5sum < $1/f.$i | cut -d' ' -f1)" = "$(cat $1/sum.$i)" ] || return 1
+		i=$((i + 1))
+	done
 }

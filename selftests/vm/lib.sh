@@ -96,6 +96,9 @@ vm_l2_e2e_initramfs()
 	install -m 644 "$VM_DIR/kernel-log.sh" "$stage/kernel-log.sh"
 	install -m 644 "$VM_DIR/l2-lib.sh" "$stage/l2-lib.sh"
 	vm_add_9p_client "$1" "$stage" cachefiles loop ext4
+	# cache=fscache's cache: ext4 with extents, for the FALLOC_FL_ZERO_RANGE
+	# cachefiles calls on 6.12 (on busybox's ext2 it withdraws the cache).
+	truncate -s 64M "$stage/cache.img" && mkfs.ext4 -q -F "$stage/cache.img"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"
 }

@@ -219,6 +219,21 @@ concurrent_files_intact()
 	sh -c '. "$1"; concurrent_files_intact "$2"' sh "$V9P_TOP/selftests/vm/l2-lib.sh" "$1"
 }
 
+# mapped_attr_is FILE NAME HEX: FILE's user.virtfs.NAME is HEX (bytes).
+mapped_attr_is()
+{
+	[ "$(getfattr --absolute-names -e hex --only-values -n "user.virtfs.$2" "$1" 2>&1 |
+		od -An -tx1 | tr -d ' \n')" = "$3" ]
+}
+
+# mapped_attrs_are FILE OWNER UID GID MODE: FILE is OWNER's (uid:gid) on
+# the host and keeps UID, GID and MODE (hex bytes) in user.virtfs.*.
+mapped_attrs_are()
+{
+	[ "$(stat -c %u:%g "$1")" = "$2" ] && mapped_attr_is "$1" uid "$3" &&
+		mapped_attr_is "$1" gid "$4" && mapped_attr_is "$1" mode "$5"
+}
+
 # limited_share_unchanged DIR: what the guest tried to change is as it was.
 limited_share_unchanged()
 {
@@ -298,6 +313,10 @@ if wanted e2e; then
 	limited=$TMPDIR/e2e-limited
 	ktap_group_begin e2e-limited-share
 	check "the share $limited is made (100 files, 1 MiB)" limited_share "$limited"
+	# The security models' exports: on the share's ext4 (user.* xattrs).
+	models=$share/models
+	check "the passthrough and mapped-xattr exports are made" \
+		mkdir -p "$models/passthrough" "$models/mapped"
 	ktap_group_end
 	if [ ! -x "$V9P_QEMU" ]; then
 		ktap_group_begin e2e
@@ -317,9 +336,13 @@ if wanted e2e; then
 		check "a host process holds a lease on the share's file 'leased'" lease_hold "$share/leased"
 		ktap_group_end
 		# A second device: the limits a user sets, as the client sees them.
-		l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.concurrent=$E2E_CONCURRENT v9p.limited=1 v9p.flush=1" \
+		# The guest reboots once with the share mounted (v9p.reboot=1).
+		# Two more: the other security models.
+		L2_REBOOT=1 l2_e2e e2e 600 "v9p.modes=$E2E_MODES v9p.concurrent=$E2E_CONCURRENT v9p.limited=1 v9p.flush=1 v9p.reboot=1 v9p.models=write" \
 			-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on" \
-			-device "vhost-9p-pci,mount_tag=limited,path=$limited,security_model=none,readonly=on,max_msize=65536,max_fids=64"
+			-device "vhost-9p-pci,mount_tag=limited,path=$limited,security_model=none,readonly=on,max_msize=65536,max_fids=64" \
+			-device "vhost-9p-pci,mount_tag=passthrough,path=$models/passthrough,security_model=passthrough,setid=on,devices=on" \
+			-device "vhost-9p-pci,mount_tag=mapped,path=$models/mapped,security_model=mapped-xattr,setid=on,devices=on"
 		# What the guest wrote is what the host has.
 		ktap_group_begin e2e-host-view
 		for mode in ${E2E_MODES//,/ }; do
@@ -344,7 +367,26 @@ if wanted e2e; then
 				sh -c "[ \$(stat -c %s '$c/sparse') = 5368709130 ] && dd if='$c/sparse' bs=1 skip=5368709120 count=10 2>/dev/null | grep -qx 'past 4 GiB'"
 			check "cache=$mode: the host has the guest's owner and mode" \
 				[ "$(stat -c %u:%g:%a "$c/attrs")" = 1234:2345:4751 ]
+			check "cache=$mode: the host has the guest's O_DIRECT write and its copy_file_range copy" \
+				sh -c "[ \$(stat -c %s '$c/direct') = 266240 ] && cmp -s -i 4096:0 '$c/direct' '$c/copied'"
 		done
+		# passthrough: the host has what the guest made, as it made it.
+		p=$models/passthrough
+		check "passthrough: the host file has the guest's owner, group and mode" \
+			[ "$(stat -c %u:%g:%a "$p/file" 2>&1)" = 1234:2345:4751 ]
+		check "passthrough: the host has the guest's device node, FIFO, symlink and directory" \
+			[ "$(stat -c %F:%t:%T "$p/null" 2>&1)" = "character special file:1:3" -a \
+			  -p "$p/fifo" -a "$(readlink "$p/link")" = target -a \
+			  "$(stat -c %F:%a "$p/dir" 2>&1)" = directory:701 ]
+		# mapped-xattr: root's files, with the guest's view in QEMU's
+		# user.virtfs.* (little-endian uid, gid and mode, rdev as dev_t).
+		p=$models/mapped
+		check "mapped-xattr: the host file is root's, the guest's owner and mode in user.virtfs.*" \
+			mapped_attrs_are "$p/file" 0:0 d2040000 29090000 e9890000
+		check "mapped-xattr: the device node, FIFO and symlink are plain files on the host" \
+			[ -f "$p/null" -a -f "$p/fifo" -a -f "$p/link" -a "$(cat "$p/link")" = target ]
+		check "mapped-xattr: the device node's rdev is in user.virtfs.rdev" \
+			mapped_attr_is "$p/null" rdev 0301000000000000
 		ktap_group_end
 		lease_release
 		# Which messages the real client sent: in the summary.
@@ -364,6 +406,48 @@ if wanted e2e; then
 		check "readonly=on: the host's files are as they were" limited_share_unchanged "$limited"
 		ktap_group_end
 	fi
+fi
+
+# Two guests at once, each with its own vhost-9p device on one export,
+# while a host process replaces host.txt by rename every 0.2 s
+# (l2-lib.sh's twin_checks).
+if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+	tshare=$TMPDIR/e2e-twins
+	ktap_group_begin e2e-twins-share
+	check "the twins' share is made, with host.txt" \
+		sh -c "mkdir -p '$tshare' && echo 'gen 0' > '$tshare/host.txt'"
+	ktap_group_end
+	(
+		g=0
+		while [ ! -e "$tshare/stop" ]; do
+			g=$((g + 1))
+			echo "gen $g" > "$tshare/.host.txt" && mv "$tshare/.host.txt" "$tshare/host.txt"
+			sleep 0.2
+		done
+	) &
+	changer=$!
+	twin_pids=()
+	for t in a b; do
+		(
+			rc=0
+			l2_e2e_boot e2e-twin-$t 600 "v9p.modes= v9p.twin=$t" -m 512 \
+				-device "vhost-9p-pci,mount_tag=share,path=$tshare,security_model=none" ||
+				rc=$?
+			echo $rc > "$TMPDIR/e2e-twin-$t.rc"
+		) &
+		twin_pids+=($!)
+	done
+	wait "${twin_pids[@]}"
+	touch "$tshare/stop"
+	wait $changer
+	for t in a b; do
+		l2_e2e_report e2e-twin-$t "$(cat "$TMPDIR/e2e-twin-$t.rc")"
+	done
+	ktap_group_begin e2e-twins-host-view
+	check "the host has both guests' 20 files, each intact" \
+		sh -c '. "$1"; twin_files_intact "$2/a" && twin_files_intact "$2/b"' sh \
+		"$V9P_TOP/selftests/vm/l2-lib.sh" "$tshare"
+	ktap_group_end
 fi
 
 # The same client with the guest's notifications by port I/O
@@ -752,8 +836,9 @@ if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPD
 		e2e_share "$qshare"
 		rc=0
 		: > "$TMPDIR/e2e-qemu9p-qemu.log"
-		l2_e2e_boot e2e-qemu9p 600 "v9p.modes=$E2E_MODES" \
-			-virtfs "local,path=$qshare,mount_tag=share,security_model=none,multidevs=remap" || rc=$?
+		l2_e2e_boot e2e-qemu9p 600 "v9p.modes=$E2E_MODES v9p.models=read" \
+			-virtfs "local,path=$qshare,mount_tag=share,security_model=none,multidevs=remap" \
+			-virtfs "local,path=$models/mapped,mount_tag=mapped,security_model=mapped-xattr,readonly=on" || rc=$?
 		umount "$qshare" && rm -f "$qshare.img"
 		[ -s "$q" ] || [ $attempt = 3 ] && break
 		mv "$qlog" "$V9P_OUT/e2e-qemu9p-console-$attempt.log"
@@ -770,6 +855,10 @@ if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPD
 		sed 's/^/# qemu: /' "$TMPDIR/e2e-qemu9p-qemu.log" | tail -n 5
 		tr -d '\r' < "$qlog" | tail -n 15 | sed 's/^/# l2: /'
 	fi >> "$KTAP_LINES"
+	# What vhost-9p's mapped-xattr wrote, QEMU's reads as the guest made it.
+	check "QEMU's virtio-9p reads vhost-9p's mapped-xattr files back as written" \
+		[ "$(grep -c "^ok [0-9]* mapped, read by QEMU's 9p: " "$q")" = 8 -a \
+		  -z "$(grep "^not ok [0-9]* mapped, read by QEMU's 9p: " "$q")" ]
 	worse=$(comm -12 <(ktap_names ok "$q") <(ktap_names "not ok" "$TMPDIR/e2e.ktap"))
 	check "every check QEMU's virtio-9p passes, vhost-9p passes" [ -s "$q" -a -z "$worse" ]
 	[ -z "$worse" ] || sed 's/^/# QEMU 9p passes, vhost-9p fails: /' <<< "$worse" >> "$KTAP_LINES"
