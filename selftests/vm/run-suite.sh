@@ -18,7 +18,7 @@ set -euo pipefail
 
 kver=${1:-$(default_kver)}
 out=$VHOST9P_BUILD/vm/$kver/${V9P_RUN_NAME:-suite}
-limit=${V9P_VM_TIMEOUT:-900}
+limit=${V9P_VM_TIMEOUT:-1500}
 
 rm -rf "$out"
 mkdir -p "$out"
