@@ -43,38 +43,8 @@ why=
 
 echo "TAP version 13"
 
-# result pass|fail|skip NAME [REASON]: report one case.
-result()
-{
-	n=$((n + 1))
-	case $1 in
-	pass)
-		pass=$((pass + 1))
-		echo "ok $n $2"
-		;;
-	fail)
-		fail=$((fail + 1))
-		echo "not ok $n $2"
-		summary+=("FAIL $2")
-		;;
-	skip)
-		# Skipped only behind a step that failed (counted already);
-		# anything else missing (a package, root) fails the case.
-		case $3 in
-		*" failed")
-			skip=$((skip + 1))
-			echo "ok $n $2 # SKIP $3"
-			summary+=("SKIP $2: $3")
-			;;
-		*)
-			fail=$((fail + 1))
-			echo "not ok $n $2 # cannot run: $3"
-			summary+=("FAIL $2: cannot run: $3")
-			;;
-		esac
-		;;
-	esac
-}
+# result: install-result.sh.
+. "$VHOST9P_TOP/scripts/install-result.sh"
 
 # diag TEXT: the last lines of TEXT as KTAP diagnostics.
 diag()

@@ -16,6 +16,22 @@ for input in "$here"/ktap/*.ktap; do
 		<(awk -f "$top/selftests/vm/ktap-count.awk" "$input")
 done
 
+# test-install.sh's rule for skips (scripts/install-result.sh), planted:
+# a case behind a step that failed is skipped, one that cannot run for a
+# missing package fails.  install_counts KIND REASON: "pass fail skip".
+install_counts()
+{
+	local n=0 pass=0 fail=0 skip=0 summary=()
+	. "$top/scripts/install-result.sh"
+	result "$1" case "$2" > /dev/null
+	echo "$pass $fail $skip"
+}
+expect "install-result/skip-behind-a-failed-step" \
+	[ "$(install_counts skip "make dkms-source failed")" = "0 0 1" ]
+expect "install-result/missing-dkms-fails" \
+	[ "$(install_counts skip "dkms is not installed (make deps)")" = "0 1 0" ]
+expect "install-result/not-root-fails" [ "$(install_counts skip "needs root")" = "0 1 0" ]
+
 # run_cases NAME CMD...: run a program that prints a line per case, "ok -
 # ..." or "FAIL ...", and count them.  One that exits non-zero without a
 # FAIL line (a sanitizer stopped it) is one more failure.
