@@ -564,8 +564,8 @@ void v9p_make_qid(struct v9p_server *srv, const struct path *path,
 		qid->type = V9P_QTFILE;
 	/*
 	 * Any change of the time or size changes the version, as QEMU's.
-	 * Never 0: the Linux client takes it for a synthetic file and
-	 * caches nothing for it.
+	 * Never 0: the Linux client (6.6 and later) takes it for a
+	 * synthetic file and caches nothing for it.
 	 */
 	qid->version = (u32)(stat->mtime.tv_sec ^ stat->mtime.tv_nsec ^ (stat->size << 8)) ?: 1;
 	qid->path = v9p_qid_path(v9p_dev_index(srv, stat->dev), stat->ino);
