@@ -759,6 +759,14 @@ fi
 
 if wanted module-unload; then
 	ktap_group_begin module-unload
+	# Refused while a process holds the device (a VMM still running),
+	# then clean once it lets go.
+	exec {held}<> /dev/vhost-9p
+	out=$(rmmod vhost_9p 2>&1)
+	check "rmmod vhost_9p is refused while a process holds /dev/vhost-9p" \
+		[ $? != 0 -a -d /sys/module/vhost_9p ]
+	check "... saying the module is in use" grep -q "in use" <<< "$out"
+	exec {held}<&-
 	check "rmmod vhost_9p after use" rmmod vhost_9p
 	check "misc device gone after unload" [ ! -e /sys/class/misc/vhost-9p ]
 	rm -f /dev/vhost-9p
