@@ -13,6 +13,18 @@ check() {
 	if "$@" > /dev/null 2>&1; then ok "$what"; else fail "$what"; fi
 }
 
+# mounted NAME TAG DIR [CACHE]: the device TAG mounted at DIR (cache=none
+# unless CACHE; msize 512000) as the case "NAME: mount"; false if not.
+mounted() {
+	mkdir -p $3
+	if mount -t 9p -o trans=virtio,version=9p2000.L,cache=${4:-none},msize=512000 $2 $3; then
+		ok "$1: mount"
+	else
+		fail "$1: mount"
+		return 1
+	fi
+}
+
 # e2e_run PREFIX DIR MODE: e2e_client's cases, named with PREFIX, numbered
 # on from n.  The numbers of all it planned are taken whatever happens, so
 # a client that crashes leaves cases missing, which count as failed, and
@@ -170,11 +182,7 @@ reset_checks() {
 		sh -c "! mount -t 9p -o trans=virtio,version=9p2000.L $tag $m"
 	check "reset: the driver takes the device again" \
 		sh -c "echo $dev > $drv/bind && [ -e $drv/$dev/mount_tag ]"
-	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 $tag $m; then
-		fail "reset: mount after the reset"
-		return
-	fi
-	ok "reset: mount after the reset"
+	mounted "after the reset" $tag $m || return
 	for mode in $modes; do
 		check "reset: a new mount reads what cache=$mode wrote" \
 			grep -qx "hello" $m/$mode/renamed
@@ -193,12 +201,7 @@ reset_checks() {
 # to read back (e2e-vs-qemu9p).
 model_checks() {
 	local tag=$1 m=/mnt/$1
-	mkdir -p $m
-	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 $tag $m; then
-		fail "$tag: mount"
-		return
-	fi
-	ok "$tag: mount"
+	mounted $tag $tag $m || return
 	check "$tag: write" sh -c "echo data > $m/file"
 	check "$tag: chown" chown 1234:2345 $m/file
 	check "$tag: chmod with set-user-ID" chmod 4751 $m/file
@@ -230,12 +233,7 @@ model_read() {
 # a write lock guest a holds, guest b sees and cannot take.
 twin_checks() {
 	local me=$1 other=$2 m=/mnt/twin i=0 last=-1 bad= gens=0 line gen holder= out
-	mkdir -p $m
-	if ! mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 share $m; then
-		fail "twin $me: mount"
-		return
-	fi
-	ok "twin $me: mount"
+	mounted "twin $me" share $m || return
 	mkdir -p $m/$me
 	while [ $i -lt 20 ]; do
 		dd if=/dev/urandom of=$m/$me/f.$i bs=4k count=16 2> /dev/null
