@@ -25,7 +25,8 @@ KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
 	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
 .PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz corpus qemu check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc
+	fuzz corpus qemu check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc \
+	client
 
 all: modules modules-debug tools selftests
 
@@ -47,6 +48,7 @@ help:
 	@echo 'make bench            vhost-9p against QEMU'"'"'s 9p, virtiofs and native (a long run)'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
+	@echo 'make client           the 9p client'"'"'s 9pnet_virtio.ko for KVER with client/patches (6.8+)'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
 	@echo 'make install          install-module and install-tools (DESTDIR, PREFIX=$(PREFIX))'
@@ -72,6 +74,10 @@ modules: ksrc
 modules-debug: ksrc
 	scripts/kbuild-tree.sh $(KVER) $(KMOD_DEBUG)
 	$(MAKE) $(KBUILD_DEBUG_ARGS) modules
+
+# The guest side: the 9p client's transport with client/patches, for KVER.
+client:
+	KDIR=$(KDIR) scripts/client.sh $(KVER)
 
 modules-all:
 	@set -e; for k in $(KERNELS); do $(MAKE) --no-print-directory KVER=$$k modules; done
@@ -164,7 +170,7 @@ corpus: modules modules-debug selftests qemu
 check:
 	@scripts/check.sh
 
-check-vm: modules modules-debug selftests tools qemu
+check-vm: modules modules-debug selftests tools qemu client
 	selftests/vm/run-suite.sh $(KVER)
 
 debug-kernel:
@@ -175,7 +181,7 @@ check-debug:
 
 
 # vhost-9p beside QEMU's virtio-9p, virtiofs and native (Documentation/performance.rst).
-bench: modules selftests qemu
+bench: modules selftests qemu client
 	selftests/bench/run-bench.sh $(KVER)
 
 demo: deps

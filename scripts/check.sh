@@ -74,12 +74,15 @@ scripts/setup.sh || { echo "setup failed: cannot test"; echo "0 passed, 1 failed
 
 echo "== build and static checks"
 # Build from scratch, so that every warning is seen.
-rm -rf "$VHOST9P_BUILD"/{kmod,kmod-debug,selftests,tools,crashme}
+rm -rf "$VHOST9P_BUILD"/{kmod,kmod-debug,client,selftests,tools,crashme}
 for kver in $(kernels_list 1); do
 	step "module builds warning-free for $kver" make --no-print-directory KVER="$kver" modules
 	step "debug module (fault injection) builds warning-free for $kver" \
 		make --no-print-directory KVER="$kver" modules-debug
 	step "sparse clean for $kver" make --no-print-directory KVER="$kver" sparse
+	! client_patched "$kver" ||
+		step "the 9p client with client/patches builds warning-free for $kver" \
+		make --no-print-directory KVER="$kver" client
 done
 step "checkpatch --strict" make --no-print-directory checkpatch
 step "tools and selftests build warning-free" make --no-print-directory tools selftests

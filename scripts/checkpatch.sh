@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # checkpatch.sh KSRC: run the kernel's checkpatch.pl --strict (from KSRC,
-# an extracted linux-source) on every C source and header of the project.
+# an extracted linux-source) on every C source and header of the project,
+# and on the kernel patches of client/patches.
 # Exits non-zero if it reports anything.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,17 @@ fi
 if [ "${#user[@]}" -gt 0 ]; then
 	checkpatch --ignore BIT_MACRO -f "${user[@]}" || rc=$?
 fi
+# The client's patches, as patches: commit message and sign-off too.
+# (From outside this tree: in a git work tree, checkpatch reads a patch
+# the tree tracks as a file of added lines.)
+mapfile -t patches < <(git ls-files -co --exclude-standard 'client/patches/*.patch')
+if [ "${#patches[@]}" -gt 0 ]; then
+	tmp=$(mktemp -d)
+	cp "${patches[@]}" "$tmp/"
+	(cd "$tmp" && checkpatch ./*.patch) || rc=$?
+	rm -rf "$tmp"
+fi
 if [ "$rc" = 0 ]; then
-	echo "checkpatch --strict: ${#files[@]} files clean"
+	echo "checkpatch --strict: ${#files[@]} files and ${#patches[@]} patches clean"
 fi
 exit "$rc"

@@ -3,7 +3,8 @@
 #
 # ksrc.sh KVER: extract from Debian's linux-source tarball of KVER's version
 # the few files the build needs and no headers package ships (vhost.h, the
-# kselftest harness, checkpatch) into build/ksrc/KVER.  They are never
+# kselftest harness, checkpatch, and the virtio transport of the 9p client
+# that client/patches change) into build/ksrc/KVER.  They are never
 # committed.  Quick when already done.
 #
 # The kernels in kernels.list are the tested ones.  For any other (as when
@@ -16,14 +17,16 @@ set -euo pipefail
 
 kver=${1:-$(default_kver)}
 out=$VHOST9P_BUILD/ksrc/$kver
+files=(drivers/vhost/vhost.h
+	tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h
+	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+	net/9p/trans_virtio.c net/9p/trans_common.h)
 
 # The debug kernel (debug-kernel.sh) has its whole source in the build tree.
 debug=$VHOST9P_BUILD/debug-kernel
 if [ -s "$debug/kver" ] && [ "$(cat "$debug/kver")" = "$kver" ]; then
 	mkdir -p "$out"
-	(cd "$debug/src" && cp --parents drivers/vhost/vhost.h \
-		tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h \
-		scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch "$out/")
+	(cd "$debug/src" && cp --parents "${files[@]}" "$out/")
 	exit 0
 fi
 
@@ -35,8 +38,11 @@ if [ -z "$pkg" ]; then
 	pkg=linux-source-$(echo "$kver" | cut -d. -f1,2)
 fi
 
+# (A tree extracted before the list grew lacks some.)
 stamp=$out/.extracted-$ver
-[ -e "$stamp" ] && exit 0
+missing=
+for f in "${files[@]}"; do [ -e "$out/$f" ] || missing=1; done
+[ -e "$stamp" ] && [ -z "$missing" ] && exit 0
 
 have=$(installed_version "$pkg")
 [ "$have" = "$ver" ] || die "$kver needs drivers/vhost/vhost.h from $pkg $ver (found ${have:-nothing}): run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
@@ -45,11 +51,5 @@ tarball=/usr/src/$pkg.tar.xz
 
 rm -rf "$out"
 mkdir -p "$out"
-tar -C "$out" -xJf "$tarball" --strip-components=1 --wildcards \
-	'*/drivers/vhost/vhost.h' \
-	'*/tools/testing/selftests/kselftest.h' \
-	'*/tools/testing/selftests/kselftest_harness.h' \
-	'*/scripts/checkpatch.pl' \
-	'*/scripts/spelling.txt' \
-	'*/scripts/const_structs.checkpatch'
+tar -C "$out" -xJf "$tarball" --strip-components=1 --wildcards "${files[@]/#/*/}"
 touch "$stamp"

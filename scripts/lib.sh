@@ -141,3 +141,13 @@ install_packages()
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 	echo "$name: done"
 }
+
+# client_patched KVER: true if KVER's 9p client is one client/patches
+# are for (6.8 and later: netfs hands it page-sized segments).
+client_patched()
+{
+	local major minor
+
+	IFS=. read -r major minor _ <<< "$1"
+	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 8 ]; }
+}

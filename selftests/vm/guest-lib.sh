@@ -218,13 +218,14 @@ l2_qemu()
 # l2_e2e_boot NAME LIMIT APPEND DEVICE-ARGS...: boot the end-to-end guest
 # with the QEMU arguments that give it its share (tag "share"); the KTAP it
 # printed is left in $TMPDIR/NAME.ktap (empty if it did not finish).
+# L2_E2E_INITRAMFS: another initramfs of that guest (l2-e2e-client.gz).
 l2_e2e_boot()
 {
 	local name=$1 limit=$2 append=$3 log=$V9P_OUT/$1-console.log rc=0
 	shift 3
 	# One vCPU: under multi-threaded TCG a second-level kernel patching
 	# its own text while its other vCPU runs it dies too (kvm-hold.c).
-	l2_qemu "$limit" "$V9P_OUT/l2-e2e.gz" "loglevel=4 $append" \
+	l2_qemu "$limit" "${L2_E2E_INITRAMFS:-$V9P_OUT/l2-e2e.gz}" "loglevel=4 $append" \
 		-smp 1 -m 1024 -serial "file:$log" "$@" \
 		>> "$TMPDIR/$name-qemu.log" 2>&1 || rc=$?
 	# The firmware's escape codes may precede the first marker.
@@ -289,9 +290,10 @@ virtiofs_start()
 # of the 9p pair (default passthrough), V9P_CACHE their cache mode
 # (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci,
 # V9P_L2_OUT where its out directory goes instead of $TMPDIR/l2 (under
-# $V9P_OUT, the host sees it as the guest writes).  What it writes
-# to /run/out lands in $TMPDIR/l2/NAME, beside its console.log and
-# QEMU's exit status (qemu-exit).
+# $V9P_OUT, the host sees it as the guest writes), L2_HOST_INITRAMFS
+# another initramfs of this level's kernel (make bench's -patched
+# configurations).  What it writes to /run/out lands in $TMPDIR/l2/NAME,
+# beside its console.log and QEMU's exit status (qemu-exit).
 l2_host()
 {
 	local limit=$1 name=$2 fs=$3 share=$4 script=$5 model=${6:-passthrough}
@@ -316,7 +318,7 @@ l2_host()
 		echo "l2_host: unknown file system $fs" >&2
 		return 2 ;;
 	esac
-	L2_QEMU=$qemu l2_qemu "$limit" "$V9P_OUT/initramfs.gz" \
+	L2_QEMU=$qemu l2_qemu "$limit" "${L2_HOST_INITRAMFS:-$V9P_OUT/initramfs.gz}" \
 		"loglevel=4 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none}" \
 		-smp "${V9P_L2_SMP:-2}" -m 1024 -serial "file:$out/console.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

@@ -82,25 +82,32 @@ vm_add_9p_client()
 	done
 }
 
-# vm_l2_e2e_initramfs KVER OUT [INIT]: a second-level guest with the Linux
-# 9p client: busybox, the client's modules, and INIT (l2-e2e-init); and,
-# for l2-e2e-init's cache=fscache only, cachefiles' ext4 image.
+# vm_l2_e2e_initramfs KVER OUT [INIT [CLIENT]]: a second-level guest with
+# the Linux 9p client: busybox, the client's modules, and INIT
+# (l2-e2e-init); and, for l2-e2e-init's cache=fscache only, cachefiles'
+# ext4 image.  CLIENT: a 9pnet_virtio.ko to load instead of KVER's own
+# (scripts/client.sh's).
 vm_l2_e2e_initramfs()
 {
-	local stage
+	local init=${3:-l2-e2e-init} client=${4:-} stage
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,proc,sys,dev,mnt}
 	cp /bin/busybox "$stage/bin/"
-	install -m 755 "$VM_DIR/${3:-l2-e2e-init}" "$stage/init"
+	install -m 755 "$VM_DIR/$init" "$stage/init"
 	install -m 755 "$VHOST9P_BUILD/selftests/e2e_client" "$stage/bin/e2e_client"
 	install -m 644 "$VM_DIR/kernel-log.sh" "$stage/kernel-log.sh"
 	install -m 644 "$VM_DIR/l2-lib.sh" "$stage/l2-lib.sh"
 	vm_add_9p_client "$1" "$stage" cachefiles loop ext4
+	if [ -n "$client" ]; then
+		grep -qx 9pnet_virtio.ko "$stage/modules/order" ||
+			die "$1 loads no 9pnet_virtio.ko for $client to replace"
+		cp "$client" "$stage/modules/9pnet_virtio.ko"
+	fi
 	# cache=fscache's cache: ext4 with extents, for the FALLOC_FL_ZERO_RANGE
 	# cachefiles calls on 6.12 (on busybox's ext2 it withdraws the cache).
 	# The other inits never use it, and would unpack its 64 MiB at boot
 	# (make bench times boot_root's).
-	[ -n "${3:-}" ] ||
+	[ "$init" != l2-e2e-init ] ||
 		{ truncate -s 64M "$stage/cache.img" && mkfs.ext4 -q -F "$stage/cache.img"; }
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
 	rm -rf "$stage"
