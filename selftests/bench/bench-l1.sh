@@ -81,7 +81,7 @@ cp -a "$tree" "$share/tree" || exit 1
 head -c "$((seq_mib << 20))" /dev/urandom > "$share/seq.bin"
 mkdir -p "$share/fids"
 (cd "$share/fids" && seq -f 'f%06g' 0 $(($(conf fids) - 1)) | xargs touch)
-echo "# tree $tree: $(find "$share/tree" -type f | wc -l) files, $(du -sm "$share/tree" | cut -f1) MiB; seq.bin $seq_mib MiB; $(nproc) CPUs" >> "$results"
+echo "# tree $tree: $(find "$share/tree" -type f | wc -l) files, $(du -sm "$share/tree" | cut -f1) MiB; seq.bin $seq_mib MiB; $(nproc) CPUs; $reps repetitions" >> "$results"
 sync
 
 # The server's own time per request, from the vhost_9p_reply tracepoint:
@@ -118,19 +118,41 @@ server_time()
 }
 
 # split_config CONFIG: its server in fs, then what changes: -loose,
-# cache=loose (cache); -poll, the ring polled for up to poll_us (poll,
-# vhost-9p only); -pio, the guest's notifications by port I/O (pio).
+# -mmap, -readahead, that cache mode (cache; default none); -poll, the
+# ring polled for up to poll_us (poll, vhost-9p only); -pio, the guest's
+# notifications by port I/O (pio); -patched, the guest's 9pnet_virtio.ko
+# from client/patches (initramfs).
 split_config()
 {
-	fs=$1 cache=none poll=0 pio=0
+	fs=$1 cache=none poll=0 pio=0 initramfs=$V9P_OUT/initramfs.gz
 	while :; do
 		case "$fs" in
-		*-loose) fs=${fs%-loose} cache=loose ;;
+		*-loose | *-mmap | *-readahead) cache=${fs##*-} fs=${fs%-*} ;;
 		*-poll) fs=${fs%-poll} poll=$(conf poll_us) ;;
 		*-pio) fs=${fs%-pio} pio=1 ;;
+		*-patched) fs=${fs%-patched} initramfs=$(client_initramfs) || return 1 ;;
 		*) break ;;
 		esac
 	done
+}
+
+# client_initramfs: this guest's initramfs with client/patches'
+# 9pnet_virtio.ko for its kernel (make client) in place of the kernel's,
+# made once; prints its path.
+client_initramfs()
+{
+	local out=$V9P_OUT/initramfs-client.gz stage=$TMPDIR/initramfs-client
+	local ko=$V9P_TOP/build/client/$(uname -r)/9pnet_virtio.ko
+
+	[ -s "$out" ] && { echo "$out"; return; }
+	[ -s "$ko" ] || { echo "no $ko: run 'make client KVER=$(uname -r)'" >&2; return 1; }
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	(cd "$stage" && gzip -dc "$V9P_OUT/initramfs.gz" | cpio -id --quiet) &&
+		[ -f "$stage/modules/9pnet_virtio.ko" ] && cp "$ko" "$stage/modules/" &&
+		(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out" || return 1
+	rm -rf "$stage"
+	echo "$out"
 }
 
 for config in $configs; do
@@ -142,7 +164,10 @@ for config in $configs; do
 		"$V9P_TOP/selftests/bench/workloads.sh" "$share" "$reps" $fids 2> "$V9P_OUT/native.err" |
 			sed 's/^/native /' >> "$results" ;;
 	*)
-		split_config "$config"
+		if ! split_config "$config"; then
+			echo "# $config: no initramfs with the patched client (see the console)" >> "$results"
+			continue
+		fi
 		sampler=
 		if [ "$fs" = vhost-9p ]; then
 			echo "$poll" > /sys/module/vhost_9p/parameters/poll_us
@@ -164,7 +189,8 @@ for config in $configs; do
 		fi
 		(sleep 5; stall_watch "$V9P_OUT/l2/$config") &
 		watch=$!
-		V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
+		L2_HOST_INITRAMFS=$initramfs V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 \
+			V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
 			V9P_L2_EXITS=$V9P_OUT/$config-kvm-exits.log \
 			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
@@ -289,9 +315,10 @@ profile_config()
 {
 	local config=$1 out=$V9P_OUT/l2/profile-$1 guest perf w data ctl ack a rc=0
 
-	split_config "$config"
+	split_config "$config" || { echo "# profile $config: not taken (no initramfs)" >> "$results"; return; }
 	[ "$poll" = 0 ] || { echo "# profile $config: not taken (no profile of polling)" >> "$results"; return; }
-	V9P_CACHE=$cache V9P_L2_OUT=$V9P_OUT/l2 V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
+	L2_HOST_INITRAMFS=$initramfs V9P_CACHE=$cache V9P_L2_OUT=$V9P_OUT/l2 V9P_L2_SMP=1 \
+		V9P_L2_PIO_NOTIFY=$pio \
 		V9P_L2_EXITS=$V9P_OUT/profile-$config-kvm-exits.log \
 		l2_host 1200 "profile-$config" "$fs" "$share" "$V9P_TOP/selftests/bench/profile-l2.sh" none &
 	guest=$!

@@ -2,24 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # report.sh RESULTS DIR: medians of each workload for each configuration,
-# as a table of figures and of ratios (DIR/table.txt) and a plot of the
-# slowdown against native (DIR/bench.png, if gnuplot is there).
+# as a table of figures and of ratios (DIR/table.txt), with each figure's
+# number of repetitions, its range and the repetitions lost, and a plot
+# of the slowdown against native (DIR/bench.png, if gnuplot is there).
 set -euo pipefail
 results=$1 dir=$2
 
-# config workload median unit, one line each.
-grep -v '^#' "$results" | sort -k1,1 -k2,2 -k4,4g |
-awk '{ k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
+# config workload median unit, one line each; and in spread.txt, config
+# workload n min max.  (Figures only: a "#" line, or a configuration's
+# "CONFIG # ..." line, is a note.)
+grep -v '^#' "$results" | awk '$2 != "#"' | sort -k1,1 -k2,2 -k4,4g |
+awk -v spread="$dir/spread.txt" '
+     { k = $1 " " $2; v[k, ++n[k]] = $4; u[k] = $5 }
      END { for (k in n) { m = n[k]; med = m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
-			  print k, med, u[k] } }' | sort > "$dir/medians.txt"
+			  print k, med, u[k]
+			  print k, m, v[k, 1], v[k, m] > spread } }' | sort > "$dir/medians.txt"
+sort -o "$dir/spread.txt" "$dir/spread.txt"
+# The repetitions lost: of each workload that repeats, those of the run's
+# number (its first line says) that have no figure, whether the workload
+# failed (workloads.sh's note) or its guest died first; a workload no
+# configuration ran is none of them.
+reps=$(sed -n '1s/.*; \([0-9]*\) repetitions$/\1/p' "$results")
+awk -v reps="${reps:-0}" -v repeated="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers" '
+	!/^#/ && $2 != "#" && $1 !~ /^profile-/ { n[$1, $2]++; ran[$2] = 1; if (!seen[$1]++) c[++nc] = $1 }
+	END { nw = split(repeated, w, " ")
+	      for (i = 1; i <= nc; i++)
+		      for (j = 1; j <= nw; j++)
+			      if (w[j] in ran && reps - n[c[i], w[j]] > 0) print c[i], w[j], reps - n[c[i], w[j]] }' \
+	"$results" > "$dir/lost.txt"
 
 # The configurations in the order they ran (profile-CONFIG: figures of
 # the profiling runs, not in the table).
 CONFIGS=$(awk '!/^#/ && $1 !~ /^profile-/ && !seen[$1]++ { printf "%s ", $1 }' "$results")
 WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open boot_root getattr_server_time big_read_server_time"
 seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
-awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" \
-	-v seq_mib="${seq_mib:-0}" '
+awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" -v spread="$dir/spread.txt" \
+	-v lostf="$dir/lost.txt" -v seq_mib="${seq_mib:-0}" '
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
 	function worse(a, b, unit) { if (a == "" || b == "" || a == 0 || b == 0) return ""; return unit == "/s" ? b / a : a / b }
@@ -39,11 +57,11 @@ awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" \
 		nc = split(configs, c, " ")
 		nw = split(workloads, order, " ")
 		printf "%-22s %-4s", "workload (median)", "unit"
-		for (i = 1; i <= nc; i++) printf " %14s", c[i]
+		for (i = 1; i <= nc; i++) printf " %16s", c[i]
 		printf "\n"
 		for (w = 1; w <= nw; w++) {
 			printf "%-22s %-4s", order[w], unit[order[w]]
-			for (i = 1; i <= nc; i++) printf " %14s", fmt(med[c[i], order[w]])
+			for (i = 1; i <= nc; i++) printf " %16s", fmt(med[c[i], order[w]])
 			printf "\n"
 		}
 		printf "\nratios, cache=none    %14s %14s %14s %14s %14s\n", "vhost-9p", "QEMU 9p", "virtiofs", "vhost-9p is", "vhost-9p is"
@@ -67,8 +85,37 @@ awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" \
 				med["vhost-9p", "big_read_server_time"], g
 			printf "  the guest'"'"'s sequential read takes (%.1f%%)\n", 100 * med["vhost-9p", "big_read_server_time"] / g
 		}
+		# n and range (min-max) of each figure, and the repetitions
+		# lost (failed or over the limit).
+		while ((getline line < spread) > 0) {
+			split(line, f, " ")
+			rng[f[1], f[2]] = f[3] " " fmt(f[4]) (f[4] == f[5] ? "" : "-" fmt(f[5]))
+		}
+		while ((getline line < lostf) > 0) {
+			split(line, f, " ")
+			lost[f[1], f[2]] = f[3]
+		}
+		printf "\n%-22s %-4s", "n range (min-max)", "unit"
+		for (i = 1; i <= nc; i++) printf " %16s", c[i]
+		printf "\n"
+		for (w = 1; w <= nw; w++) {
+			printf "%-22s %-4s", order[w], unit[order[w]]
+			for (i = 1; i <= nc; i++)
+				printf " %16s", (c[i], order[w]) in rng ? rng[c[i], order[w]] : "-"
+			printf "\n"
+		}
+		nl = 0
+		for (i = 1; i <= nc; i++)
+			for (w = 1; w <= nw; w++)
+				if ((c[i], order[w]) in lost)
+					printf "%s%s %s: %d lost", nl++ ? ", " : "\nrepetitions lost (failed, over the limit, or the guest died): ", \
+						c[i], order[w], lost[c[i], order[w]]
+		printf "%s", nl ? "\n" : "\nno repetition lost\n"
 		faster("vhost-9p polling its ring, x faster than without:", "vhost-9p", "vhost-9p-poll")
 		faster("cache=loose, vhost-9p x faster than QEMU 9p:", "9p-loose", "vhost-9p-loose")
+		faster("client/patches in the guest, vhost-9p x faster than with its stock client:", \
+		       "vhost-9p", "vhost-9p-patched")
+		faster("client/patches in the guest, QEMU 9p x faster than with its stock client:", "9p", "9p-patched")
 		for (i = 1; i <= nc; i++)
 			if (c[i] ~ /-pio$/)
 				faster(c[i] ", notified by port I/O, x faster than by memory writes:", \
@@ -113,6 +160,9 @@ title()
 	t=${t/#9p/QEMU 9p}
 	t=${t/-loose/ cache=loose}
 	t=${t/-poll/ polling}
+	t=${t/-mmap/ cache=mmap}
+	t=${t/-readahead/ cache=readahead}
+	t=${t/-patched/ patched client}
 	echo "${t/-pio/ PIO notify}"
 }
 plots= i=1

@@ -7,9 +7,12 @@
 # figures and ratios (build/bench/table.txt) and a plot (bench.png).
 #
 # BENCH_TREE (default /usr/include), BENCH_REPS (3), BENCH_SEQ_MIB (256),
-# BENCH_CONFIGS (all but the -pio ones: any configuration but native
-# with -pio after its name is that one with the guest's notifications
-# by port I/O), BENCH_FIDS (100000: the open files of the fid
+# BENCH_CONFIGS (default: native vhost-9p 9p virtiofs vhost-9p-loose
+# 9p-loose vhost-9p-poll, and on a kernel of 6.8 or later vhost-9p-patched
+# and 9p-patched.  After a configuration's name, -pio: the guest's
+# notifications by port I/O; -loose, -mmap, -readahead: that cache mode
+# of the 9p pair; -patched: the guest's 9p client with client/patches,
+# from make client), BENCH_FIDS (100000: the open files of the fid
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
 # BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
 # BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root
@@ -27,6 +30,11 @@ out=$bench/$kver
 [ -x "$VHOST9P_BUILD/qemu/qemu-system-x86_64" ] || die "no QEMU with vhost-9p: run 'make qemu'"
 [ -x /usr/lib/qemu/virtiofsd ] || die "no /usr/lib/qemu/virtiofsd: run 'make deps'"
 [ -d "${BENCH_TREE:-/usr/include}" ] || die "BENCH_TREE=${BENCH_TREE:-} is not a directory"
+configs="native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll"
+client_patched "$kver" && configs="$configs vhost-9p-patched 9p-patched"
+configs=${BENCH_CONFIGS:-$configs}
+[[ " $configs" != *-patched* ]] || [ -s "$VHOST9P_BUILD/client/$kver/9pnet_virtio.ko" ] ||
+	die "the -patched configurations need the patched client: run 'make client KVER=$kver'"
 rm -rf "$out"
 mkdir -p "$out"
 # The second-level guest that mounts its root from the share (boot_root).
@@ -35,7 +43,7 @@ cat > "$bench/bench.conf" <<CONF
 tree=$(realpath "${BENCH_TREE:-/usr/include}")
 reps=${BENCH_REPS:-3}
 seq_mib=${BENCH_SEQ_MIB:-256}
-configs=${BENCH_CONFIGS:-native vhost-9p 9p virtiofs vhost-9p-loose 9p-loose vhost-9p-poll}
+configs=$configs
 fids=${BENCH_FIDS:-100000}
 fids_on=${BENCH_FIDS_ON:-native vhost-9p}
 poll_us=${BENCH_POLL_US:-1000}

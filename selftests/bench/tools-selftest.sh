@@ -96,7 +96,7 @@ expect "flame graph: callees above their callers" stacked
 # Two repetitions of each; medians, then ratios.
 mkdir -p "$tmp/run"
 cat > "$tmp/run/results.txt" <<'EOF'
-# tree /x: 10 files, 1 MiB; seq.bin 8 MiB; 2 CPUs
+# tree /x: 10 files, 1 MiB; seq.bin 8 MiB; 2 CPUs; 2 repetitions
 native tree_read 1 0.5 s
 native tree_read 2 0.7 s
 vhost-9p tree_read 1 2 s
@@ -111,6 +111,8 @@ vhost-9p-loose tree_read 1 1 s
 9p-loose tree_read 1 3 s
 vhost-9p-pio tree_read 1 1 s
 profile-vhost-9p tree_read 1 7 s
+vhost-9p seq_read 1 1 s
+vhost-9p # seq_read 2 failed (exit 124; 124: over 900s)
 EOF
 "$bench/report.sh" "$tmp/run/results.txt" "$tmp/run" > "$tmp/report" 2>&1
 expect "report: the median of two is their mean" has "vhost-9p tree_read 3 s" "$tmp/run/medians.txt"
@@ -125,6 +127,17 @@ after() { grep -A1 -F -- "$1" "$tmp/run/table.txt" | tail -n 1 | grep -Eq -- "$2
 expect "report: polling against not" after 'polling its ring' '^tree_read +1\.500$'
 expect "report: the cache=loose pair" after 'cache=loose, vhost-9p' '^tree_read +3\.000$'
 expect "report: notified by port I/O against not" after 'vhost-9p-pio, notified by port I/O' '^tree_read +3\.000$'
+expect "report: each figure's number of repetitions and range" \
+	grep -Eq '^tree_read +s +2 0\.500-0\.700 +2 2\.000-4\.000 +2 6\.000-9\.000 +1 2\.000 ' \
+	"$tmp/run/table.txt"
+expect "report: a failed repetition is counted as lost" \
+	grep -Eq '^repetitions lost \(failed, over the limit, or the guest died\): .*, vhost-9p seq_read: 1 lost, ' "$tmp/run/table.txt"
+expect "report: so are those of a guest that died before them" \
+	grep -Eq '^repetitions lost .*, 9p randread_4k_qd1: 1 lost, ' "$tmp/run/table.txt"
+expect "report: a workload that no configuration ran is not lost" \
+	sh -c "! grep -q stat_walk '$tmp/run/lost.txt'"
+expect "report: a configuration's failure note is no figure" \
+	sh -c "! grep -q '#' '$tmp/run/medians.txt' '$tmp/run/spread.txt'"
 expect "report: a column per configuration run, in order, and no profiling run" \
 	grep -Eq '^workload \(median\) +unit +native +vhost-9p +9p +vhost-9p-poll +vhost-9p-loose +9p-loose +vhost-9p-pio$' \
 	"$tmp/run/table.txt"
