@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ksrc=$1
+ksrc=$(realpath "$1")
 cd "$VHOST9P_TOP"
 mapfile -t files < <(git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^build/')
 [ "${#files[@]}" -gt 0 ] || die "no C files found"

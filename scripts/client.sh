@@ -20,15 +20,20 @@ if ! client_patched "$kver"; then
 	exit 0
 fi
 [ -d "$kdir" ] || die "no kernel build tree at $kdir: install linux-headers-$kver, or give KDIR"
+command -v patch > /dev/null || die "no patch(1): install it ('apt-get install patch'; make deps does)"
+shopt -s nullglob
+patches=("$VHOST9P_TOP"/client/patches/*.patch)
+[ "${#patches[@]}" -gt 0 ] || die "no patches in client/patches"
 "$VHOST9P_TOP/scripts/ksrc.sh" "$kver"
 
 rm -rf "$out"
 mkdir -p "$out"
 cp "$VHOST9P_BUILD/ksrc/$kver/net/9p/trans_virtio.c" "$VHOST9P_BUILD/ksrc/$kver/net/9p/trans_common.h" "$out/"
 ln -s "$VHOST9P_TOP/client/Kbuild" "$out/Kbuild"
-for p in "$VHOST9P_TOP"/client/patches/*.patch; do
-	# The patches are against the kernel tree: strip net/9p/ too.
-	patch -d "$out" -p3 --quiet --no-backup-if-mismatch < "$p" ||
+for p in "${patches[@]}"; do
+	# The patches are against the kernel tree, and touch net/9p/ only:
+	# strip that too.  No fuzz: a patch that moved must be looked at.
+	patch -d "$out" -p3 --fuzz=0 --quiet --no-backup-if-mismatch < "$p" ||
 		die "$(basename "$p") does not apply to $kver's net/9p: refresh it against that kernel's linux-source"
 done
 make -C "$kdir" M="$out" W=1 modules

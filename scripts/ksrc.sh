@@ -45,7 +45,7 @@ for f in "${files[@]}"; do [ -e "$out/$f" ] || missing=1; done
 [ -e "$stamp" ] && [ -z "$missing" ] && exit 0
 
 have=$(installed_version "$pkg")
-[ "$have" = "$ver" ] || die "$kver needs drivers/vhost/vhost.h from $pkg $ver (found ${have:-nothing}): run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
+[ "$have" = "$ver" ] || die "$kver needs drivers/vhost/vhost.h (and the few other files of kernel source the build takes) from $pkg $ver (found ${have:-nothing}): run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
 tarball=/usr/src/$pkg.tar.xz
 [ -f "$tarball" ] || die "$tarball is missing: reinstall $pkg ('apt-get install --reinstall $pkg=$ver')"
 

@@ -149,5 +149,7 @@ client_patched()
 	local major minor
 
 	IFS=. read -r major minor _ <<< "$1"
-	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 8 ]; }
+	# (6.8-rc1: the digits only.)
+	major=${major%%[!0-9]*} minor=${minor%%[!0-9]*}
+	[ "${major:-0}" -gt 6 ] || { [ "${major:-0}" = 6 ] && [ "${minor:-0}" -ge 8 ]; }
 }

@@ -148,9 +148,12 @@ client_initramfs()
 	[ -s "$ko" ] || { echo "no $ko: run 'make client KVER=$(uname -r)'" >&2; return 1; }
 	rm -rf "$stage"
 	mkdir -p "$stage"
-	(cd "$stage" && gzip -dc "$V9P_OUT/initramfs.gz" | cpio -id --quiet) &&
-		[ -f "$stage/modules/9pnet_virtio.ko" ] && cp "$ko" "$stage/modules/" &&
-		(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out" || return 1
+	(cd "$stage" && gzip -dc "$V9P_OUT/initramfs.gz" | cpio -id --quiet) || return 1
+	[ -f "$stage/modules/9pnet_virtio.ko" ] ||
+		{ echo "$V9P_OUT/initramfs.gz loads no 9pnet_virtio.ko to replace" >&2; return 1; }
+	cp "$ko" "$stage/modules/" &&
+		(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp" &&
+		mv "$out.tmp" "$out" || return 1
 	rm -rf "$stage"
 	echo "$out"
 }

@@ -24,7 +24,12 @@ sort -o "$dir/spread.txt" "$dir/spread.txt"
 # configuration ran is none of them.
 reps=$(sed -n '1s/.*; \([0-9]*\) repetitions$/\1/p' "$results")
 awk -v reps="${reps:-0}" -v repeated="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers" '
-	!/^#/ && $2 != "#" && $1 !~ /^profile-/ { n[$1, $2]++; ran[$2] = 1; if (!seen[$1]++) c[++nc] = $1 }
+	function config(x) { if (!seen[x]++) c[++nc] = x }
+	# A figure; a repetition that failed ("CONFIG # WORKLOAD REP failed");
+	# a guest that failed ("# CONFIG: the second-level guest failed").
+	!/^#/ && $2 != "#" && $1 !~ /^profile-/ { n[$1, $2]++; ran[$2] = 1; config($1) }
+	$2 == "#" && $5 == "failed" && $1 !~ /^profile-/ { ran[$3] = 1; config($1) }
+	/^# [^ ]*: the second-level guest failed/ && $2 !~ /^profile/ { sub(/:$/, "", $2); config($2) }
 	END { nw = split(repeated, w, " ")
 	      for (i = 1; i <= nc; i++)
 		      for (j = 1; j <= nw; j++)
@@ -36,7 +41,7 @@ awk -v reps="${reps:-0}" -v repeated="tree_read stat_walk seq_read create_delete
 CONFIGS=$(awk '!/^#/ && $1 !~ /^profile-/ && !seen[$1]++ { printf "%s ", $1 }' "$results")
 WORKLOADS="tree_read stat_walk seq_read create_delete_2000 randread_4k_qd1 randread_4k_4readers fstat_100_open fstat_100000_open boot_root getattr_server_time big_read_server_time"
 seq_mib=$(sed -n 's/.*seq\.bin \([0-9]*\) MiB.*/\1/p' "$results" | head -n 1)
-awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" -v spread="$dir/spread.txt" \
+awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" -v spread="$dir/spread.txt" -v reps_known="${reps:+1}" \
 	-v lostf="$dir/lost.txt" -v seq_mib="${seq_mib:-0}" '
 	function fmt(x) { return x == "" ? "-" : x < 10 ? sprintf("%.3f", x) : x < 1000 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
 	# how many times worse a is than b (time: a/b; rate: b/a)
@@ -91,10 +96,9 @@ awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" -v spread="$dir/spread.txt" 
 			split(line, f, " ")
 			rng[f[1], f[2]] = f[3] " " fmt(f[4]) (f[4] == f[5] ? "" : "-" fmt(f[5]))
 		}
-		while ((getline line < lostf) > 0) {
-			split(line, f, " ")
-			lost[f[1], f[2]] = f[3]
-		}
+		nlost = 0
+		while ((getline line < lostf) > 0)
+			lost[++nlost] = line
 		printf "\n%-22s %-4s", "n range (min-max)", "unit"
 		for (i = 1; i <= nc; i++) printf " %16s", c[i]
 		printf "\n"
@@ -104,13 +108,18 @@ awk -v configs="$CONFIGS" -v workloads="$WORKLOADS" -v spread="$dir/spread.txt" 
 				printf " %16s", (c[i], order[w]) in rng ? rng[c[i], order[w]] : "-"
 			printf "\n"
 		}
+		# (In the order the configurations ran, those with no figure
+		# included.)
 		nl = 0
-		for (i = 1; i <= nc; i++)
-			for (w = 1; w <= nw; w++)
-				if ((c[i], order[w]) in lost)
-					printf "%s%s %s: %d lost", nl++ ? ", " : "\nrepetitions lost (failed, over the limit, or the guest died): ", \
-						c[i], order[w], lost[c[i], order[w]]
-		printf "%s", nl ? "\n" : "\nno repetition lost\n"
+		for (i = 1; i <= nlost; i++) {
+			split(lost[i], f, " ")
+			printf "%s%s %s: %d lost", nl++ ? ", " : "\nrepetitions lost (failed, over the limit, or the guest died): ", \
+				f[1], f[2], f[3]
+		}
+		if (!reps_known)
+			printf "\nrepetitions lost: unknown (results.txt does not say how many repetitions the run had)\n"
+		else
+			printf "%s", nl ? "\n" : "\nno repetition lost\n"
 		faster("vhost-9p polling its ring, x faster than without:", "vhost-9p", "vhost-9p-poll")
 		faster("cache=loose, vhost-9p x faster than QEMU 9p:", "9p-loose", "vhost-9p-loose")
 		faster("client/patches in the guest, vhost-9p x faster than with its stock client:", \

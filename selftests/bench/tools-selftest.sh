@@ -113,6 +113,7 @@ vhost-9p-pio tree_read 1 1 s
 profile-vhost-9p tree_read 1 7 s
 vhost-9p seq_read 1 1 s
 vhost-9p # seq_read 2 failed (exit 124; 124: over 900s)
+# virtiofs: the second-level guest failed
 EOF
 "$bench/report.sh" "$tmp/run/results.txt" "$tmp/run" > "$tmp/report" 2>&1
 expect "report: the median of two is their mean" has "vhost-9p tree_read 3 s" "$tmp/run/medians.txt"
@@ -134,10 +135,17 @@ expect "report: a failed repetition is counted as lost" \
 	grep -Eq '^repetitions lost \(failed, over the limit, or the guest died\): .*, vhost-9p seq_read: 1 lost, ' "$tmp/run/table.txt"
 expect "report: so are those of a guest that died before them" \
 	grep -Eq '^repetitions lost .*, 9p randread_4k_qd1: 1 lost, ' "$tmp/run/table.txt"
+expect "report: and all of a guest that died before its first figure" \
+	grep -Eq '^repetitions lost .*, virtiofs tree_read: 2 lost, ' "$tmp/run/table.txt"
 expect "report: a workload that no configuration ran is not lost" \
 	sh -c "! grep -q stat_walk '$tmp/run/lost.txt'"
 expect "report: a configuration's failure note is no figure" \
 	sh -c "! grep -q '#' '$tmp/run/medians.txt' '$tmp/run/spread.txt'"
+mkdir -p "$tmp/old"
+sed '1s/; 2 repetitions$//' "$tmp/run/results.txt" > "$tmp/old/results.txt"
+"$bench/report.sh" "$tmp/old/results.txt" "$tmp/old" > /dev/null 2>&1
+expect "report: results that do not say their repetitions claim no count of lost ones" \
+	grep -q '^repetitions lost: unknown' "$tmp/old/table.txt"
 expect "report: a column per configuration run, in order, and no profiling run" \
 	grep -Eq '^workload \(median\) +unit +native +vhost-9p +9p +vhost-9p-poll +vhost-9p-loose +9p-loose +vhost-9p-pio$' \
 	"$tmp/run/table.txt"

@@ -131,9 +131,10 @@ flush_checks() {
 
 # tread_probe PREFIX FILE [MAX]: read FILE (8 MiB) in 1 MiB blocks and
 # count the Treads the client sends for it on its 9p_client_req
-# tracepoint.  Requests of msize (512000) take 17; the client of 6.8 and
-# later, as shipped, asks for 4 KiB at a time in cache=none: 2048
-# (client/patches mends it).  With MAX, one case that fails above MAX;
+# tracepoint.  In requests of msize (512000), three a block, it takes 25
+# with the one that finds the end; the client of 6.8 and later, as
+# shipped, asks for 4 KiB at a time in cache=none: 2049 (client/patches
+# mends it).  With MAX, one case that fails above MAX;
 # without, the count as a note.
 tread_probe() {
 	local prefix=$1 file=$2 max=${3:-} t=/sys/kernel/tracing ev count

@@ -484,6 +484,10 @@ elif wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.gz" ]; then
 	ktap_group_begin e2e-client-patch
 	ktap_skip "end-to-end, patched client" "no QEMU with vhost-9p, or no /dev/kvm in the guest"
 	ktap_group_end
+elif wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.missing" ]; then
+	ktap_group_begin e2e-client-patch
+	ktap_fail "the second-level kernel's 9p client with client/patches is built ($(cat "$V9P_OUT/l2-e2e-client.missing"))"
+	ktap_group_end
 fi
 
 # fdbridge_e2e PROGRAM SHARE [HOOK]: the Linux 9p client of this very
