@@ -102,8 +102,10 @@ server_time()
 {
 	local config=$1 hist=$T/events/vhost_9p/vhost_9p_reply
 
-	cat $hist/hist > "$V9P_OUT/$config-server-time.txt"
+	cat $hist/hist > "$TMPDIR/server-time.txt"
 	echo "$HIST:clear" >> $hist/trigger
+	# (All rounds' histograms, one after another.)
+	{ echo "# $config, round $round"; cat "$TMPDIR/server-time.txt"; } >> "$V9P_OUT/$config-server-time.txt"
 	# Tgetattr is type 24: its mean server time, in microseconds; Tread
 	# is 116: the server's milliseconds per MiB of reads of 64 KiB and
 	# more (len is the reply's length: the bytes and an 11-byte header).
@@ -114,7 +116,7 @@ server_time()
 		/type: +116[, ].*2\^(1[6-9]|2[0-9]) / && l { bt += t; bl += l - 11 * n }
 		END { if (gn) printf "%s getattr_server_time 1 %.2f us\n", c, gt / gn / 1000
 		      if (bl) printf "%s big_read_server_time 1 %.3f ms/MiB\n", c, bt / 1e6 / (bl / 1048576) }' \
-		"$V9P_OUT/$config-server-time.txt"
+		"$TMPDIR/server-time.txt"
 }
 
 # split_config CONFIG: its server in fs, then what changes: -loose,
@@ -158,14 +160,35 @@ client_initramfs()
 	echo "$out"
 }
 
-for config in $configs; do
+# Interleaved (bench.conf's interleave=1, the default): round N boots
+# each configuration for repetition N alone, the configurations taken
+# from the Nth onwards, so that neither a drift of the machine's speed
+# nor a configuration's place in the order favours one.  Otherwise one
+# boot each runs all its repetitions, in the configurations' order.
+rounds=1 per_boot=$reps
+[ "$(conf interleave)" != 1 ] || rounds=$reps per_boot=1
+# rotated N WORD...: the words from the Nth on, then those before it.
+rotated()
+{
+	local n=$(($1 - 1))
+	shift
+	n=$((n % $#))
+	echo "${@:n+1}" "${@:1:n}"
+}
+for round in $(seq 1 "$rounds"); do
+for config in $(rotated "$round" $configs); do
 	start=$(date +%s)
+	first=$(((round - 1) * per_boot + 1))
+	# (A boot's files: CONFIG, or CONFIG-rN when interleaved.)
+	run=$config
+	[ "$rounds" = 1 ] || run=$config-r$round
 	case "$config" in
 	native)
 		fids=
 		case " $(conf fids_on) " in *" native "*) fids=$(conf fids) ;; esac
-		"$V9P_TOP/selftests/bench/workloads.sh" "$share" "$reps" $fids 2> "$V9P_OUT/native.err" |
-			sed 's/^/native /' >> "$results" ;;
+		[ "$first" = 1 ] || fids=
+		BENCH_FIRST_REP=$first "$V9P_TOP/selftests/bench/workloads.sh" "$share" "$per_boot" $fids \
+			2>> "$V9P_OUT/native.err" | sed 's/^/native /' >> "$results" ;;
 	*)
 		if ! split_config "$config"; then
 			echo "# $config: no initramfs with the patched client (see the console)" >> "$results"
@@ -190,18 +213,20 @@ for config in $configs; do
 			done &
 			sampler=$!
 		fi
-		(sleep 5; stall_watch "$V9P_OUT/l2/$config") &
+		(sleep 5; stall_watch "$V9P_OUT/l2/$run") &
 		watch=$!
 		L2_HOST_INITRAMFS=$initramfs V9P_CACHE=$cache V9P_DEVICE_OPTS=,max_fids=400000 \
 			V9P_L2_SMP=1 V9P_L2_PIO_NOTIFY=$pio \
 			V9P_L2_EXITS=$V9P_OUT/$config-kvm-exits.log \
-			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$config" "$fs" "$share" \
+			V9P_L2_APPEND="v9p.reps=$per_boot v9p.first_rep=$first" \
+			V9P_L2_OUT=$V9P_OUT/l2 l2_host 3000 "$run" "$fs" "$share" \
 			"$V9P_TOP/selftests/bench/bench-l2.sh" none ||
-			l2_failed "$config" "$V9P_OUT/l2/$config" >> "$results"
+			l2_failed "$config" "$V9P_OUT/l2/$run" >> "$results"
 		kill "$watch" 2> /dev/null
 		wait "$watch" 2> /dev/null
-		sed "s/^/$config /" "$V9P_OUT/l2/$config/results.txt" >> "$results" 2>/dev/null
-		sed "s/^# /# $config /" "$V9P_OUT/l2/$config/mount.txt" >> "$results" 2>/dev/null
+		sed "s/^/$config /" "$V9P_OUT/l2/$run/results.txt" >> "$results" 2>/dev/null
+		[ "$round" != 1 ] ||
+			sed "s/^# /# $config /" "$V9P_OUT/l2/$run/mount.txt" >> "$results" 2>/dev/null
 		if [ -n "$sampler" ]; then
 			kill "$sampler"
 			wait "$sampler" 2> /dev/null
@@ -211,8 +236,13 @@ for config in $configs; do
 				"$V9P_OUT/$config-stats.txt" >> "$results" 2> /dev/null
 		fi ;;
 	esac
-	echo "# $config took $(($(date +%s) - start)) s" >> "$results"
+	if [ "$rounds" = 1 ]; then
+		echo "# $config took $(($(date +%s) - start)) s" >> "$results"
+	else
+		echo "# $config round $round took $(($(date +%s) - start)) s" >> "$results"
+	fi
 	rm -rf "$share/churn"
+done
 done
 # boot_root: a second-level guest whose root is the share (virtme-ng, the
 # NixOS test driver), from QEMU's start to its exit.  Its root holds

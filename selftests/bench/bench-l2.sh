@@ -13,7 +13,12 @@ export BENCH_LIMIT
 l2_mount_share /run/share || exit 1
 # The options the client settled on (msize, cache), for the record.
 grep " /run/share " /proc/mounts | sed 's/^/# mount: /' > /run/out/mount.txt
+# How many repetitions this boot runs, and the first one's number
+# (bench-l1.sh: v9p.reps and v9p.first_rep); the fid test in the first.
+arg() { sed -n "s/.*v9p\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 fids=
-fs=$(sed -n 's/.*v9p\.fs=\([^ ]*\).*/\1/p' /proc/cmdline)
+fs=$(arg fs) reps=$(arg reps) first=$(arg first_rep)
 case " $(conf fids_on) " in *" $fs "*) fids=$(conf fids) ;; esac
-"$V9P_TOP/selftests/bench/workloads.sh" /run/share "$(conf reps)" $fids > /run/out/results.txt
+[ "${first:-1}" = 1 ] || fids=
+BENCH_FIRST_REP=${first:-1} "$V9P_TOP/selftests/bench/workloads.sh" /run/share "${reps:-$(conf reps)}" $fids \
+	> /run/out/results.txt

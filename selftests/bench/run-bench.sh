@@ -14,7 +14,9 @@
 # of the 9p pair; -patched: the guest's 9p client with client/patches,
 # from make client), BENCH_FIDS (100000: the open files of the fid
 # test), BENCH_FIDS_ON (native vhost-9p: where the fid test runs) and
-# BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
+# BENCH_INTERLEAVE (1: round N boots each configuration for repetition N,
+# starting from the Nth; 0: each configuration once, all its repetitions,
+# in order), BENCH_POLL_US (1000: vhost-9p-poll's ring polling limit) and
 # BENCH_BOOT_ON (native vhost-9p 9p virtiofs: the boot_root
 # configurations; empty: none), BENCH_LIMIT (900: seconds one
 # workload may take) and BENCH_PROFILE (vhost-9p 9p virtiofs: where
@@ -48,6 +50,7 @@ fids=${BENCH_FIDS:-100000}
 fids_on=${BENCH_FIDS_ON:-native vhost-9p}
 poll_us=${BENCH_POLL_US:-1000}
 boot_on=${BENCH_BOOT_ON-native vhost-9p 9p virtiofs}
+interleave=${BENCH_INTERLEAVE:-1}
 limit=${BENCH_LIMIT:-900}
 profile=${BENCH_PROFILE-vhost-9p 9p virtiofs}
 CONF

@@ -4,7 +4,8 @@
 # workloads.sh DIR REPS [FIDS]: the benchmark workloads on the prepared tree DIR
 # (bench-l1.sh makes it), REPS timed repetitions after an untimed read of
 # the tree and the large file, so every file system is measured with the
-# host's page cache warm.  Prints "workload rep value unit" lines; lower is better for
+# host's page cache warm.  The repetitions are numbered from
+# BENCH_FIRST_REP (default 1): with interleaving, each boot runs one.  Prints "workload rep value unit" lines; lower is better for
 # s and us, higher for /s.  A workload that fails or outlasts
 # BENCH_LIMIT seconds (default 900) is left out of the figures with a
 # "#" line saying so, and the others still run: one stuck server must not
@@ -50,7 +51,8 @@ seq_read='dd if="$dir/seq.bin" of=/dev/null bs=1M 2>&1'
 mkdir -p "$dir/churn"
 timed tree_read 0 "$tree_read"
 timed seq_read 0 "$seq_read"
-for rep in $(seq 1 "$reps"); do
+first=${BENCH_FIRST_REP:-1}
+for rep in $(seq "$first" $((first + reps - 1))); do
 	timed tree_read "$rep" "$tree_read"
 	timed stat_walk "$rep" "$stat_walk"
 	timed seq_read "$rep" "$seq_read"

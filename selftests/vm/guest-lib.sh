@@ -292,7 +292,8 @@ virtiofs_start()
 # V9P_L2_OUT where its out directory goes instead of $TMPDIR/l2 (under
 # $V9P_OUT, the host sees it as the guest writes), L2_HOST_INITRAMFS
 # another initramfs of this level's kernel (make bench's -patched
-# configurations).  What it writes to /run/out lands in $TMPDIR/l2/NAME,
+# configurations), V9P_L2_APPEND more of its command line.  What it
+# writes to /run/out lands in $TMPDIR/l2/NAME,
 # beside its console.log and QEMU's exit status (qemu-exit).
 l2_host()
 {
@@ -319,7 +320,7 @@ l2_host()
 		return 2 ;;
 	esac
 	L2_QEMU=$qemu l2_qemu "$limit" "${L2_HOST_INITRAMFS:-$V9P_OUT/initramfs.gz}" \
-		"loglevel=4 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none}" \
+		"loglevel=4 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none} ${V9P_L2_APPEND:-}" \
 		-smp "${V9P_L2_SMP:-2}" -m 1024 -serial "file:$out/console.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none" \
