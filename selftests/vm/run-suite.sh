@@ -24,11 +24,11 @@ rm -rf "$out"
 mkdir -p "$out"
 vm_l2_initramfs "$out/l2-initramfs.gz"
 # The second level's kernel (V9P_L2_KVER: another installed one).
-vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-e2e.gz"
-vm_l2_e2e_initramfs "${V9P_L2_KVER:-$kver}" "$out/l2-root.gz" l2-root-init
+l2kver=${V9P_L2_KVER:-$kver}
+vm_l2_e2e_initramfs "$l2kver" "$out/l2-e2e.gz"
+vm_l2_e2e_initramfs "$l2kver" "$out/l2-root.gz" l2-root-init
 # The e2e-client-patch guest: the same, with client/patches' 9pnet_virtio.ko
 # (without it, that program fails: l2-e2e-client.missing).
-l2kver=${V9P_L2_KVER:-$kver}
 if client_patched "$l2kver"; then
 	client=$VHOST9P_BUILD/client/$l2kver/9pnet_virtio.ko
 	if [ -s "$client" ]; then
