@@ -87,27 +87,63 @@ has_deb_src()
 	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/
 }
 
-# add_deb_src: source entries for Debian's main archive and its security
-# updates, in a file of their own.
+# debian_archive_uri SUITE: the URI this machine's apt takes Debian's SUITE
+# from (its deb822 .sources or one-line entries), so that an entry we add
+# uses the machine's own mirror.
+debian_archive_uri()
+{
+	local f
+
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# A stanza ends at a blank line; URIs may follow Suites.
+		awk -v want="$1" '
+			function stanza_end() {
+				if (has && uri != "") { print uri; found = 1; exit }
+				uri = ""; has = 0
+			}
+			/^[ \t]*$/ { stanza_end(); next }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == want) has = 1 }
+			END { if (!found) stanza_end() }' "$f"
+	done
+	# deb [OPTIONS] URI SUITE COMPONENTS...
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -n 's/^deb\(-src\)\?[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+\([^ \t]\+\).*/\3 \4/p' |
+		awk -v want="$1" '$2 == want { print $1 }'
+}
+
+# add_apt_entries FILE TYPE SUITE...: an entry of TYPE (deb or deb-src)
+# for each SUITE, from the URI the machine already takes it (or, for a
+# suite it has none of, such as bookworm-backports, its release's) from,
+# in FILE of its own.
+add_apt_entries()
+{
+	local file=$1 type=$2 suite uri codename
+
+	shift 2
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	: > "$file.new"
+	for suite in "$@"; do
+		uri=$(debian_archive_uri "$suite" | head -n 1)
+		[ -n "$uri" ] || uri=$(debian_archive_uri "$codename" | head -n 1)
+		[ -n "$uri" ] || { rm -f "$file.new"; die "no apt source for Debian $codename to take the URI of"; }
+		printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n' \
+			"$type" "$uri" "$suite" >> "$file.new"
+	done
+	mv "$file.new" "$file"
+}
+
+# add_deb_src: source entries for Debian's main archive, its updates and
+# its security updates, in a file of their own.
 add_deb_src()
 {
 	local codename
 
 	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 	echo "$(basename "$0"): adding deb-src entries (/etc/apt/sources.list.d/vhost9p-src.sources)"
-	cat > /etc/apt/sources.list.d/vhost9p-src.sources <<SOURCES
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename $codename-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: $codename-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
+	add_apt_entries /etc/apt/sources.list.d/vhost9p-src.sources deb-src \
+		"$codename" "$codename-updates" "$codename-security"
 }
 
 # install_packages NAME TARGET CHECK PKG[=VERSION]...: install, as root,
