@@ -101,6 +101,8 @@ SELFTEST_BINS := $(BUILD)/selftests/vhost_9p_test $(BUILD)/selftests/server_test
 	$(BUILD)/selftests/e2e_client $(BUILD)/selftests/fdbridge
 # vhost9p-ctl attach serving a KVM guest of our own.
 SELFTEST_BINS += $(BUILD)/selftests/minivmm
+# vhost9p-ctl attach --socket, driven by a vhost-user frontend of our own.
+SELFTEST_BINS += $(BUILD)/selftests/vhost_user_test
 # The VM harness: keeps KVM's static keys still (selftests/vm/kvm-hold.c).
 SELFTEST_BINS += $(BUILD)/selftests/kvm-hold
 # The test client encodes with the module's own protocol code.

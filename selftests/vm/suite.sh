@@ -779,6 +779,13 @@ if wanted attach; then
 	run_program attach 300 "$SELFTESTS/minivmm"
 fi
 
+# vhost9p-ctl attach --socket, the vhost-user backend, driven by a frontend
+# of our own: a request through the ring, stop, reconnect, and broken
+# frontends (vhost_user_test.c).
+if wanted vhost-user; then
+	VHOST9P_CTL=$CTL run_program vhost-user 300 "$SELFTESTS/vhost_user_test"
+fi
+
 if wanted module-unload; then
 	ktap_group_begin module-unload
 	# Refused while a process holds the device (a VMM still running),

@@ -88,6 +88,7 @@ struct region {
  * @pid: --pid, 0 without
  * @mem: the memory regions
  * @nmem: how many
+ * @socket: --socket: be a vhost-user backend there (vhost-user.c)
  * @path: --path
  * @exp: the export, but for its dirfd
  * @ctl_in: where commands come from
@@ -109,6 +110,7 @@ struct attach {
 	pid_t pid;
 	struct region mem[MAX_REGIONS];
 	unsigned int nmem;
+	const char *socket;
 	const char *path;
 	struct vhost_9p_export exp;
 	int ctl_in;
@@ -129,16 +131,28 @@ struct attach {
 void attach_help(FILE *out)
 {
 	fprintf(out,
-		"usage: vhost9p-ctl attach [--pid PID] --mem-fd FD:GPA:SIZE[:OFFSET]...\n"
+		"usage: vhost9p-ctl attach --socket PATH --path DIR --tag TAG [EXPORT OPTIONS]\n"
+		"       vhost9p-ctl attach [--pid PID] --mem-fd FD:GPA:SIZE[:OFFSET]...\n"
 		"           --kick-fd N [--call-fd N] --path DIR --tag TAG\n"
-		"           [--readonly] [--cross-mounts] [--devices] [--setid]\n"
+		"           [EXPORT OPTIONS] [--control-fd N]\n"
+		"export options: [--readonly] [--cross-mounts] [--devices] [--setid]\n"
 		"           [--security-model none|passthrough|mapped-xattr]\n"
-		"           [--max-fids N] [--msize BYTES] [--control-fd N]\n"
+		"           [--max-fids N] [--msize BYTES]\n"
 		"\n"
 		"Serves DIR as the virtio-9p device of a running KVM VM, through " DEV_PATH ".\n"
-		"It runs until the VMM says 'quit' or closes the control channel: the\n"
-		"device reaches guest memory through this process's mappings.\n"
+		"The device reaches guest memory through this process's mappings: it\n"
+		"lives as long as the device.\n"
 		"\n"
+		"  --socket PATH     be the vhost-user backend of the device on the UNIX\n"
+		"                    socket PATH (made, or replaced if nobody listens on\n"
+		"                    it), for a VMM's vhost-user frontend of a virtio-9p\n"
+		"                    device: virtio id 9, one queue, a config space of\n"
+		"                    2 + the length of TAG bytes, guest memory shared\n"
+		"                    (a memfd).  One frontend at a time; when it goes,\n"
+		"                    the device is reset and the next one served.  Runs\n"
+		"                    until SIGTERM, SIGINT or SIGHUP.\n"
+		"Without --socket, the VMM hands over memory and eventfds itself and\n"
+		"drives the device over a control channel until 'quit' or its end:\n"
 		"  --pid PID         take the --mem-fd, --kick-fd and --call-fd descriptors\n"
 		"                    from process PID (pidfd_getfd: needs ptrace access\n"
 		"                    to it) instead of inheriting them\n"
@@ -365,7 +379,7 @@ static const char * const vm_fd_refused[] = {
 enum {
 	OPT_KICK_FD = 256, OPT_CALL_FD, OPT_PID, OPT_MEM_FD, OPT_PATH,
 	OPT_TAG, OPT_READONLY, OPT_CROSS_MOUNTS, OPT_DEVICES, OPT_SETID, OPT_MODEL,
-	OPT_MAX_FIDS, OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP, OPT_VM_FD,
+	OPT_MAX_FIDS, OPT_MSIZE, OPT_CONTROL_FD, OPT_HELP, OPT_VM_FD, OPT_SOCKET,
 };
 
 static const struct option options[] = {
@@ -383,6 +397,7 @@ static const struct option options[] = {
 	{ "max-fids", required_argument, NULL, OPT_MAX_FIDS },
 	{ "msize", required_argument, NULL, OPT_MSIZE },
 	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	/* What one would expect, and cannot work: refused with the way that does. */
 	{ "vm-fd", required_argument, NULL, OPT_VM_FD },
@@ -467,6 +482,9 @@ static int parse_args(struct attach *a, int argc, char **argv)
 				return usage(msgf("--control-fd %s: not a descriptor number",
 						  optarg));
 			break;
+		case OPT_SOCKET:
+			a->socket = optarg;
+			break;
 		case OPT_HELP:
 			attach_help(stdout);
 			return -1;
@@ -482,9 +500,17 @@ static int parse_args(struct attach *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage(msgf("unexpected argument '%s'", argv[optind]));
-	if (!a->nmem)
+	if (a->socket && (a->nmem || a->kick_fd >= 0 || a->call_fd >= 0 || a->pid || ctl >= 0))
+		return usage(msgf("--socket: %s: drop %s",
+				  "the vhost-user frontend hands over memory and eventfds",
+				  a->nmem ? "--mem-fd" : a->kick_fd >= 0 ? "--kick-fd" :
+				  a->call_fd >= 0 ? "--call-fd" :
+				  a->pid ? "--pid" : "--control-fd"));
+	if (a->socket && !*a->socket)
+		return usage("--socket is empty: give the path of the UNIX socket to listen on");
+	if (!a->nmem && !a->socket)
 		return usage("--mem-fd is required: the files behind guest memory");
-	if (a->kick_fd < 0)
+	if (a->kick_fd < 0 && !a->socket)
 		return usage("--kick-fd is required: the eventfd of the queue's KVM ioeventfd");
 	if (!a->path)
 		return usage("--path is required: the directory to export");
@@ -1039,6 +1065,9 @@ int cmd_attach(int argc, char **argv)
 	ret = parse_args(&a, argc, argv);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	/* Errors go to stderr only: a vhost-user frontend reads no lines. */
+	if (a.socket)
+		a.ctl_out = -1;
 	/* An answer to a VMM that went away is no reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = EXIT_FAIL;
@@ -1053,6 +1082,11 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (ioctl(a.dev, VHOST_SET_OWNER) || ioctl(a.dev, VHOST_GET_FEATURES, &a.offered)) {
 		fail(&a, msgf("%s: %s", DEV_PATH, strerror(errno)));
+		goto out_dev;
+	}
+	if (a.socket) {
+		if (!set_export(&a))
+			ret = vhost_user_serve(a.socket, a.dev, &a.exp, a.path);
 		goto out_dev;
 	}
 	if (a.pid) {

@@ -18,6 +18,9 @@ int open_device(void);
 const char *device_fix(int err);
 void attach_help(FILE *out);
 int cmd_attach(int argc, char **argv);
+struct vhost_9p_export;
+int vhost_user_serve(const char *socket, int dev, const struct vhost_9p_export *exp,
+		     const char *path);
 int cmd_status(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
 
