@@ -398,7 +398,12 @@ TEST_F(srv, ring_polling_serves_unkicked_requests)
 	TH_LOG("2 unkicked after 30: %llu polls caught a request, %llu not; window %.1f ms",
 	       (unsigned long long)st.poll_hits, (unsigned long long)st.poll_misses,
 	       st.poll_window_ns / 1e6);
-	EXPECT_LE(12, st.poll_hits);
+	/*
+	 * Only a poll can have served the two unkicked requests.  How many
+	 * of the 30 kicked ones a poll caught first depends on how late the
+	 * 20 ms sleeps wake: 12 or more idle, 11 once on a loaded machine.
+	 */
+	EXPECT_LE(2, st.poll_hits);
 	EXPECT_GE(st.poll_window_ns, 20000000ULL);
 	EXPECT_LE(st.poll_window_ns, 200000000ULL);
 	/* A limit of 0 turns polling off from the next kick. */
