@@ -16,6 +16,7 @@
  * Runs as root in the first-level test guest with vhost_9p loaded; the
  * tool is found beside the test (../tools/vhost9p-ctl) or in $VHOST9P_CTL.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -199,8 +200,10 @@ static int stop_backend(void)
 
 	if (kill(backend_pid, SIGTERM) || waitpid(backend_pid, &status, 0) != backend_pid)
 		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("the backend ended with wait status 0x%x\n", status);
 		return -1;
+	}
 	return access(sock_path, F_OK) ? 0 : -1;
 }
 
@@ -227,7 +230,7 @@ static int send_msg(int conn, __u32 request, __u32 flags, const void *payload, _
 		    const int *fds, int nfds)
 {
 	char buf[sizeof(struct vu_header) + 512];
-	char control[CMSG_SPACE(8 * sizeof(int))] = { 0 };
+	char control[CMSG_SPACE(9 * sizeof(int))] = { 0 };
 	struct vu_header hdr = { request, flags ?: VU_VERSION, size };
 	struct iovec iov = { buf, sizeof(hdr) + size };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -367,6 +370,9 @@ static int fe_setup(struct frontend *f, __u32 base)
 	struct vhost_vring_addr addr = ring_addr(f);
 	__u64 features, protocol;
 
+	/* Empty rings: a ring set up again starts afresh. */
+	memset(f->mem, 0, REQ_OFF);
+
 	if (send_msg(f->conn, GET_FEATURES, 0, NULL, 0, NULL, 0) ||
 	    recv_reply(f->conn, GET_FEATURES, &features, 8) != 8 ||
 	    !(features & (1ULL << VU_F_PROTOCOL_FEATURES)) ||
@@ -444,6 +450,32 @@ static int fe_tversion(struct frontend *f, int wait_ms)
 	}
 	f->used_idx++;
 	return resp[4] == 101 && !memcmp(resp + 13, version, vlen) ? 1 : -1;
+}
+
+/* How many lines /proc/PID/@what of the backend has (fd: entries). */
+static int backend_count(const char *what)
+{
+	static char buf[1 << 16];
+	char path[64];
+	int n = 0;
+	ssize_t len;
+	DIR *dir;
+
+	if (!strcmp(what, "fd")) {
+		snprintf(path, sizeof(path), "/proc/%d/fd", backend_pid);
+		dir = opendir(path);
+		if (!dir)
+			return -1;
+		while (readdir(dir))
+			n++;
+		closedir(dir);
+		return n;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", backend_pid, what);
+	len = read_text(path, buf, sizeof(buf));
+	for (ssize_t i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	return len < 0 ? -1 : n;
 }
 
 /* A frontend from scratch, set up, whose Tversion is answered. */
@@ -564,6 +596,123 @@ TEST_F(backend, second_frontend)
 	EXPECT_EQ(1, fe_tversion(&self->f, 5000));
 }
 
+/* A ring made larger after its addresses came must still fit the table. */
+TEST_F(backend, ring_size_after_addr)
+{
+	struct vu_mem m = one_region(&self->f);
+	struct vhost_vring_addr addr = ring_addr(&self->f);
+
+	/* A one-entry used ring in the last 14 bytes: fine for one entry. */
+	addr.used_user_addr = (uintptr_t)self->f.mem + MEM_SIZE - 16;
+	ASSERT_EQ(0, send_msg(self->f.conn, SET_MEM_TABLE, 0, &m, mem_table_size(1),
+			      &self->f.mem_fd, 1));
+	ASSERT_EQ(0, send_state(self->f.conn, SET_VRING_NUM, 0, 1));
+	ASSERT_EQ(0, send_msg(self->f.conn, SET_VRING_ADDR, 0, &addr, sizeof(addr), NULL, 0));
+	/* 32768 entries would put it 256 KiB past the region's end. */
+	ASSERT_EQ(0, send_state(self->f.conn, SET_VRING_NUM, 0, 32768));
+	EXPECT_TRUE(dropped(self->f.conn));
+	EXPECT_TRUE(log_waits_for("the used ring at"));
+	EXPECT_TRUE(fresh_frontend_served());
+}
+
+/*
+ * A new memory table for a running device, as QEMU sends while it lays out
+ * guest memory: the rings move to the new mappings and requests go on.
+ */
+TEST_F(backend, mem_table_while_running)
+{
+	struct vu_mem m = one_region(&self->f);
+	int i;
+
+	ASSERT_EQ(0, fe_setup(&self->f, 0));
+	ASSERT_EQ(1, fe_tversion(&self->f, 5000));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, send_acked(self->f.conn, SET_MEM_TABLE, &m, mem_table_size(1),
+					&self->f.mem_fd, 1));
+		EXPECT_EQ(1, fe_tversion(&self->f, 5000)) TH_LOG("table %d", i + 2);
+	}
+}
+
+/* RESET_DEVICE keeps the protocol features: its REPLY_ACK is answered. */
+TEST_F(backend, reset_keeps_protocol_features)
+{
+	ASSERT_EQ(0, fe_setup(&self->f, 0));
+	ASSERT_EQ(1, fe_tversion(&self->f, 5000));
+	ASSERT_EQ(0, send_acked(self->f.conn, 34 /* RESET_DEVICE */, NULL, 0, NULL, 0));
+	ASSERT_EQ(0, fe_setup(&self->f, 0));
+	EXPECT_EQ(1, fe_tversion(&self->f, 5000));
+}
+
+/* A frontend that never reads its replies is dropped, not waited for. */
+TEST_F(backend, frontend_that_never_reads)
+{
+	struct vu_header hdr = { GET_FEATURES, VU_VERSION, 0 };
+	int i = 0, stalled_ms = 0;
+	char buf[4096];
+	ssize_t n;
+
+	/* Requests until the backend takes no more for 3 s: it is stuck replying. */
+	while (stalled_ms < 3000 && i < 1000000) {
+		if (send(self->f.conn, &hdr, sizeof(hdr), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			usleep(100000);
+			stalled_ms += 100;
+			continue;
+		}
+		stalled_ms = 0;
+		i++;
+	}
+	ksft_print_msg("%d requests sent before the backend stopped taking them\n", i);
+	EXPECT_TRUE(log_waits_for("cannot reply") || (sleep(10), log_has("cannot reply")));
+	/* The replies that came, then the end of the connection. */
+	while ((n = recv(self->f.conn, buf, sizeof(buf), 0)) > 0)
+		;
+	/* (Reset: the backend closed with requests of ours unread.) */
+	ASSERT_TRUE(n == 0 || errno == ECONNRESET) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_TRUE(fresh_frontend_served());
+}
+
+/* A message that trickles in is dropped after 10 s, not served for hours. */
+TEST_F(backend, trickled_message)
+{
+	struct vu_header hdr = { SET_FEATURES, VU_VERSION, 8 };
+	double start = now();
+	int i;
+
+	ASSERT_EQ(sizeof(hdr), send(self->f.conn, &hdr, sizeof(hdr), MSG_NOSIGNAL));
+	for (i = 0; i < 8; i++) {
+		if (send(self->f.conn, "x", 1, MSG_NOSIGNAL) != 1)
+			break;
+		sleep(3);
+	}
+	ASSERT_TRUE(dropped(self->f.conn));
+	EXPECT_GT(20, now() - start) TH_LOG("dropped after %.1f s", now() - start);
+	EXPECT_TRUE(log_has("stalled mid-message"));
+	EXPECT_TRUE(fresh_frontend_served());
+}
+
+/* Frontends that send and vanish before the reply: nothing of theirs stays. */
+TEST_F(backend, vanishing_frontends)
+{
+	int i, fds;
+
+	/* The fixture's frontend goes first: one at a time. */
+	fe_close(&self->f);
+	ASSERT_TRUE(fresh_frontend_served());
+	fds = backend_count("fd");
+	for (i = 0; i < 20; i++) {
+		int conn = fe_connect();
+
+		ASSERT_LE(0, conn);
+		send_msg(conn, GET_FEATURES, 0, NULL, 0, NULL, 0);
+		close(conn);
+	}
+	EXPECT_TRUE(fresh_frontend_served());
+	/* (The last connection may still be open when counted first.) */
+	EXPECT_GE(fds, backend_count("fd"));
+	EXPECT_EQ(0, kill(backend_pid, 0));
+}
+
 /* The config space a frontend sized too small: refused, naming the size. */
 TEST_F(backend, config_too_small)
 {
@@ -645,10 +794,13 @@ static void bad_table_past_file(struct frontend *f)
 
 static void bad_table_nine(struct frontend *f)
 {
-	struct vu_mem m = one_region(f);
+	struct { struct vu_mem m; struct vu_region ninth; } t = { one_region(f) };
+	int fds[8] = { f->mem_fd, f->mem_fd, f->mem_fd, f->mem_fd,
+		       f->mem_fd, f->mem_fd, f->mem_fd, f->mem_fd };
 
-	m.nregions = 9;
-	send_msg(f->conn, SET_MEM_TABLE, 0, &m, mem_table_size(1), &f->mem_fd, 1);
+	/* Nine regions, sized as nine: more than the protocol's eight. */
+	t.m.nregions = 9;
+	send_msg(f->conn, SET_MEM_TABLE, 0, &t, mem_table_size(9), fds, 8);
 }
 
 static void bad_table_overlap(struct frontend *f)
@@ -755,6 +907,20 @@ static void bad_too_many_fds(struct frontend *f)
 	send_msg(f->conn, SET_OWNER, 0, NULL, 0, fds, 8);
 }
 
+static void bad_nine_fds(struct frontend *f)
+{
+	int fds[9], i;
+
+	for (i = 0; i < 9; i++)
+		fds[i] = f->mem_fd;
+	send_msg(f->conn, SET_OWNER, 0, NULL, 0, fds, 9);
+}
+
+static void bad_reply_flag(struct frontend *f)
+{
+	send_msg(f->conn, GET_FEATURES, VU_VERSION | VU_FLAG_REPLY, NULL, 0, NULL, 0);
+}
+
 static void bad_gone_mid_header(struct frontend *f)
 {
 	if (send(f->conn, "\x01\x00", 2, MSG_NOSIGNAL) != 2)
@@ -765,10 +931,12 @@ static void bad_gone_mid_header(struct frontend *f)
 static const struct bad_case bad_cases[] = {
 	{ "protocol version 2", bad_version, "this backend speaks version 1" },
 	{ "a 1 MiB payload", bad_huge_payload, "no message of this backend's is larger" },
-	{ "a payload cut short", bad_short_payload, "not all came" },
+	{ "a payload cut short", bad_short_payload, "bytes of payload announced, 3 came" },
 	{ "a header cut short", bad_gone_mid_header, "bytes of a message header" },
 	{ "SET_FEATURES of 4 bytes", bad_wrong_size, "where the protocol has 8" },
 	{ "descriptors where none belong", bad_too_many_fds, "where the protocol has 0" },
+	{ "nine descriptors", bad_nine_fds, "came with more than 8 descriptors" },
+	{ "a request with the reply flag", bad_reply_flag, "a frontend sends requests" },
 	{ "a memory table without its descriptor", bad_table_no_fd,
 	  "1 regions came with 0 descriptors" },
 	{ "a memory table of a pipe", bad_table_pipe, "is not a memory file" },
@@ -796,9 +964,15 @@ static const struct bad_case bad_cases[] = {
 TEST(broken_frontends)
 {
 	unsigned int i;
+	int fds, maps;
 
 	ASSERT_EQ(0, make_paths());
 	ASSERT_EQ(0, start_backend());
+	/* What the backend holds between frontends, once it has served one. */
+	ASSERT_TRUE(fresh_frontend_served());
+	fds = backend_count("fd");
+	maps = backend_count("maps");
+	ASSERT_LT(0, fds);
 	for (i = 0; i < ARRAY_SIZE(bad_cases); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		struct frontend f;
@@ -820,6 +994,9 @@ TEST(broken_frontends)
 		if (truncate(log_path, 0))
 			ksft_print_msg("cannot truncate %s\n", log_path);
 	}
+	/* Nothing of 24 broken frontends stays: no descriptor, no mapping. */
+	EXPECT_GE(fds, backend_count("fd"));
+	EXPECT_GE(maps, backend_count("maps"));
 	EXPECT_EQ(0, stop_backend());
 	unlink(log_path);
 	rmdir(export_dir);

@@ -518,6 +518,9 @@ static int parse_args(struct attach *a, int argc, char **argv)
 		return usage("--tag is required: the mount tag the guest sees");
 	if (strlen(tag) >= sizeof(a->exp.tag))
 		return usage(msgf("--tag is longer than %zu bytes", sizeof(a->exp.tag) - 1));
+	/* A vhost-user config space is 256 bytes: the length, then the tag. */
+	if (a->socket && strlen(tag) > 254)
+		return usage("--tag is longer than the 254 bytes a vhost-user config space holds");
 	memcpy(a->exp.tag, tag, strlen(tag) + 1);
 	for (i = 0; i < a->nmem; i++) {
 		unsigned int j;

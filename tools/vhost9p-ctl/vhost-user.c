@@ -72,8 +72,10 @@
 #define VU_CONFIG_MAX		256
 /* Every message this backend accepts fits; a larger one is malformed. */
 #define VU_PAYLOAD_MAX		4096
-/* How long the rest of a started message may take. */
+/* How long the rest of a started message, or room for a reply, may take. */
 #define VU_MSG_TIMEOUT_S	10
+/* Messages of a frontend read, at most, before a new connection is seen. */
+#define VU_DRAIN_MAX		64
 
 enum vu_request {
 	VU_GET_FEATURES = 1,
@@ -203,10 +205,14 @@ struct vu_mapping {
  * @map: the memory table, as mapped here
  * @nmap: how many regions
  * @num: the ring size of the last SET_VRING_NUM, 0 before
- * @have_addr: SET_VRING_ADDR came since the last reset
+ * @addr: the ring's addresses as the frontend gave them (its own)
+ * @have_addr: @addr came since the last reset; the device has them, as
+ *	translated into this process's mappings of the current table
  * @kicked: the ring was given its kick eventfd since it last stopped
  * @enabled: the ring is enabled (from the start, without protocol features)
  * @running: the device serves the queue
+ * @broken: the device could not be reset: the tool must exit, which
+ *	releases it
  */
 struct vu_backend {
 	const char *socket;
@@ -220,10 +226,12 @@ struct vu_backend {
 	struct vu_mapping map[VU_MAX_REGIONS];
 	unsigned int nmap;
 	unsigned int num;
+	struct vhost_vring_addr addr;
 	bool have_addr;
 	bool kicked;
 	bool enabled;
 	bool running;
+	bool broken;
 };
 
 static const char *request_name(__u32 request)
@@ -270,26 +278,6 @@ static int take_fd(struct vu_msg *msg)
 	return fd;
 }
 
-/* Read exactly @len bytes; 0, or -1 with errno (0 at end of file). */
-static int read_all(int fd, void *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!n)
-				errno = 0;
-			return -1;
-		}
-		buf = (char *)buf + n;
-		len -= n;
-	}
-	return 0;
-}
-
 /*
  * Receive one message with its descriptors.  Returns 1, 0 when the
  * frontend closed the connection between messages, or -1 (said why).
@@ -309,6 +297,11 @@ static int recv_msg(int conn, struct vu_msg *msg)
 	do {
 		n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		/* No descriptors came: the control buffer is as it was. */
+		vu_err(NULL, "the frontend's connection failed: %s", strerror(errno));
+		return -1;
+	}
 	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
 		size_t i, count;
 
@@ -325,7 +318,11 @@ static int recv_msg(int conn, struct vu_msg *msg)
 	}
 	if (n != sizeof(msg->hdr)) {
 		vu_err(NULL, "the frontend sent %zd bytes of a message header: %s", n,
-		       n < 0 ? strerror(errno) : "it went away mid-message");
+		       "it went away or stalled mid-message");
+		goto fail;
+	}
+	if (msg->hdr.flags & VU_FLAG_REPLY) {
+		vu_err(msg, "has the reply flag: a frontend sends requests");
 		goto fail;
 	}
 	if (mh.msg_flags & MSG_CTRUNC) {
@@ -343,9 +340,11 @@ static int recv_msg(int conn, struct vu_msg *msg)
 		       msg->hdr.size, VU_PAYLOAD_MAX);
 		goto fail;
 	}
-	if (read_all(conn, msg->raw, msg->hdr.size)) {
-		vu_err(msg, "%u bytes of payload announced, not all came: %s", msg->hdr.size,
-		       errno ? strerror(errno) : "the frontend went away mid-message");
+	/* One call: the receive timeout bounds the whole payload. */
+	n = msg->hdr.size ? recv(conn, msg->raw, msg->hdr.size, MSG_WAITALL) : 0;
+	if (n != msg->hdr.size) {
+		vu_err(msg, "%u bytes of payload announced, %zd came: %s", msg->hdr.size, n,
+		       n < 0 ? strerror(errno) : "the frontend went away or stalled mid-message");
 		goto fail;
 	}
 	return 1;
@@ -419,11 +418,12 @@ static int stop_device(struct vu_backend *b)
 
 	if (!b->running)
 		return 0;
+	b->running = false;
 	if (ioctl(b->dev, VHOST_9P_SET_RUNNING, &zero)) {
+		/* Only a reset of the owner can stop it now. */
 		vu_err(NULL, "cannot stop the device: %s", strerror(errno));
 		return -1;
 	}
-	b->running = false;
 	return 0;
 }
 
@@ -451,26 +451,29 @@ static int maybe_start(struct vu_backend *b, struct vu_msg *msg)
 /*
  * Forget the frontend's device state, as a reset does: the ring stops, the
  * device's owner is reset (its 9P session ends, its eventfds and memory
- * table go) and taken again, and the memory is unmapped.
+ * table go) and taken again, and the memory is unmapped.  The protocol
+ * features stay, as the protocol wants, unless the frontend is gone too
+ * (@frontend_gone).  A device that cannot be reset may still reach the
+ * mappings: they stay, and the tool must exit (@broken).
  */
-static int reset_device(struct vu_backend *b)
+static int reset_device(struct vu_backend *b, bool frontend_gone)
 {
-	int ret = 0;
-
-	if (stop_device(b))
-		ret = -1;
+	stop_device(b);
 	if (ioctl(b->dev, VHOST_RESET_OWNER) || ioctl(b->dev, VHOST_SET_OWNER)) {
-		vu_err(NULL, "cannot reset the device: %s", strerror(errno));
-		ret = -1;
+		vu_err(NULL, "cannot reset the device: %s: exiting, which releases it",
+		       strerror(errno));
+		b->broken = true;
+		return -1;
 	}
 	unmap_all(b);
-	b->protocol = 0;
+	if (frontend_gone)
+		b->protocol = 0;
 	b->acked = 0;
 	b->num = 0;
 	b->have_addr = false;
 	b->kicked = false;
 	b->enabled = false;
-	return ret;
+	return 0;
 }
 
 static int set_features(struct vu_backend *b, struct vu_msg *msg)
@@ -508,6 +511,48 @@ static void *translate(struct vu_backend *b, __u64 user_addr, __u64 len)
 			return (char *)m->ours + (user_addr - m->user_addr);
 	}
 	return NULL;
+}
+
+/*
+ * Give the device @b->addr, translated into this process's mappings of the
+ * current table for a ring of @b->num entries; 0, or -1 (said why).
+ */
+static int apply_vring_addr(struct vu_backend *b, struct vu_msg *msg)
+{
+	struct vhost_vring_addr addr = b->addr;
+	/* The split ring's parts, with the event index fields. */
+	const struct {
+		const char *name;
+		__u64 user_addr;
+		__u64 len;
+		__u64 *ours;
+	} part[] = {
+		{ "descriptor table", addr.desc_user_addr, 16ULL * b->num,
+		  &addr.desc_user_addr },
+		{ "available ring", addr.avail_user_addr, 6 + 2ULL * b->num,
+		  &addr.avail_user_addr },
+		{ "used ring", addr.used_user_addr, 6 + 8ULL * b->num, &addr.used_user_addr },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(part); i++) {
+		void *ours = translate(b, part[i].user_addr, part[i].len);
+
+		if (!ours) {
+			vu_err(msg, "the %s at 0x%llx (%llu bytes) is not in the memory table: the frontend must share all guest RAM (memory-backend-memfd,share=on)",
+			       part[i].name, (unsigned long long)part[i].user_addr,
+			       (unsigned long long)part[i].len);
+			return -1;
+		}
+		*part[i].ours = (uintptr_t)ours;
+	}
+	addr.log_guest_addr = 0;
+	if (ioctl(b->dev, VHOST_SET_VRING_ADDR, &addr)) {
+		vu_err(msg, "VHOST_SET_VRING_ADDR: %s (the rings are misaligned?)",
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Map one region of a memory table; 0, or -1 (said why). */
@@ -548,9 +593,10 @@ static int map_region(struct vu_msg *msg, unsigned int i, int fd, struct vu_mapp
 
 static int set_mem_table(struct vu_backend *b, struct vu_msg *msg)
 {
-	struct vu_mapping map[VU_MAX_REGIONS];
+	struct vu_mapping map[VU_MAX_REGIONS], old[VU_MAX_REGIONS];
 	struct vhost_memory *table;
-	unsigned int i, n = msg->mem.nregions, mapped = 0;
+	unsigned int i, n = msg->mem.nregions, mapped = 0, nold;
+	bool was_running;
 	int ret = -1;
 
 	size_t head = offsetof(struct vu_mem_table, regions);
@@ -587,17 +633,31 @@ static int set_mem_table(struct vu_backend *b, struct vu_msg *msg)
 		table->regions[i].userspace_addr = (uintptr_t)map[i].ours;
 	}
 	table->nregions = n;
+	/*
+	 * A frontend changes the table of a running device (QEMU does, as
+	 * guest memory is laid out): the ring stops, which also waits for
+	 * the requests under way, while the rings move to the new mappings.
+	 */
+	was_running = b->running;
+	if (stop_device(b))
+		goto out;
 	if (ioctl(b->dev, VHOST_SET_MEM_TABLE, table)) {
 		vu_err(msg, "VHOST_SET_MEM_TABLE: %s%s", strerror(errno), errno == E2BIG ?
 		       ": more regions than vhost's max_mem_regions module parameter allows" : "");
 		goto out;
 	}
-	/* The device uses the new table: the old mappings may go. */
-	unmap_all(b);
+	/* The old mappings go once the rings are in the new ones. */
+	memcpy(old, b->map, b->nmap * sizeof(old[0]));
+	nold = b->nmap;
 	memcpy(b->map, map, n * sizeof(map[0]));
 	b->nmap = n;
 	mapped = 0;
-	ret = 0;
+	ret = b->have_addr ? apply_vring_addr(b, msg) : 0;
+	for (i = 0; i < nold; i++)
+		munmap(old[i].ours, old[i].size);
+	/* On failure the frontend is dropped and the device reset. */
+	if (!ret && was_running)
+		ret = maybe_start(b, msg);
 out:
 	for (i = 0; i < mapped; i++)
 		munmap(map[i].ours, map[i].size);
@@ -623,30 +683,15 @@ static int set_vring_num(struct vu_backend *b, struct vu_msg *msg)
 		return -1;
 	}
 	b->num = state.num;
-	return 0;
+	/* A larger ring must still lie in the table. */
+	return b->have_addr ? apply_vring_addr(b, msg) : 0;
 }
 
 static int set_vring_addr(struct vu_backend *b, struct vu_msg *msg)
 {
-	struct vhost_vring_addr addr = msg->addr;
-	/* The split ring's parts, with the event index fields. */
-	const struct {
-		const char *name;
-		__u64 user_addr;
-		__u64 len;
-		__u64 *ours;
-	} part[] = {
-		{ "descriptor table", addr.desc_user_addr, 16ULL * b->num,
-		  &addr.desc_user_addr },
-		{ "available ring", addr.avail_user_addr, 6 + 2ULL * b->num,
-		  &addr.avail_user_addr },
-		{ "used ring", addr.used_user_addr, 6 + 8ULL * b->num, &addr.used_user_addr },
-	};
-	unsigned int i;
-
-	if (check_index(msg, addr.index))
+	if (check_index(msg, msg->addr.index))
 		return -1;
-	if (addr.flags & (1U << VHOST_VRING_F_LOG)) {
+	if (msg->addr.flags & (1U << VHOST_VRING_F_LOG)) {
 		vu_err(msg, "asks for dirty logging: vhost-9p cannot log, so it offers no VHOST_F_LOG_ALL and the VM cannot migrate");
 		return -1;
 	}
@@ -659,23 +704,10 @@ static int set_vring_addr(struct vu_backend *b, struct vu_msg *msg)
 		vu_err(msg, "while the ring runs: stop it with GET_VRING_BASE first");
 		return -1;
 	}
-	for (i = 0; i < ARRAY_SIZE(part); i++) {
-		void *ours = translate(b, part[i].user_addr, part[i].len);
-
-		if (!ours) {
-			vu_err(msg, "the %s at 0x%llx (%llu bytes) is not in the memory table: the frontend must share all guest RAM (memory-backend-memfd,share=on)",
-			       part[i].name, (unsigned long long)part[i].user_addr,
-			       (unsigned long long)part[i].len);
-			return -1;
-		}
-		*part[i].ours = (uintptr_t)ours;
-	}
-	addr.log_guest_addr = 0;
-	if (ioctl(b->dev, VHOST_SET_VRING_ADDR, &addr)) {
-		vu_err(msg, "VHOST_SET_VRING_ADDR: %s (the rings are misaligned?)",
-		       strerror(errno));
+	b->have_addr = false;
+	b->addr = msg->addr;
+	if (apply_vring_addr(b, msg))
 		return -1;
-	}
 	b->have_addr = true;
 	return 0;
 }
@@ -858,7 +890,7 @@ static int handle(struct vu_backend *b, struct vu_msg *msg)
 		break;
 	case VU_RESET_OWNER:
 	case VU_RESET_DEVICE:
-		ret = check_msg(msg, 0, 0) ?: reset_device(b);
+		ret = check_msg(msg, 0, 0) ?: reset_device(b, false);
 		break;
 	case VU_SET_MEM_TABLE:
 		ret = set_mem_table(b, msg);
@@ -921,7 +953,7 @@ static void disconnect(struct vu_backend *b)
 {
 	close(b->conn);
 	b->conn = -1;
-	reset_device(b);
+	reset_device(b, true);
 }
 
 /* Listen on @b->socket, replacing a socket nobody listens on. */
@@ -994,8 +1026,12 @@ static void accept_frontend(struct vu_backend *b)
 		close(fd);
 		return;
 	}
-	/* Between messages it may wait for ever; within one, not. */
+	/*
+	 * Between messages it may wait for ever; within one, or for room for
+	 * a reply (a frontend that never reads), not.
+	 */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	b->conn = fd;
 	fprintf(stderr, PFX "a frontend connected to %s\n", b->socket);
 }
@@ -1046,16 +1082,23 @@ static int serve(struct vu_backend *b)
 		}
 		if (b->conn >= 0 && pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			serve_message(b);
+		if (b->broken)
+			return -1;
 		if (pfd[0].revents & POLLIN) {
 			/*
 			 * A frontend that closed and connects again at once:
 			 * what is left of the old connection is read first,
-			 * so that the new one is not taken for a second.
+			 * so that the new one is not taken for a second (a
+			 * bounded number of messages: one that floods is not
+			 * going away).
 			 */
-			while (b->conn >= 0 && poll(&pfd[1], 1, 0) > 0)
+			for (i = 0; i < VU_DRAIN_MAX && b->conn >= 0 &&
+			     poll(&pfd[1], 1, 0) > 0; i++)
 				serve_message(b);
 			accept_frontend(b);
 		}
+		if (b->broken)
+			return -1;
 	}
 }
 
@@ -1082,11 +1125,6 @@ int vhost_user_serve(const char *socket, int dev, const struct vhost_9p_export *
 		return EXIT_FAIL;
 	}
 	b.offered |= 1ULL << VU_F_PROTOCOL_FEATURES;
-	if (strlen(exp->tag) > VU_CONFIG_MAX - 2) {
-		fprintf(stderr, PFX "--tag is %zu bytes: %s %d at most\n", strlen(exp->tag),
-			"a vhost-user config space holds a tag of", VU_CONFIG_MAX - 2);
-		return EXIT_USAGE;
-	}
 	if (listen_socket(&b))
 		return EXIT_FAIL;
 	/* Said on stdout, for whoever waits to start the VMM. */
@@ -1097,7 +1135,9 @@ int vhost_user_serve(const char *socket, int dev, const struct vhost_9p_export *
 		disconnect(&b);
 	else
 		stop_device(&b);
-	unmap_all(&b);
+	/* A device that could not be reset lets go only when it is closed. */
+	if (!b.broken)
+		unmap_all(&b);
 	close(b.listen_fd);
 	unlink(socket);
 	return ret;
