@@ -1,33 +1,65 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# qemu/build.sh: build Debian 12's QEMU with the vhost-9p device into
-# build/qemu/qemu-system-x86_64 (x86_64, KVM only, with virtio-9p too, so
-# both can be compared with one binary).
+# qemu/build.sh [SERIES]: build Debian's QEMU with the vhost-9p device, x86_64
+# and KVM only, with virtio-9p too (so that both compare in one binary):
+#   7.2   Debian 12's (the default; the VM suite's and make bench's), into
+#         build/qemu/qemu-system-x86_64;
+#   10.0  Debian 13's, built on Debian 12, into build/qemu-10.0/: its own
+#         vhost-user frontend, vhost-user-device-pci, made creatable by
+#         qemu/patches/10.0, drives vhost9p-ctl attach --socket in the suite.
 #
 # Takes Debian's source package (apt-get source, with Debian's patches),
-# adds our files (qemu/src) and build glue (qemu/patches), and builds the
-# one binary.  Nothing of QEMU's source is in this repository.  Quick when
-# nothing changed.
+# adds our files (qemu/src, which build on both) and the series' build glue
+# (qemu/patches/SERIES), and builds the one binary.  10.0 needs meson 1.5
+# and pycotap, which Debian 12 has in bookworm-backports only: they are
+# unpacked beside the build, not installed.  Nothing of QEMU's source is in
+# this repository.  Quick when nothing changed.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-out=$VHOST9P_BUILD/qemu
+series=${1:-7.2}
+case "$series" in
+7.2) out=$VHOST9P_BUILD/qemu ;;
+10.0) out=$VHOST9P_BUILD/qemu-10.0 ;;
+*) die "QEMU series '$series': give 7.2 or 10.0" ;;
+esac
 here=$VHOST9P_TOP/qemu
 mkdir -p "$out"
 
 # Our inputs: rebuild when any of them is newer than the binary.
-inputs=$(find "$here" "$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" -type f)
+inputs=$(find "$here/src" "$here/patches/$series" "$here/build.sh" \
+	"$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" -type f)
 if [ -x "$out/qemu-system-x86_64" ] &&
    [ -z "$(find $inputs -newer "$out/qemu-system-x86_64" 2>/dev/null)" ]; then
 	exit 0
 fi
 
+# The newest source of the series apt knows (Debian 12's own for 7.2,
+# Debian 13's for 10.0: setup.sh adds its source entry).
 version=$(apt-cache showsrc qemu 2>/dev/null | awk '/^Version:/ { print $2 }' |
-	  sort -V | tail -n 1)
-[ -n "$version" ] || die "no source package for qemu: run 'make deps' (it adds deb-src entries)"
+	  grep "^1:${series//./\\.}[.+]" | sort -V | tail -n 1)
+[ -n "$version" ] || die "no source package for qemu $series: run 'make deps' (it adds the source entries)"
 # QEMU refuses a source path with a colon: drop the epoch.
 src=$out/src-${version#*:}
+python_env=()
+if [ "$series" = 10.0 ]; then
+	# meson and pycotap from bookworm-backports, on the build's PYTHONPATH.
+	py=$out/python
+	if [ ! -f "$py/.unpacked" ]; then
+		echo "qemu: unpacking meson and pycotap from $QEMU_PYTHON_SUITE"
+		rm -rf "$py" && mkdir -p "$py/dl"
+		(cd "$py/dl" && apt-get download -qq -o APT::Sandbox::User=root \
+			"meson/$QEMU_PYTHON_SUITE" "python3-pycotap/$QEMU_PYTHON_SUITE") ||
+			die "cannot download meson and python3-pycotap from $QEMU_PYTHON_SUITE: run 'make deps'"
+		for deb in "$py"/dl/*.deb; do
+			dpkg-deb -x "$deb" "$py/root"
+		done
+		touch "$py/.unpacked"
+	fi
+	python_env=(env "PYTHONPATH=$py/root/usr/lib/python3/dist-packages"
+		    "PATH=$py/root/usr/bin:$PATH")
+fi
 if [ ! -f "$src/.extracted" ]; then
 	echo "qemu: fetching and unpacking Debian's qemu $version"
 	rm -rf "$out"/src-* "$out/dl"
@@ -39,14 +71,13 @@ if [ ! -f "$src/.extracted" ]; then
 		die "apt-get source qemu=$version failed"
 	dpkg-source -x --no-check "$out"/dl/qemu_*.dsc "$src" >/dev/null ||
 		die "dpkg-source could not unpack qemu"
-	(cd "$src" && for p in "$here"/patches/*.patch; do
+	rm -rf "$out/dl"
+	(cd "$src" && for p in "$here/patches/$series"/*.patch; do
 		patch -p1 -s < "$p" || exit 1
 	done) || die "our build glue does not apply to qemu $version"
 	# The dfsg tarball drops firmware that meson still lists.
-	for f in edk2-aarch64-code edk2-arm-code edk2-arm-vars edk2-i386-code \
-		 edk2-i386-secure-code edk2-i386-vars edk2-x86_64-code \
-		 edk2-x86_64-secure-code edk2-riscv-code edk2-riscv-vars; do
-		[ -e "$src/pc-bios/$f.fd.bz2" ] || bzip2 < /dev/null > "$src/pc-bios/$f.fd.bz2"
+	for f in $(sed -n "s/^ *'\(edk2-[a-z0-9_-]*\.fd\)',*\$/\1/p" "$src/pc-bios/meson.build"); do
+		[ -e "$src/pc-bios/$f.bz2" ] || bzip2 < /dev/null > "$src/pc-bios/$f.bz2"
 	done
 	touch "$src/.extracted"
 fi
@@ -66,17 +97,18 @@ cp "$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" "$src/linux-headers/linux/vhost_
 if [ ! -f "$src/build/build.ninja" ]; then
 	echo "qemu: configuring"
 	mkdir -p "$src/build"
-	(cd "$src/build" && ../configure --target-list=x86_64-softmmu \
+	(cd "$src/build" && "${python_env[@]}" ../configure --target-list=x86_64-softmmu \
 		--without-default-features --enable-kvm --disable-tcg \
 		--enable-virtfs --enable-attr --enable-cap-ng --enable-vhost-kernel \
+		$([ "$series" = 7.2 ] || echo --enable-vhost-user) \
 		--disable-docs --disable-werror --disable-install-blobs \
 		> "$out/configure.log" 2>&1) || {
 		tail -n 30 "$out/configure.log"
 		die "qemu configure failed (log: $out/configure.log)"
 	}
 fi
-echo "qemu: building qemu-system-x86_64 (a few minutes the first time)"
-ninja -C "$src/build" qemu-system-x86_64 > "$out/build.log" 2>&1 || {
+echo "qemu: building qemu-system-x86_64 $series (a few minutes the first time)"
+"${python_env[@]}" ninja -C "$src/build" qemu-system-x86_64 > "$out/build.log" 2>&1 || {
 	grep -E 'error|Error' "$out/build.log" | head -n 30
 	die "qemu build failed (log: $out/build.log)"
 }

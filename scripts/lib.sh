@@ -79,7 +79,9 @@ missing_packages()
 
 # What building QEMU with the vhost-9p device needs (qemu/build.sh).
 QEMU_BUILD_PACKAGES=(dpkg-dev patch bzip2 python3 ninja-build meson pkg-config
-	libglib2.0-dev libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev)
+	libglib2.0-dev libpixman-1-dev libfdt-dev libattr1-dev libcap-ng-dev
+	# QEMU 10's configure makes a Python venv.
+	python3-venv)
 
 # has_deb_src: apt has source entries (qemu/build.sh runs apt-get source).
 has_deb_src()
@@ -89,28 +91,32 @@ has_deb_src()
 
 # debian_archive_uri SUITE: the URI this machine's apt takes Debian's SUITE
 # from (its deb822 .sources or one-line entries), so that an entry we add
-# uses the machine's own mirror.
+# uses the machine's own mirror; nothing when it has none.
 debian_archive_uri()
 {
-	local f
+	local f uris=
 
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
 		# A stanza ends at a blank line; URIs may follow Suites.
-		awk -v want="$1" '
+		uris+=$(awk -v want="$1" '
 			function stanza_end() {
-				if (has && uri != "") { print uri; found = 1; exit }
+				if (has && uri != "") print uri
 				uri = ""; has = 0
 			}
 			/^[ \t]*$/ { stanza_end(); next }
 			/^URIs:/ { uri = $2 }
 			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == want) has = 1 }
-			END { if (!found) stanza_end() }' "$f"
+			END { stanza_end() }' "$f")$'\n'
 	done
 	# deb [OPTIONS] URI SUITE COMPONENTS...
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -n 's/^deb\(-src\)\?[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+\([^ \t]\+\).*/\3 \4/p' |
-		awk -v want="$1" '$2 == want { print $1 }'
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		uris+=$(sed -n 's/^deb\(-src\)\?[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+\([^ \t]\+\).*/\3 \4/p' "$f" |
+			awk -v want="$1" '$2 == want { print $1 }')$'\n'
+	done
+	uris=$(grep -m 1 . <<< "$uris" || :)
+	[ -z "$uris" ] || echo "$uris"
 }
 
 # add_apt_entries FILE TYPE SUITE...: an entry of TYPE (deb or deb-src)
@@ -125,8 +131,8 @@ add_apt_entries()
 	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 	: > "$file.new"
 	for suite in "$@"; do
-		uri=$(debian_archive_uri "$suite" | head -n 1)
-		[ -n "$uri" ] || uri=$(debian_archive_uri "$codename" | head -n 1)
+		uri=$(debian_archive_uri "$suite")
+		[ -n "$uri" ] || uri=$(debian_archive_uri "$codename")
 		[ -n "$uri" ] || { rm -f "$file.new"; die "no apt source for Debian $codename to take the URI of"; }
 		printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n' \
 			"$type" "$uri" "$suite" >> "$file.new"
@@ -144,6 +150,32 @@ add_deb_src()
 	echo "$(basename "$0"): adding deb-src entries (/etc/apt/sources.list.d/vhost9p-src.sources)"
 	add_apt_entries /etc/apt/sources.list.d/vhost9p-src.sources deb-src \
 		"$codename" "$codename-updates" "$codename-security"
+}
+
+# QEMU 10.0 (qemu/build.sh 10.0): Debian 13's source package, built on
+# Debian 12 with meson and pycotap from bookworm-backports.
+QEMU10_SOURCE_SUITE=trixie
+QEMU_PYTHON_SUITE=bookworm-backports
+QEMU10_SOURCES=/etc/apt/sources.list.d/vhost9p-qemu10.sources
+
+# qemu10_sources_listed: apt knows QEMU 10.0's source and the backports'
+# meson.
+qemu10_sources_listed()
+{
+	[[ $(apt-cache showsrc qemu 2>/dev/null) == *"Version: 1:10.0."* ]] &&
+		[[ $(apt-cache madison meson 2>/dev/null) == *" $QEMU_PYTHON_SUITE/"* ]]
+}
+
+# add_qemu10_sources: the source entry of trixie and the binary one of
+# bookworm-backports, in a file of their own.  Nothing is installed from
+# either: qemu/build.sh downloads what it names.
+add_qemu10_sources()
+{
+	echo "$(basename "$0"): adding $QEMU10_SOURCE_SUITE sources and $QEMU_PYTHON_SUITE ($QEMU10_SOURCES)"
+	add_apt_entries "$QEMU10_SOURCES.src" deb-src "$QEMU10_SOURCE_SUITE"
+	add_apt_entries "$QEMU10_SOURCES.bin" deb "$QEMU_PYTHON_SUITE"
+	cat "$QEMU10_SOURCES.src" "$QEMU10_SOURCES.bin" > "$QEMU10_SOURCES"
+	rm -f "$QEMU10_SOURCES.src" "$QEMU10_SOURCES.bin"
 }
 
 # install_packages NAME TARGET CHECK PKG[=VERSION]...: install, as root,

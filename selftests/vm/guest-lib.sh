@@ -189,6 +189,8 @@ l2_boot()
 # The QEMU with the vhost-9p device (qemu/build.sh), firmware from Debian's.
 V9P_QEMU=$V9P_TOP/build/qemu/qemu-system-x86_64
 V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
+# Debian 13's QEMU 10.0 with the device (qemu/build.sh 10.0), same firmware.
+V9P_QEMU10=$V9P_TOP/build/qemu-10.0/qemu-system-x86_64
 
 # l2_qemu LIMIT INITRAMFS APPEND [QEMU ARGS...]: boot a second-level guest
 # on this guest's kernel with that QEMU (L2_QEMU=BINARY: another one)

@@ -490,6 +490,82 @@ elif wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.missing" ]; then
 	ktap_group_end
 fi
 
+# vhost_user_backend SOCKET SHARE LOG: vhost9p-ctl attach --socket serving
+# SHARE as tag "share", in the background (its pid in VU_PID), once it
+# listens; its output in LOG.
+vhost_user_backend()
+{
+	local sock=$1 share=$2 log=$3
+
+	"$CTL" attach --socket "$sock" --path "$share" --tag share --setid > "$log" 2>&1 &
+	VU_PID=$!
+	for _ in $(seq 100); do
+		grep -q "^listening on $sock" "$log" && return 0
+		kill -0 $VU_PID 2> /dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# QEMU 10.0 (Debian 13's, qemu/build.sh 10.0), two ways to the same
+# server, each with the e2e checks in the cache modes of QEMU10_MODES, a
+# reboot with the share mounted and a virtio reset: its -device
+# vhost-9p-pci (e2e-qemu10), and its own vhost-user frontend,
+# vhost-user-device-pci (virtio id 9, one queue, the config space of the
+# 5-byte tag "share"), with vhost9p-ctl attach --socket as the backend
+# (e2e-vhost-user).  Guest memory is a shared memfd, as vhost-user needs.
+# On the newest kernel of kernels.list only: the device code and the
+# backend are the same on both, and make check's time is counted.
+QEMU10_MODES=none,loose
+qemu10_kernel=$(awk '!/^#/ && NF { k = $1 } END { print k }' "$V9P_TOP/scripts/kernels.list")
+if [ "$(uname -r)" != "$qemu10_kernel" ] && { wanted e2e-qemu10 || wanted e2e-vhost-user; }; then
+	ktap_group_begin e2e-qemu10
+	echo "# vm-suite: NOTE e2e-qemu10 and e2e-vhost-user run on $qemu10_kernel only" >> "$KTAP_LINES"
+	check "QEMU 10.0 with the vhost-9p device is built (make qemu-10.0)" [ -x "$V9P_QEMU10" ]
+	ktap_group_end
+elif wanted e2e-qemu10 || wanted e2e-vhost-user; then
+	if [ ! -x "$V9P_QEMU10" ]; then
+		ktap_group_begin e2e-qemu10
+		ktap_fail "QEMU 10.0 with the vhost-9p device is built (make qemu-10.0)"
+		ktap_group_end
+	elif ! nested_kvm_ready; then
+		ktap_group_begin e2e-qemu10
+		ktap_skip "end-to-end through QEMU 10.0" "no /dev/kvm in the guest"
+		ktap_group_end
+	fi
+fi
+if [ "$(uname -r)" = "$qemu10_kernel" ] && wanted e2e-qemu10 && [ -x "$V9P_QEMU10" ] &&
+	nested_kvm_ready; then
+	share=$TMPDIR/e2e-qemu10-share
+	e2e_share_checked e2e-qemu10-share "$share"
+	L2_QEMU=$V9P_QEMU10 L2_REBOOT=1 l2_e2e e2e-qemu10 600 "v9p.modes=$QEMU10_MODES v9p.reboot=1" \
+		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on"
+fi
+if [ "$(uname -r)" = "$qemu10_kernel" ] && wanted e2e-vhost-user && [ -x "$V9P_QEMU10" ] &&
+	nested_kvm_ready; then
+	share=$TMPDIR/e2e-vu-share
+	e2e_share_checked e2e-vu-share "$share"
+	sock=$TMPDIR/vhost-user.sock
+	vu_log=$V9P_OUT/e2e-vhost-user-backend.log
+	ktap_group_begin e2e-vhost-user-backend
+	check "vhost9p-ctl attach --socket listens on $sock" vhost_user_backend "$sock" "$share" "$vu_log"
+	ktap_group_end
+	L2_QEMU=$V9P_QEMU10 L2_REBOOT=1 l2_e2e e2e-vhost-user 600 "v9p.modes=$QEMU10_MODES v9p.reboot=1" \
+		-object memory-backend-memfd,id=mem,size=1024M,share=on -numa node,memdev=mem \
+		-chardev "socket,id=v9p,path=$sock" \
+		-device vhost-user-device-pci,chardev=v9p,virtio-id=9,num_vqs=1,config_size=7
+	rc=0
+	kill -TERM $VU_PID 2> /dev/null
+	wait $VU_PID || rc=$?
+	ktap_group_begin e2e-vhost-user-backend-end
+	check "the backend served QEMU's frontend" grep -q "a frontend connected" "$vu_log"
+	check "the backend refused nothing QEMU sent" sh -c "! grep -q 'dropping the frontend' '$vu_log'"
+	check "attach --socket ends on SIGTERM with status 0 and removes its socket" \
+		[ "$rc" = 0 -a ! -e "$sock" ]
+	sed 's/^/# backend: /' "$vu_log" | tail -n 20 >> "$KTAP_LINES"
+	ktap_group_end
+fi
+
 # fdbridge_e2e PROGRAM SHARE [HOOK]: the Linux 9p client of this very
 # kernel, over fdbridge (trans=fd, no nested guest), mounts SHARE
 # (e2e_share's content) and runs e2e_client's checks in it, as a guest
