@@ -667,16 +667,23 @@ out:
 	return ret;
 }
 
+/* Queue @index, which must not run; 0, or -1 (said why). */
+static int check_ring_stopped(struct vu_backend *b, struct vu_msg *msg, unsigned int index)
+{
+	if (check_index(msg, index))
+		return -1;
+	if (!b->running)
+		return 0;
+	vu_err(msg, "while the ring runs: stop it with GET_VRING_BASE first");
+	return -1;
+}
+
 static int set_vring_num(struct vu_backend *b, struct vu_msg *msg)
 {
 	struct vhost_vring_state state = msg->state;
 
-	if (check_index(msg, state.index))
+	if (check_ring_stopped(b, msg, state.index))
 		return -1;
-	if (b->running) {
-		vu_err(msg, "while the ring runs: stop it with GET_VRING_BASE first");
-		return -1;
-	}
 	if (ioctl(b->dev, VHOST_SET_VRING_NUM, &state)) {
 		vu_err(msg, "a ring of %u entries: %s (vhost takes a power of two up to 32768)",
 		       state.num, strerror(errno));
@@ -689,7 +696,7 @@ static int set_vring_num(struct vu_backend *b, struct vu_msg *msg)
 
 static int set_vring_addr(struct vu_backend *b, struct vu_msg *msg)
 {
-	if (check_index(msg, msg->addr.index))
+	if (check_ring_stopped(b, msg, msg->addr.index))
 		return -1;
 	if (msg->addr.flags & (1U << VHOST_VRING_F_LOG)) {
 		vu_err(msg, "asks for dirty logging: vhost-9p cannot log, so it offers no VHOST_F_LOG_ALL and the VM cannot migrate");
@@ -698,10 +705,6 @@ static int set_vring_addr(struct vu_backend *b, struct vu_msg *msg)
 	if (!b->num || !b->nmap) {
 		vu_err(msg, "before %s: the frontend must send it first",
 		       !b->nmap ? "SET_MEM_TABLE" : "SET_VRING_NUM");
-		return -1;
-	}
-	if (b->running) {
-		vu_err(msg, "while the ring runs: stop it with GET_VRING_BASE first");
 		return -1;
 	}
 	b->have_addr = false;
@@ -716,12 +719,8 @@ static int set_vring_base(struct vu_backend *b, struct vu_msg *msg)
 {
 	struct vhost_vring_state state = msg->state;
 
-	if (check_index(msg, state.index))
+	if (check_ring_stopped(b, msg, state.index))
 		return -1;
-	if (b->running) {
-		vu_err(msg, "while the ring runs: stop it with GET_VRING_BASE first");
-		return -1;
-	}
 	if (ioctl(b->dev, VHOST_SET_VRING_BASE, &state)) {
 		vu_err(msg, "VHOST_SET_VRING_BASE %u: %s", state.num, strerror(errno));
 		return -1;
