@@ -25,7 +25,7 @@ KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
 	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
 .PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz corpus qemu qemu-10.0 check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc \
+	fuzz corpus qemu qemu-10.0 opbench check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc \
 	client
 
 all: modules modules-debug tools selftests
@@ -46,6 +46,7 @@ help:
 	@echo 'make fuzz             fuzz the protocol decoder for FUZZ_SECONDS (default $(FUZZ_SECONDS))'
 	@echo 'make corpus           record the real 9p client'"'"'s requests as the fuzzer'"'"'s corpus'
 	@echo 'make bench            vhost-9p against QEMU'"'"'s 9p, virtiofs and native (a long run)'
+	@echo 'make opbench          the server'"'"'s cost per operation against the system call'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
 	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
 	@echo 'make qemu-10.0        the same of Debian 13'"'"'s QEMU 10.0, in build/qemu-10.0'
@@ -111,7 +112,7 @@ SELFTEST_LIB := selftests/vhost_9p/virtq.c selftests/vhost_9p/p9client.c \
 	selftests/vhost_9p/hostutil.c selftests/vhost_9p/minifuse.c \
 	drivers/vhost/9p/protocol.c
 TOOL_BINS := $(BUILD)/tools/vhost9p-ctl
-BENCH_BINS := $(BUILD)/bench/fsbench
+BENCH_BINS := $(BUILD)/bench/fsbench $(BUILD)/bench/opbench
 
 selftests: $(SELFTEST_BINS) $(BENCH_BINS)
 tools: $(TOOL_BINS)
@@ -135,6 +136,12 @@ $(BUILD)/selftests/kvm-hold: selftests/vm/kvm-hold.c
 $(BUILD)/bench/fsbench: selftests/bench/fsbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+# The server's cost per operation against the system call (make opbench).
+$(BUILD)/bench/opbench: selftests/bench/opbench.c $(SELFTEST_LIB) $(wildcard selftests/vhost_9p/*.h) \
+		drivers/vhost/9p/protocol.h include/uapi/linux/vhost_9p.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(SELFTEST_LIB) -lpthread
 
 # stats names the messages with the module's own table.
 $(BUILD)/tools/vhost9p-ctl: $(wildcard tools/vhost9p-ctl/*.[ch]) include/uapi/linux/vhost_9p.h \
@@ -190,6 +197,10 @@ check-debug:
 # vhost-9p beside QEMU's virtio-9p, virtiofs and native (Documentation/performance.rst).
 bench: modules selftests qemu client
 	selftests/bench/run-bench.sh $(KVER)
+
+# The server's cost per operation against the system calls, in the first level.
+opbench: modules selftests
+	selftests/bench/run-opbench.sh $(KVER)
 
 demo: deps
 	@$(MAKE) --no-print-directory modules tools selftests qemu
