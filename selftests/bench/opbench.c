@@ -104,28 +104,28 @@ static size_t io_len;
 
 static int req_read(struct p9c *c, unsigned int i)
 {
-	__u64 off = (__u64)i * io_len % FILE_SIZE;
+	__u64 off = (__u64)(i % (FILE_SIZE / io_len)) * io_len;
 
 	return p9c_read(c, FILE_FID, off, buf, io_len) == (ssize_t)io_len ? 0 : -1;
 }
 
 static int nat_pread(unsigned int i)
 {
-	off_t off = (off_t)i * io_len % FILE_SIZE;
+	off_t off = (off_t)(i % (FILE_SIZE / io_len)) * io_len;
 
 	return pread(file_fd, buf, io_len, off) == (ssize_t)io_len ? 0 : -1;
 }
 
 static int req_write(struct p9c *c, unsigned int i)
 {
-	__u64 off = (__u64)i * io_len % FILE_SIZE;
+	__u64 off = (__u64)(i % (FILE_SIZE / io_len)) * io_len;
 
 	return p9c_write(c, FILE_FID, off, buf, io_len) == (ssize_t)io_len ? 0 : -1;
 }
 
 static int nat_pwrite(unsigned int i)
 {
-	off_t off = (off_t)i * io_len % FILE_SIZE;
+	off_t off = (off_t)(i % (FILE_SIZE / io_len)) * io_len;
 
 	return pwrite(file_fd, buf, io_len, off) == (ssize_t)io_len ? 0 : -1;
 }
