@@ -570,21 +570,14 @@ static int take_fd(struct attach *a, int fd, const char *what)
 /* An eventfd of the VMM's, as --kick-fd or --call-fd @opt; -1 if not. */
 static int take_eventfd(struct attach *a, int fd, const char *opt, const char *what)
 {
-	char link[64], target[256], name[32];
+	char target[256], name[32];
 	int ours;
-	ssize_t n;
 
 	snprintf(name, sizeof(name), "%s %d", opt, fd);
 	ours = take_fd(a, fd, name);
 	if (ours < 0)
 		return -1;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", ours);
-	n = readlink(link, target, sizeof(target) - 1);
-	/* Without /proc, vhost tells at start. */
-	if (n <= 0)
-		return ours;
-	target[n] = '\0';
-	if (!strcmp(target, "anon_inode:[eventfd]"))
+	if (!fd_not_eventfd(ours, target, sizeof(target)))
 		return ours;
 	fail(a, msgf("%s is not an eventfd (it is %s): pass the eventfd the VMM registered with %s",
 		     name, target, what));

@@ -744,25 +744,12 @@ static int get_vring_base(struct vu_backend *b, struct vu_msg *msg)
 	return send_reply(b, msg, sizeof(msg->state));
 }
 
-/* Whether @fd is an eventfd; vhost would refuse anything else. */
-static bool is_eventfd(int fd)
-{
-	char link[64], target[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return true;
-	target[n] = '\0';
-	return !strcmp(target, "anon_inode:[eventfd]");
-}
-
 /* SET_VRING_KICK, SET_VRING_CALL and SET_VRING_ERR: hand over an eventfd. */
 static int set_vring_fd(struct vu_backend *b, struct vu_msg *msg, unsigned long ioc)
 {
 	struct vhost_vring_file file = { .index = msg->u64 & VU_VRING_INDEX_MASK, .fd = -1 };
 	bool nofd = msg->u64 & VU_VRING_NOFD;
+	char what[256];
 	int ret = -1;
 
 	if (check_index(msg, file.index))
@@ -782,8 +769,9 @@ static int set_vring_fd(struct vu_backend *b, struct vu_msg *msg, unsigned long 
 	}
 	if (!nofd) {
 		file.fd = take_fd(msg);
-		if (!is_eventfd(file.fd)) {
-			vu_err(msg, "the descriptor is not an eventfd: pass the eventfd registered with KVM (ioeventfd, irqfd)");
+		if (fd_not_eventfd(file.fd, what, sizeof(what))) {
+			vu_err(msg, "the descriptor is not an eventfd (it is %s): pass the eventfd registered with KVM (ioeventfd, irqfd)",
+			       what);
 			goto out;
 		}
 	}

@@ -72,6 +72,30 @@ const char *device_fix(int err)
 	return NULL;
 }
 
+/**
+ * fd_not_eventfd() - whether /proc says @fd is something other than an eventfd
+ * @fd: a descriptor of this process
+ * @what: set to what it is instead
+ * @len: the size of @what
+ *
+ * vhost takes only eventfds for a queue's kick and call; without /proc
+ * nothing is known here, and vhost refuses the descriptor itself.
+ *
+ * Return: true, with @what set, when @fd is known not to be an eventfd.
+ */
+bool fd_not_eventfd(int fd, char *what, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, what, len - 1);
+	if (n <= 0)
+		return false;
+	what[n] = '\0';
+	return strcmp(what, "anon_inode:[eventfd]");
+}
+
 /* Open the device, or say what to do about it. */
 int open_device(void)
 {

@@ -5,6 +5,8 @@
 #ifndef _VHOST9P_CTL_H
 #define _VHOST9P_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #define DEV_PATH "/dev/vhost-9p"
@@ -15,6 +17,7 @@
 #define EXIT_USAGE	2
 
 int open_device(void);
+bool fd_not_eventfd(int fd, char *what, size_t len);
 const char *device_fix(int err);
 void attach_help(FILE *out);
 int cmd_attach(int argc, char **argv);
