@@ -14,7 +14,7 @@ cd "$VHOST9P_TOP"
 
 logs=$VHOST9P_BUILD/check
 mkdir -p "$logs"
-rm -f "$logs/crashes"
+rm -f "$logs/crashes" "$logs/failures"
 pass=0 fail=0 skip=0
 failed=()
 start=$(date +%s)
@@ -55,6 +55,9 @@ counted()
 		grep -E '^(\[[^]]*\] )?(FAIL|SKIP|RETRY|CRASH|NOTE| +#)' "$log" | sed 's/^/    /'
 		[ "$f" = 0 ] || failed+=("$name")
 		grep -E '^(\[[^]]*\] )?CRASH' "$log" >> "$logs/crashes"
+		# What failed and the harness's reason, digested again at the end.
+		[ "$f" = 0 ] || grep -E '^(\[[^]]*\] )?(FAIL|CRASH) |^(\[[^]]*\] )? +# [^ ]+:[0-9]+:' \
+			"$log" >> "$logs/failures"
 		if [ "$f" != 0 ] && grep -q 'VM FAILURE' "$log"; then
 			sed -n '/VM FAILURE/,/^---$/p' "$log" | head -n 60 | sed 's/^/    /'
 		fi
@@ -111,6 +114,11 @@ if [ -s "$logs/crashes" ]; then
 	sed 's/^/    /' "$logs/crashes"
 fi
 echo "== $(( $(date +%s) - start ))s; logs in $logs"
+# The failed cases with their reasons again, for a reader of the tail only.
+if [ -s "$logs/failures" ]; then
+	echo "== failed cases ($(wc -l < "$logs/failures") lines; the first 15)"
+	head -n 15 "$logs/failures" | cut -c 1-200 | sed 's/^/    /'
+fi
 [ -z "$knobs" ] || echo "$knobs"
 [ "${#failed[@]}" = 0 ] || printf 'failed: %s\n' "${failed[@]}"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -55,6 +55,7 @@ ktap_group_begin()
 	KTAP_GROUP=$1
 	KTAP_N=0
 	KTAP_LINES=$(mktemp)
+	KTAP_START=$SECONDS
 }
 
 ktap_emit()
@@ -90,6 +91,7 @@ ktap_group_end()
 		echo "TAP version 13"
 		echo "1..$KTAP_N"
 		cat "$KTAP_LINES"
+		echo "# vm-suite: took $((SECONDS - KTAP_START))s"
 	} >> "$RESULTS"
 	rm -f "$KTAP_LINES"
 	KTAP_GROUP=
@@ -163,7 +165,7 @@ kmemleak_check()
 # time limit, keep its output, then check the kernel log.
 run_program()
 {
-	local name=$1 limit=$(($2 * V9P_SLOW)) rc=0
+	local name=$1 limit=$(($2 * V9P_SLOW)) rc=0 start=$SECONDS
 	shift 2
 	wanted "$name" || return 0
 	echo "# vm-suite: program $name" >> "$RESULTS"
@@ -171,6 +173,7 @@ run_program()
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "# vm-suite: $name killed after ${limit}s" >> "$RESULTS"
 	fi
+	echo "# vm-suite: took $((SECONDS - start))s" >> "$RESULTS"
 	echo "# vm-suite: exit $rc" >> "$RESULTS"
 	dmesg_check "$name"
 }
@@ -225,6 +228,7 @@ l2_e2e_boot()
 {
 	local name=$1 limit=$2 append=$3 log=$V9P_OUT/$1-console.log rc=0
 	shift 3
+	date +%s > "$TMPDIR/$name.start"
 	# One vCPU: under multi-threaded TCG a second-level kernel patching
 	# its own text while its other vCPU runs it dies too (kvm-hold.c).
 	l2_qemu "$limit" "${L2_E2E_INITRAMFS:-$V9P_OUT/l2-e2e.gz}" "loglevel=4 $append" \
@@ -261,6 +265,8 @@ l2_e2e_report()
 		sed 's/^/# /' "$TMPDIR/$name-qemu.log" | tail -n 5 >> "$RESULTS"
 		tail -n 20 "$log" | sed 's/^/# l2: /' >> "$RESULTS"
 	fi
+	[ ! -s "$TMPDIR/$name.start" ] ||
+		echo "# vm-suite: took $(($(date +%s) - $(cat "$TMPDIR/$name.start")))s" >> "$RESULTS"
 	echo "# vm-suite: exit $rc" >> "$RESULTS"
 	dmesg_check "$name"
 }

@@ -74,6 +74,9 @@ if [ "$vm_ok" != 0 ] && qemu9p_rerun_allowed "$out"; then
 		vm_ok=0
 	fi
 fi
+# Where the time went: each program's seconds, the slowest first.
+awk '/^# vm-suite: program / { p = $4 } /^# vm-suite: took / { print $4 + 0, p }' \
+	"$out/results.ktap" | sort -rn > "$out/times.txt"
 summary=$(awk -f "$VM_DIR/ktap-count.awk" "$out/results.ktap")
 echo "$summary" | grep -v '^RESULT' | sed "s/^/[$kver] /" || true
 read -r _ pass fail skip < <(echo "$summary" | grep '^RESULT')
