@@ -67,7 +67,7 @@ host-deps:
 	scripts/host-deps.sh $(if $(filter command line environment,$(origin KVER)),$(KVER))
 
 ksrc:
-	scripts/ksrc.sh $(KVER)
+	KDIR=$(KDIR) scripts/ksrc.sh $(KVER)
 
 modules: ksrc
 	scripts/kbuild-tree.sh $(KVER)
@@ -231,7 +231,7 @@ DKMS_SRC = $(DESTDIR)/usr/src/vhost-9p-$(VERSION)
 DKMS_FILES := dkms.conf Makefile Kbuild include/uapi/linux/vhost_9p.h \
 	$(wildcard drivers/vhost/9p/*.[ch]) drivers/vhost/9p/Makefile drivers/vhost/9p/Kconfig \
 	scripts/lib.sh scripts/kernels.list
-DKMS_SCRIPTS := scripts/ksrc.sh scripts/kbuild-tree.sh
+DKMS_SCRIPTS := scripts/ksrc.sh scripts/vhost-abi.sh scripts/kbuild-tree.sh
 
 # After `make`, install builds nothing and changes nothing in build/ (run
 # it as root, the build as yourself); it builds what is missing or older

@@ -11,7 +11,10 @@
 # DKMS builds for a kernel the machine just installed), the source is found
 # by the rule kernels.list follows: Debian builds the image, the headers and
 # linux-source-X.Y from one source package, so the matching linux-source is
-# linux-source-X.Y at exactly the version of linux-headers-KVER.
+# linux-source-X.Y at exactly the version of linux-headers-KVER.  Another
+# Debian revision of the same upstream version (apt upgrades linux-source
+# while the running kernel's headers stay) is taken when vhost-abi.sh finds
+# its vhost.h the kernel's.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,11 +48,28 @@ for f in "${files[@]}"; do [ -e "$out/$f" ] || missing=1; done
 [ -e "$stamp" ] && [ -z "$missing" ] && exit 0
 
 have=$(installed_version "$pkg")
-[ "$have" = "$ver" ] || die "$kver needs drivers/vhost/vhost.h (and the few other files of kernel source the build takes) from $pkg $ver (found ${have:-nothing}): run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
+fix="run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
+# Another Debian revision of the same upstream version, as after an apt
+# upgrade that moved linux-source on while the kernel stayed: good if its
+# vhost.h declares the vhost core's types as the kernel was built with.
+other_revision=
+if [ "$have" != "$ver" ]; then
+	[ -n "$have" ] && [ "${have%-*}" = "${ver%-*}" ] ||
+		die "$kver needs drivers/vhost/vhost.h (and the few other files of kernel source the build takes) from $pkg $ver (found ${have:-nothing}): $fix"
+	other_revision=1
+fi
 tarball=/usr/src/$pkg.tar.xz
-[ -f "$tarball" ] || die "$tarball is missing: reinstall $pkg ('apt-get install --reinstall $pkg=$ver')"
+[ -f "$tarball" ] || die "$tarball is missing: reinstall $pkg ('apt-get install --reinstall $pkg=$have')"
 
 rm -rf "$out"
 mkdir -p "$out"
+if [ -n "$other_revision" ]; then
+	tar -C "$out" -xJf "$tarball" --strip-components=1 --wildcards '*/drivers/vhost/vhost.[ch]'
+	if ! abi=$("$VHOST9P_TOP/scripts/vhost-abi.sh" "$kver" "$out"); then
+		rm -rf "$out"
+		die "$kver was built from $pkg $ver, $have is installed, and $abi: $fix"
+	fi
+	echo "ksrc: $kver was built from $pkg $ver; taking $have ($abi)"
+fi
 tar -C "$out" -xJf "$tarball" --strip-components=1 --wildcards "${files[@]/#/*/}"
 touch "$stamp"

@@ -399,6 +399,49 @@ fails_naming_source()
 check "no linux-source: dkms build fails, saying '$want'" fails_naming_source
 why=
 
+# After an apt upgrade linux-source may be another Debian revision of the
+# kernel's upstream version, while the kernel and its headers stay: the
+# build takes it when vhost-abi.sh finds its vhost.h the kernel's.  Faked
+# the other way round: kernels.list names a revision of the installed
+# upstream version that nobody has, so the installed source is "other".
+d=$tmp/dkms-revision
+srcpkg=$(kernel_field "$kver" 2)
+have=$(installed_version "$srcpkg")
+fake=${have%-*}-99vhost9p.test
+why=$dkms_why
+step "other revision: make dkms-source; dkms add" "$logs/dkms-add-revision.log" dkms_add "$d"
+[ -n "$why" ] || sed -i "s/^\(${kver}[[:space:]].*[[:space:]]\)[^[:space:]]*$/\1$fake/" \
+	"$d/src/vhost-9p-$version/scripts/kernels.list"
+step "other revision: dkms build for $kver, built from $srcpkg $fake, with $have installed" \
+	"$logs/dkms-build-revision.log" dkms_in "$d" build "vhost-9p/$version" -k "$kver"
+check "other revision: the module is built for $kver" module_for "$(built_module "$d" "$kver")" "$kver"
+# (DKMS keeps a successful build's make.log beside the module.)
+check "other revision: make.log says $have was taken, vhost.ko's exports compared" \
+	grep -q "taking $have (vhost-abi: the [0-9]* exports of vhost.ko have the CRCs" \
+	"$d/dkms/vhost-9p/$version/$kver"/*/log/make.log
+why=
+
+# abi_refuses_changed_vhost_h KVER: vhost-abi.sh takes KVER's own
+# linux-source and refuses it with a member added to vhost_virtqueue.
+abi_refuses_changed_vhost_h()
+{
+	local src=$tmp/vhost-abi-$1 out
+	rm -rf "$src" && mkdir -p "$src"
+	tar -C "$src" -xJf "/usr/src/$(kernel_field "$1" 2).tar.xz" --strip-components=1 \
+		--wildcards '*/drivers/vhost/vhost.[ch]' || return 1
+	out=$("$VHOST9P_TOP/scripts/vhost-abi.sh" "$1" "$src") ||
+		{ echo "$out"; echo "refused the kernel's own source"; return 1; }
+	sed -i 's/^struct vhost_virtqueue {$/&\n\tint vhost9p_test;/' "$src/drivers/vhost/vhost.h"
+	grep -q vhost9p_test "$src/drivers/vhost/vhost.h" || { echo "vhost.h not changed"; return 1; }
+	out=$("$VHOST9P_TOP/scripts/vhost-abi.sh" "$1" "$src")
+	[ $? = 1 ] || { echo "$out"; echo "a changed vhost_virtqueue not refused with status 1"; return 1; }
+	grep -q "exports differ from $1's Module.symvers" <<< "$out" || { echo "$out"; return 1; }
+}
+for kver in $(kernels_list 1); do
+	check "$kver: vhost-abi.sh takes the kernel's linux-source, refuses it with vhost_virtqueue changed" \
+		abi_refuses_changed_vhost_h "$kver"
+done
+
 # host-deps.sh, what make host-deps runs for an operator's host, asks for
 # a part of what make deps installed (--check installs nothing).
 for kver in $(kernels_list 1); do
