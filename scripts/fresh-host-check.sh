@@ -29,14 +29,15 @@ trap cleanup EXIT
 cleanup
 rm -rf "$root"
 codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-echo "fresh-host: debootstrap --variant=minbase $codename"
-debootstrap --variant=minbase "$codename" "$root" http://deb.debian.org/debian > "$VHOST9P_BUILD/fresh-host.log" 2>&1 ||
+# The machine's own mirror, as setup.sh takes it: no host name here.
+mirror=$(debian_archive_uri "$codename")
+[ -n "$mirror" ] || die "no apt source for Debian $codename on this machine to debootstrap from"
+echo "fresh-host: debootstrap --variant=minbase $codename $mirror"
+debootstrap --variant=minbase "$codename" "$root" "$mirror" > "$VHOST9P_BUILD/fresh-host.log" 2>&1 ||
 	die "debootstrap failed (log: $VHOST9P_BUILD/fresh-host.log)"
-cat > "$root/etc/apt/sources.list" <<SOURCES
-deb http://deb.debian.org/debian $codename main
-deb http://deb.debian.org/debian $codename-updates main
-deb http://deb.debian.org/debian-security $codename-security main
-SOURCES
+: > "$root/etc/apt/sources.list"
+add_apt_entries "$root/etc/apt/sources.list.d/debian.sources" deb \
+	"$codename" "$codename-updates" "$codename-security"
 git clone -q "$VHOST9P_TOP" "$root/root/vhost-9p"
 for m in proc sys dev dev/pts; do
 	mount --bind "/$m" "$root/$m"
