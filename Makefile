@@ -25,7 +25,7 @@ KBUILD_DEBUG_ARGS := -C $(KDIR) M=$(KMOD_DEBUG) CONFIG_VHOST_9P=m \
 	CONFIG_VHOST_9P_FAULT_INJECTION=y W=1
 
 .PHONY: all modules modules-debug modules-all crashme harness-selftest selftests tools sparse checkpatch unit \
-	fuzz corpus qemu qemu-10.0 opbench check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc \
+	fuzz corpus qemu opbench check check-vm check-debug debug-kernel bench demo deps host-deps clean help ksrc \
 	client
 
 all: modules modules-debug tools selftests
@@ -48,8 +48,7 @@ help:
 	@echo 'make bench            vhost-9p against QEMU'"'"'s 9p, virtiofs and native (a long run)'
 	@echo 'make opbench          the server'"'"'s cost per operation against the system call'
 	@echo 'make demo             boot a guest, load the module, share demo/share through it'
-	@echo 'make qemu             Debian'"'"'s QEMU with -device vhost-9p-pci, in build/qemu'
-	@echo 'make qemu-10.0        the same of Debian 13'"'"'s QEMU 10.0, in build/qemu-10.0'
+	@echo 'make qemu             Debian 13'"'"'s QEMU 10.0 with -device vhost-9p-pci, in build/qemu'
 	@echo 'make client           the 9p client'"'"'s 9pnet_virtio.ko for KVER with client/patches (6.8+)'
 	@echo 'make sparse           sparse (C=2) on the module for KVER'
 	@echo 'make checkpatch       checkpatch.pl --strict on the C sources'
@@ -160,13 +159,10 @@ crashme:
 harness-selftest: modules selftests tools crashme
 	selftests/vm/harness-selftest.sh $(KVER)
 
-# Debian's QEMU with -device vhost-9p-pci (qemu/), for the end-to-end tests.
+# Debian 13's QEMU 10.0 with -device vhost-9p-pci (qemu/), for the
+# end-to-end tests: also its virtio-9p and vhost-user-device-pci.
 qemu:
 	qemu/build.sh
-
-# Debian 13's QEMU 10.0 with the device, and its vhost-user-device-pci.
-qemu-10.0:
-	qemu/build.sh 10.0
 
 unit:
 	selftests/unit/run.sh
@@ -184,7 +180,7 @@ corpus: modules modules-debug selftests qemu
 check:
 	@scripts/check.sh
 
-check-vm: modules modules-debug selftests tools qemu qemu-10.0 client
+check-vm: modules modules-debug selftests tools qemu client
 	selftests/vm/run-suite.sh $(KVER)
 
 debug-kernel:

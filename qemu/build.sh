@@ -1,65 +1,58 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# qemu/build.sh [SERIES]: build Debian's QEMU with the vhost-9p device, x86_64
-# and KVM only, with virtio-9p too (so that both compare in one binary):
-#   7.2   Debian 12's (the default; the VM suite's and make bench's), into
-#         build/qemu/qemu-system-x86_64;
-#   10.0  Debian 13's, built on Debian 12, into build/qemu-10.0/: its own
-#         vhost-user frontend, vhost-user-device-pci, made creatable by
-#         qemu/patches/10.0, drives vhost9p-ctl attach --socket in the suite.
+# qemu/build.sh: build Debian 13's QEMU 10.0 with the vhost-9p device on
+# Debian 12, x86_64 and KVM only, with virtio-9p and the vhost-user
+# frontends too (so that all compare in one binary), into
+# build/qemu/qemu-system-x86_64.  qemu/patches also makes QEMU's generic
+# vhost-user frontend, vhost-user-device-pci, creatable: the suite drives
+# vhost9p-ctl attach --socket through it.
 #
 # Takes Debian's source package (apt-get source, with Debian's patches),
-# adds our files (qemu/src, which build on both) and the series' build glue
-# (qemu/patches/SERIES), and builds the one binary.  10.0 needs meson 1.5
-# and pycotap, which Debian 12 has in bookworm-backports only: they are
-# unpacked beside the build, not installed.  Nothing of QEMU's source is in
-# this repository.  Quick when nothing changed.
+# adds our files (qemu/src) and the build glue (qemu/patches), and builds
+# the one binary.  QEMU 10.0 needs meson 1.5 and pycotap, which Debian 12
+# has in bookworm-backports only: they are unpacked beside the build, not
+# installed.  Nothing of QEMU's source is in this repository.  Quick when
+# nothing changed.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-series=${1:-7.2}
-case "$series" in
-7.2) out=$VHOST9P_BUILD/qemu ;;
-10.0) out=$VHOST9P_BUILD/qemu-10.0 ;;
-*) die "QEMU series '$series': give 7.2 or 10.0" ;;
-esac
+[ $# = 0 ] || die "usage: qemu/build.sh (it builds QEMU $QEMU_SERIES; 7.2 is no longer supported)"
+series=$QEMU_SERIES
+out=$VHOST9P_BUILD/qemu
 here=$VHOST9P_TOP/qemu
 mkdir -p "$out"
 
 # Our inputs: rebuild when any of them is newer than the binary.
-inputs=$(find "$here/src" "$here/patches/$series" "$here/build.sh" \
+inputs=$(find "$here/src" "$here/patches" "$here/build.sh" \
 	"$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" -type f)
 if [ -x "$out/qemu-system-x86_64" ] &&
    [ -z "$(find $inputs -newer "$out/qemu-system-x86_64" 2>/dev/null)" ]; then
 	exit 0
 fi
 
-# The newest source of the series apt knows (Debian 12's own for 7.2,
-# Debian 13's for 10.0: setup.sh adds its source entry).
+# The newest source of the series apt knows (Debian 13's: setup.sh adds
+# its source entry).
 version=$(apt-cache showsrc qemu 2>/dev/null | awk '/^Version:/ { print $2 }' |
 	  grep "^1:${series//./\\.}[.+]" | sort -V | tail -n 1)
 [ -n "$version" ] || die "no source package for qemu $series: run 'make deps' (it adds the source entries)"
 # QEMU refuses a source path with a colon: drop the epoch.
 src=$out/src-${version#*:}
-python_env=()
-if [ "$series" = 10.0 ]; then
-	# meson and pycotap from bookworm-backports, on the build's PYTHONPATH.
-	py=$out/python
-	if [ ! -f "$py/.unpacked" ]; then
-		echo "qemu: unpacking meson and pycotap from $QEMU_PYTHON_SUITE"
-		rm -rf "$py" && mkdir -p "$py/dl"
-		(cd "$py/dl" && apt-get download -qq -o APT::Sandbox::User=root \
-			"meson/$QEMU_PYTHON_SUITE" "python3-pycotap/$QEMU_PYTHON_SUITE") ||
-			die "cannot download meson and python3-pycotap from $QEMU_PYTHON_SUITE: run 'make deps'"
-		for deb in "$py"/dl/*.deb; do
-			dpkg-deb -x "$deb" "$py/root"
-		done
-		touch "$py/.unpacked"
-	fi
-	python_env=(env "PYTHONPATH=$py/root/usr/lib/python3/dist-packages"
-		    "PATH=$py/root/usr/bin:$PATH")
+# meson and pycotap from bookworm-backports, on the build's PYTHONPATH.
+py=$out/python
+if [ ! -f "$py/.unpacked" ]; then
+	echo "qemu: unpacking meson and pycotap from $QEMU_PYTHON_SUITE"
+	rm -rf "$py" && mkdir -p "$py/dl"
+	(cd "$py/dl" && apt-get download -qq -o APT::Sandbox::User=root \
+		"meson/$QEMU_PYTHON_SUITE" "python3-pycotap/$QEMU_PYTHON_SUITE") ||
+		die "cannot download meson and python3-pycotap from $QEMU_PYTHON_SUITE: run 'make deps'"
+	for deb in "$py"/dl/*.deb; do
+		dpkg-deb -x "$deb" "$py/root"
+	done
+	touch "$py/.unpacked"
 fi
+python_env=(env "PYTHONPATH=$py/root/usr/lib/python3/dist-packages"
+	    "PATH=$py/root/usr/bin:$PATH")
 if [ ! -f "$src/.extracted" ]; then
 	echo "qemu: fetching and unpacking Debian's qemu $version"
 	rm -rf "$out"/src-* "$out/dl"
@@ -71,8 +64,9 @@ if [ ! -f "$src/.extracted" ]; then
 		die "apt-get source qemu=$version failed"
 	dpkg-source -x --no-check "$out"/dl/qemu_*.dsc "$src" >/dev/null ||
 		die "dpkg-source could not unpack qemu"
-	rm -rf "$out/dl"
-	(cd "$src" && for p in "$here/patches/$series"/*.patch; do
+	# (dpkg-source leaves a copy of the upstream tarball beside the tree.)
+	rm -rf "$out/dl" "$out"/qemu_*.orig.tar.*
+	(cd "$src" && for p in "$here"/patches/*.patch; do
 		patch -p1 -s < "$p" || exit 1
 	done) || die "our build glue does not apply to qemu $version"
 	# The dfsg tarball drops firmware that meson still lists.
@@ -100,7 +94,7 @@ if [ ! -f "$src/build/build.ninja" ]; then
 	(cd "$src/build" && "${python_env[@]}" ../configure --target-list=x86_64-softmmu \
 		--without-default-features --enable-kvm --disable-tcg \
 		--enable-virtfs --enable-attr --enable-cap-ng --enable-vhost-kernel \
-		$([ "$series" = 7.2 ] || echo --enable-vhost-user) \
+		--enable-vhost-user \
 		--disable-docs --disable-werror --disable-install-blobs \
 		> "$out/configure.log" 2>&1) || {
 		tail -n 30 "$out/configure.log"

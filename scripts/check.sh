@@ -90,8 +90,7 @@ done
 step "checkpatch --strict" make --no-print-directory checkpatch
 step "tools and selftests build warning-free" make --no-print-directory tools selftests
 step "harness self-test module builds" make --no-print-directory crashme
-step "QEMU with the vhost-9p device builds" make --no-print-directory qemu
-step "QEMU 10.0 with the vhost-9p device builds" make --no-print-directory qemu-10.0
+step "QEMU 10.0 with the vhost-9p device builds" make --no-print-directory qemu
 
 echo "== host unit tests"
 counted "unit tests" selftests/unit/run.sh

@@ -4,9 +4,9 @@
 # host-deps.sh [--check] [KVER]: install what building and running vhost-9p
 # on a host needs, and nothing of the tests' (make deps): for KVER (the
 # running kernel unless given) its headers and linux-source at their
-# version, a compiler, what building QEMU needs (with deb-src entries for
-# QEMU's source), the firmware QEMU loads, and what the admin guide's first
-# guest is made of.  No kernel image.  --check only says what is missing.
+# version, a compiler, what building QEMU needs (with apt entries for
+# Debian 13's QEMU source and bookworm-backports' meson), the firmware QEMU
+# loads, and what the admin guide's first guest is made of.  No kernel image.  --check only says what is missing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,4 +42,8 @@ pkgs=(
 	# The admin guide's first guest: a static busybox in an initramfs.
 	busybox-static cpio gzip xz-utils zstd
 )
-install_packages "host-deps for $kver" host-deps "$check" "${pkgs[@]}"
+rc=0
+install_packages "host-deps for $kver" host-deps "$check" "${pkgs[@]}" || rc=1
+# make qemu builds Debian 13's QEMU 10.0 source package.
+qemu10_sources "host-deps for $kver" host-deps "$check" || rc=1
+exit $rc

@@ -83,12 +83,6 @@ QEMU_BUILD_PACKAGES=(dpkg-dev patch bzip2 python3 ninja-build meson pkg-config
 	# QEMU 10's configure makes a Python venv.
 	python3-venv)
 
-# has_deb_src: apt has source entries (qemu/build.sh runs apt-get source).
-has_deb_src()
-{
-	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-
 # debian_archive_uri SUITE: the URI this machine's apt takes Debian's SUITE
 # from (its deb822 .sources or one-line entries), so that an entry we add
 # uses the machine's own mirror; nothing when it has none.
@@ -140,20 +134,9 @@ add_apt_entries()
 	mv "$file.new" "$file"
 }
 
-# add_deb_src: source entries for Debian's main archive, its updates and
-# its security updates, in a file of their own.
-add_deb_src()
-{
-	local codename
-
-	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	echo "$(basename "$0"): adding deb-src entries (/etc/apt/sources.list.d/vhost9p-src.sources)"
-	add_apt_entries /etc/apt/sources.list.d/vhost9p-src.sources deb-src \
-		"$codename" "$codename-updates" "$codename-security"
-}
-
-# QEMU 10.0 (qemu/build.sh 10.0): Debian 13's source package, built on
+# QEMU (qemu/build.sh): Debian 13's QEMU 10.0 source package, built on
 # Debian 12 with meson and pycotap from bookworm-backports.
+QEMU_SERIES=10.0
 QEMU10_SOURCE_SUITE=trixie
 QEMU_PYTHON_SUITE=bookworm-backports
 QEMU10_SOURCES=/etc/apt/sources.list.d/vhost9p-qemu10.sources
@@ -162,45 +145,55 @@ QEMU10_SOURCES=/etc/apt/sources.list.d/vhost9p-qemu10.sources
 # meson.
 qemu10_sources_listed()
 {
-	[[ $(apt-cache showsrc qemu 2>/dev/null) == *"Version: 1:10.0."* ]] &&
+	[[ $(apt-cache showsrc qemu 2>/dev/null) == *"Version: 1:$QEMU_SERIES."* ]] &&
 		[[ $(apt-cache madison meson 2>/dev/null) == *" $QEMU_PYTHON_SUITE/"* ]]
 }
 
-# add_qemu10_sources: the source entry of trixie and the binary one of
-# bookworm-backports, in a file of their own.  Nothing is installed from
-# either: qemu/build.sh downloads what it names.
-add_qemu10_sources()
+# qemu10_sources NAME TARGET CHECK: make apt list QEMU 10.0's source (trixie's
+# deb-src) and bookworm-backports' meson and pycotap, in a file of their
+# own; nothing is installed from either: qemu/build.sh downloads what it
+# names.  With CHECK non-empty, only say that they are missing (status 1).
+qemu10_sources()
 {
-	echo "$(basename "$0"): adding $QEMU10_SOURCE_SUITE sources and $QEMU_PYTHON_SUITE ($QEMU10_SOURCES)"
-	add_apt_entries "$QEMU10_SOURCES.src" deb-src "$QEMU10_SOURCE_SUITE"
-	add_apt_entries "$QEMU10_SOURCES.bin" deb "$QEMU_PYTHON_SUITE"
-	cat "$QEMU10_SOURCES.src" "$QEMU10_SOURCES.bin" > "$QEMU10_SOURCES"
-	rm -f "$QEMU10_SOURCES.src" "$QEMU10_SOURCES.bin"
+	local name=$1 target=$2 check=$3 tmp
+
+	qemu10_sources_listed && return 0
+	if [ -n "$check" ]; then
+		echo "$name: missing: apt entries for QEMU $QEMU_SERIES's source ($QEMU10_SOURCES)"
+		return 1
+	fi
+	[ "$(id -u)" = 0 ] || die "$name: apt lacks QEMU $QEMU_SERIES's sources; run 'make $target' as root (or with sudo)"
+	echo "$name: adding $QEMU10_SOURCE_SUITE sources and $QEMU_PYTHON_SUITE ($QEMU10_SOURCES)"
+	tmp=$(mktemp -d)
+	add_apt_entries "$tmp/src" deb-src "$QEMU10_SOURCE_SUITE"
+	add_apt_entries "$tmp/bin" deb "$QEMU_PYTHON_SUITE"
+	cat "$tmp/src" "$tmp/bin" > "$QEMU10_SOURCES"
+	rm -rf "$tmp"
+	apt-get update -qq
+	qemu10_sources_listed ||
+		die "$name: apt lists no QEMU $QEMU_SERIES source or $QEMU_PYTHON_SUITE meson after adding $QEMU10_SOURCES"
+	echo "$name: QEMU $QEMU_SERIES's sources are listed"
 }
 
 # install_packages NAME TARGET CHECK PKG[=VERSION]...: install, as root,
-# the PKGs not installed, and deb-src entries if apt has none (qemu/build.sh
-# takes QEMU's source package).  NAME is what they are for, TARGET the make
+# the PKGs not installed.  NAME is what they are for, TARGET the make
 # target that runs this; with CHECK non-empty, only say what is missing
 # (status 1).  Quick when all is there.
 install_packages()
 {
-	local name=$1 target=$2 check=$3 need_src= missing what
+	local name=$1 target=$2 check=$3 missing
 
 	shift 3
 	mapfile -t missing < <(missing_packages "$@")
-	has_deb_src || need_src=1
-	if [ "${#missing[@]}" = 0 ] && [ -z "$need_src" ]; then
+	if [ "${#missing[@]}" = 0 ]; then
 		echo "$name: everything is installed"
 		return 0
 	fi
-	what="${missing[*]}${need_src:+ (and deb-src entries)}"
 	if [ -n "$check" ]; then
-		echo "$name: missing: $what"
+		echo "$name: missing: ${missing[*]}"
 		return 1
 	fi
-	[ "$(id -u)" = 0 ] || die "$name: missing: $what; run 'make $target' as root (or with sudo)"
-	[ -z "$need_src" ] || add_deb_src
+	[ "$(id -u)" = 0 ] || die "$name: missing: ${missing[*]}; run 'make $target' as root (or with sudo)"
 	echo "$name: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq

@@ -33,12 +33,6 @@ done < <(awk '!/^#/ && NF' "$VHOST9P_TOP/scripts/kernels.list")
 
 install_packages setup deps "" "${pkgs[@]}"
 
-# QEMU 10.0 (qemu/build.sh 10.0) builds from Debian 13's source package,
-# with meson and pycotap from bookworm-backports.
-if ! qemu10_sources_listed; then
-	[ "$(id -u)" = 0 ] || die "setup: apt lacks QEMU 10.0's sources; run 'make deps' as root (or with sudo)"
-	add_qemu10_sources
-	apt-get update -qq
-	qemu10_sources_listed || die "setup: apt lists no QEMU 10.0 source or backports meson after adding $QEMU10_SOURCES"
-	echo "setup: QEMU 10.0's sources are listed"
-fi
+# QEMU (qemu/build.sh) builds from Debian 13's source package, with meson
+# and pycotap from bookworm-backports.
+qemu10_sources setup deps ""

@@ -82,6 +82,9 @@ head -c "$((seq_mib << 20))" /dev/urandom > "$share/seq.bin"
 mkdir -p "$share/fids"
 (cd "$share/fids" && seq -f 'f%06g' 0 $(($(conf fids) - 1)) | xargs touch)
 echo "# tree $tree: $(find "$share/tree" -type f | wc -l) files, $(du -sm "$share/tree" | cut -f1) MiB; seq.bin $seq_mib MiB; $(nproc) CPUs; $reps repetitions" >> "$results"
+# Which peers were measured: the QEMU all second-level guests run in, and
+# the virtiofsd.
+echo "# $("$V9P_QEMU" --version | head -n 1) (make qemu); virtiofsd of qemu-system-common $(dpkg-query -W -f='${Version}' qemu-system-common 2> /dev/null || echo '(unknown)')" >> "$results"
 sync
 
 # The server's own time per request, from the vhost_9p_reply tracepoint:

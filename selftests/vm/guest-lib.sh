@@ -189,11 +189,10 @@ l2_boot()
 		-smp 1 -m 512 -serial "file:$log" "$@"
 }
 
-# The QEMU with the vhost-9p device (qemu/build.sh), firmware from Debian's.
+# Debian 13's QEMU 10.0 with the vhost-9p device (qemu/build.sh), firmware
+# from Debian 12's packages.
 V9P_QEMU=$V9P_TOP/build/qemu/qemu-system-x86_64
 V9P_QEMU_FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu)
-# Debian 13's QEMU 10.0 with the device (qemu/build.sh 10.0), same firmware.
-V9P_QEMU10=$V9P_TOP/build/qemu-10.0/qemu-system-x86_64
 
 # l2_qemu LIMIT INITRAMFS APPEND [QEMU ARGS...]: boot a second-level guest
 # on this guest's kernel with that QEMU (L2_QEMU=BINARY: another one)
@@ -293,7 +292,8 @@ virtiofs_start()
 # that, as the first level does, runs the bash SCRIPT in the host's
 # userland (this guest's root, shared read-only over QEMU's virtio-9p),
 # with SHARE mounted by the script over FS: vhost-9p, 9p (QEMU's own
-# virtio-9p, same QEMU binary) or virtiofs (Debian's virtiofsd and QEMU).
+# virtio-9p) or virtiofs (Debian 12's virtiofsd), all in the QEMU of
+# qemu/build.sh.
 # The script mounts it with l2_mount_share; MODEL is the security model
 # of the 9p pair (default passthrough), V9P_CACHE their cache mode
 # (default none), V9P_DEVICE_OPTS more options for vhost-9p-pci,
@@ -306,7 +306,7 @@ virtiofs_start()
 l2_host()
 {
 	local limit=$1 name=$2 fs=$3 share=$4 script=$5 model=${6:-passthrough}
-	local out=${V9P_L2_OUT:-$TMPDIR/l2}/$2 qemu=$V9P_QEMU vfsd= rc=0 dev
+	local out=${V9P_L2_OUT:-$TMPDIR/l2}/$2 vfsd= rc=0 dev
 
 	nested_kvm_ready || { echo "l2_host: no /dev/kvm in this guest" >&2; return 1; }
 	rm -rf "$out"
@@ -317,8 +317,6 @@ l2_host()
 	9p)
 		dev=(-virtfs "local,path=$share,mount_tag=share,security_model=$model,multidevs=remap") ;;
 	virtiofs)
-		# Debian's QEMU: ours is built without vhost-user.
-		qemu=qemu-system-x86_64
 		virtiofs_start "$TMPDIR/vfsd-$name.sock" "$share" share "$out/virtiofsd.log" \
 			-o cache=none -o xattr -o posix_lock -o flock -o sandbox=chroot
 		vfsd=$VIRTIOFSD_PID
@@ -327,7 +325,7 @@ l2_host()
 		echo "l2_host: unknown file system $fs" >&2
 		return 2 ;;
 	esac
-	L2_QEMU=$qemu l2_qemu "$limit" "${L2_HOST_INITRAMFS:-$V9P_OUT/initramfs.gz}" \
+	l2_qemu "$limit" "${L2_HOST_INITRAMFS:-$V9P_OUT/initramfs.gz}" \
 		"loglevel=4 v9p.script=$script v9p.top=$V9P_TOP v9p.fs=$fs v9p.cache=${V9P_CACHE:-none} ${V9P_L2_APPEND:-}" \
 		-smp "${V9P_L2_SMP:-2}" -m 1024 -serial "file:$out/console.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

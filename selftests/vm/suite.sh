@@ -307,6 +307,26 @@ lease_release()
 E2E_NEEDED="Tversion Tattach Twalk Tclunk Tlopen Tlcreate Tread Twrite Tgetattr Tsetattr
 Treaddir Tmkdir Tunlinkat Tsymlink Treadlink Tlink Tmknod Tstatfs Tlock Txattrwalk Txattrcreate"
 
+# l2_unavailable_case WHAT: the case WHAT, which needs the QEMU of
+# qemu/build.sh and nested KVM, when either is missing: failed without
+# that QEMU (a build that failed is never a skip), skipped on a CPU
+# without nested SVM/VMX.  l2_unavailable GROUP WHAT: the same as GROUP.
+l2_unavailable_case()
+{
+	if [ ! -x "$V9P_QEMU" ]; then
+		ktap_fail "$1: QEMU with the vhost-9p device is built (make qemu)"
+	else
+		ktap_skip "$1" "no /dev/kvm in the guest (CPU without nested SVM/VMX)"
+	fi
+}
+
+l2_unavailable()
+{
+	ktap_group_begin "$1"
+	l2_unavailable_case "$2"
+	ktap_group_end
+}
+
 if wanted e2e; then
 	share=$TMPDIR/e2e-share
 	e2e_share_checked e2e-share "$share"
@@ -318,14 +338,8 @@ if wanted e2e; then
 	check "the passthrough and mapped-xattr exports are made" \
 		mkdir -p "$models/passthrough" "$models/mapped"
 	ktap_group_end
-	if [ ! -x "$V9P_QEMU" ]; then
-		ktap_group_begin e2e
-		ktap_skip "end-to-end" "no QEMU with vhost-9p: qemu/build.sh did not build one"
-		ktap_group_end
-	elif ! nested_kvm_ready; then
-		ktap_group_begin e2e
-		ktap_skip "end-to-end" "no /dev/kvm in the guest (CPU without nested SVM/VMX)"
-		ktap_group_end
+	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
+		l2_unavailable e2e "end-to-end"
 	else
 		# setid=on: the client's chmod with set-user-ID is one of the checks
 		# (the default refuses it: export_test checks that).
@@ -430,7 +444,7 @@ if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 	for t in a b; do
 		(
 			rc=0
-			l2_e2e_boot e2e-twin-$t 600 "v9p.modes= v9p.twin=$t" -m 512 \
+			l2_e2e_boot e2e-twin-$t 300 "v9p.modes= v9p.twin=$t" -m 512 \
 				-device "vhost-9p-pci,mount_tag=share,path=$tshare,security_model=none" ||
 				rc=$?
 			echo $rc > "$TMPDIR/e2e-twin-$t.rc"
@@ -449,9 +463,7 @@ if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 		"$V9P_TOP/selftests/vm/l2-lib.sh" "$tshare"
 	ktap_group_end
 elif wanted e2e-twins; then
-	ktap_group_begin e2e-twins
-	ktap_skip "two guests on one export" "no QEMU with vhost-9p, or no /dev/kvm in the guest"
-	ktap_group_end
+	l2_unavailable e2e-twins "two guests on one export"
 fi
 
 # The same client with the guest's notifications by port I/O
@@ -463,9 +475,7 @@ if wanted e2e-pio && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 	l2_e2e e2e-pio 300 "v9p.modes=none v9p.pio=1" \
 		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on,modern-pio-notify=on"
 elif wanted e2e-pio; then
-	ktap_group_begin e2e-pio
-	ktap_skip "end-to-end, notified by port I/O" "no QEMU with vhost-9p, or no /dev/kvm in the guest"
-	ktap_group_end
+	l2_unavailable e2e-pio "end-to-end, notified by port I/O"
 fi
 
 # The client of 6.8 and later with client/patches' 9pnet_virtio.ko
@@ -481,9 +491,7 @@ if wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.gz" ] &&
 		"v9p.modes=none,loose,mmap v9p.treads=64" \
 		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on"
 elif wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.gz" ]; then
-	ktap_group_begin e2e-client-patch
-	ktap_skip "end-to-end, patched client" "no QEMU with vhost-9p, or no /dev/kvm in the guest"
-	ktap_group_end
+	l2_unavailable e2e-client-patch "end-to-end, patched client"
 elif wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.missing" ]; then
 	ktap_group_begin e2e-client-patch
 	ktap_fail "the second-level kernel's 9p client with client/patches is built ($(cat "$V9P_OUT/l2-e2e-client.missing"))"
@@ -507,41 +515,24 @@ vhost_user_backend()
 	return 1
 }
 
-# QEMU 10.0 (Debian 13's, qemu/build.sh 10.0), two ways to the same
-# server, each with the e2e checks in the cache modes of QEMU10_MODES, a
-# reboot with the share mounted and a virtio reset: its -device
-# vhost-9p-pci (e2e-qemu10), and its own vhost-user frontend,
-# vhost-user-device-pci (virtio id 9, one queue, the config space of the
-# 5-byte tag "share"), with vhost9p-ctl attach --socket as the backend
-# (e2e-vhost-user).  Guest memory is a shared memfd, as vhost-user needs.
-# On the newest kernel of kernels.list only: the device code and the
-# backend are the same on both, and make check's time is counted.
-QEMU10_MODES=none,loose
-qemu10_kernel=$(awk '!/^#/ && NF { k = $1 } END { print k }' "$V9P_TOP/scripts/kernels.list")
-if [ "$(uname -r)" != "$qemu10_kernel" ] && { wanted e2e-qemu10 || wanted e2e-vhost-user; }; then
-	ktap_group_begin e2e-qemu10
-	echo "# vm-suite: NOTE e2e-qemu10 and e2e-vhost-user run on $qemu10_kernel only" >> "$KTAP_LINES"
-	check "QEMU 10.0 with the vhost-9p device is built (make qemu-10.0)" [ -x "$V9P_QEMU10" ]
+# QEMU's own vhost-user frontend, vhost-user-device-pci (virtio id 9, one
+# queue, the config space of the 5-byte tag "share"), with vhost9p-ctl
+# attach --socket as the backend: the e2e checks in the cache modes of
+# VHOST_USER_MODES, a reboot with the share mounted and a virtio reset.
+# Guest memory is a shared memfd, as vhost-user needs.  On the newest
+# kernel of kernels.list only: the backend is the same on both, and make
+# check's time is counted.
+VHOST_USER_MODES=none,loose
+vhost_user_kernel=$(awk '!/^#/ && NF { k = $1 } END { print k }' "$V9P_TOP/scripts/kernels.list")
+if [ "$(uname -r)" != "$vhost_user_kernel" ] && wanted e2e-vhost-user; then
+	ktap_group_begin e2e-vhost-user
+	echo "# vm-suite: NOTE e2e-vhost-user runs on $vhost_user_kernel only" >> "$KTAP_LINES"
+	check "QEMU with vhost-user-device-pci is built (make qemu)" [ -x "$V9P_QEMU" ]
 	ktap_group_end
-elif wanted e2e-qemu10 || wanted e2e-vhost-user; then
-	if [ ! -x "$V9P_QEMU10" ]; then
-		ktap_group_begin e2e-qemu10
-		ktap_fail "QEMU 10.0 with the vhost-9p device is built (make qemu-10.0)"
-		ktap_group_end
-	elif ! nested_kvm_ready; then
-		ktap_group_begin e2e-qemu10
-		ktap_skip "end-to-end through QEMU 10.0" "no /dev/kvm in the guest"
-		ktap_group_end
-	fi
+elif wanted e2e-vhost-user && { [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; }; then
+	l2_unavailable e2e-vhost-user "end-to-end through vhost-user"
 fi
-if [ "$(uname -r)" = "$qemu10_kernel" ] && wanted e2e-qemu10 && [ -x "$V9P_QEMU10" ] &&
-	nested_kvm_ready; then
-	share=$TMPDIR/e2e-qemu10-share
-	e2e_share_checked e2e-qemu10-share "$share"
-	L2_QEMU=$V9P_QEMU10 L2_REBOOT=1 l2_e2e e2e-qemu10 600 "v9p.modes=$QEMU10_MODES v9p.reboot=1" \
-		-device "vhost-9p-pci,mount_tag=share,path=$share,security_model=none,setid=on"
-fi
-if [ "$(uname -r)" = "$qemu10_kernel" ] && wanted e2e-vhost-user && [ -x "$V9P_QEMU10" ] &&
+if [ "$(uname -r)" = "$vhost_user_kernel" ] && wanted e2e-vhost-user && [ -x "$V9P_QEMU" ] &&
 	nested_kvm_ready; then
 	share=$TMPDIR/e2e-vu-share
 	e2e_share_checked e2e-vu-share "$share"
@@ -550,7 +541,7 @@ if [ "$(uname -r)" = "$qemu10_kernel" ] && wanted e2e-vhost-user && [ -x "$V9P_Q
 	ktap_group_begin e2e-vhost-user-backend
 	check "vhost9p-ctl attach --socket listens on $sock" vhost_user_backend "$sock" "$share" "$vu_log"
 	ktap_group_end
-	L2_QEMU=$V9P_QEMU10 L2_REBOOT=1 l2_e2e e2e-vhost-user 600 "v9p.modes=$QEMU10_MODES v9p.reboot=1" \
+	L2_QEMU=$V9P_QEMU L2_REBOOT=1 l2_e2e e2e-vhost-user 600 "v9p.modes=$VHOST_USER_MODES v9p.reboot=1" \
 		-object memory-backend-memfd,id=mem,size=1024M,share=on -numa node,memdev=mem \
 		-chardev "socket,id=v9p,path=$sock" \
 		-device vhost-user-device-pci,chardev=v9p,virtio-id=9,num_vqs=1,config_size=7
@@ -768,7 +759,7 @@ qemu_says()
 if wanted root-on-9p; then
 	ktap_group_begin root-on-9p
 	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
-		ktap_skip "guest boots with its root on vhost-9p" "no QEMU with vhost-9p or no nested KVM"
+		l2_unavailable_case "guest boots with its root on vhost-9p"
 	else
 		root=$TMPDIR/rootfs
 		mkdir -p "$root"/{bin,sbin,proc,dev,etc}
@@ -928,7 +919,7 @@ if wanted admin-guide-first-guest; then
 			grep -q 'mounting share on /share failed: No such file or directory' "$out"
 		tr -d '\r' < "$out" | grep 'mount' | head -n 3 | sed 's/^/# /' >> "$KTAP_LINES"
 	else
-		ktap_skip "the admin guide's first guest" "no QEMU with vhost-9p (make qemu) or no nested KVM"
+		l2_unavailable_case "the admin guide's first guest"
 	fi
 	ktap_group_end
 	dmesg_check admin-guide-first-guest
@@ -958,7 +949,7 @@ fi
 # which then loses only this group, and run-suite.sh boots again for it.
 if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPDIR/e2e.ktap" ]; then
 	qshare=$TMPDIR/e2e-qemu9p-share q=$TMPDIR/e2e-qemu9p.ktap
-	qlog=$V9P_OUT/e2e-qemu9p-console.log retried=
+	qlog=$V9P_OUT/e2e-qemu9p-console.log retried= qstart=$SECONDS
 	# This run is the reference, not the thing under test: a reference
 	# guest that dies (nested KVM under TCG does, now and then: a double
 	# fault in the second-level kernel) boots again on a fresh share, up
@@ -979,6 +970,7 @@ if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPD
 				grep -a -m 1 -A 8 'BUG:\|Oops\|panic' | sed 's/^/# l2: /')$'\n'
 	done
 	ktap_group_begin e2e-vs-qemu9p
+	KTAP_START=$qstart
 	echo -n "$retried" >> "$KTAP_LINES"
 	check "the suite ran to its end over QEMU's virtio-9p" [ -s "$q" ]
 	if [ ! -s "$q" ]; then

@@ -21,11 +21,8 @@ struct VHost9PPCI {
     VHost9P vdev;
 };
 
-static VHOST_9P_PROPERTY_CONST Property vhost_9p_pci_properties[] = {
+static const Property vhost_9p_pci_properties[] = {
     DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 2),
-#ifdef DEFINE_PROP_END_OF_LIST
-    DEFINE_PROP_END_OF_LIST(),
-#endif
 };
 
 static void vhost_9p_pci_realize(VirtIOPCIProxy *vpci_dev, Error **errp)

@@ -158,12 +158,10 @@ static void vhost_9p_guest_notifier_mask(VirtIODevice *vdev, int idx, bool mask)
 {
     VHost9P *s = VHOST_9P(vdev);
 
-#ifdef VIRTIO_CONFIG_IRQ_IDX
     /* The config space never changes: no config interrupt to mask. */
     if (idx == VIRTIO_CONFIG_IRQ_IDX) {
         return;
     }
-#endif
     vhost_virtqueue_mask(&s->vhost_dev, vdev, idx, mask);
 }
 
@@ -171,11 +169,9 @@ static bool vhost_9p_guest_notifier_pending(VirtIODevice *vdev, int idx)
 {
     VHost9P *s = VHOST_9P(vdev);
 
-#ifdef VIRTIO_CONFIG_IRQ_IDX
     if (idx == VIRTIO_CONFIG_IRQ_IDX) {
         return false;
     }
-#endif
     return vhost_virtqueue_pending(&s->vhost_dev, idx);
 }
 
@@ -332,18 +328,10 @@ static void vhost_9p_device_realize(DeviceState *dev, Error **errp)
     error_setg(&s->migration_blocker, "vhost-9p (mount_tag=%s) does not "
                "support migration: the guest's open files are held by the "
                "host kernel", s->mount_tag);
-#if VHOST_9P_BLOCKER_BY_REF
     /* On failure it frees the blocker and clears the pointer. */
     if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
         goto err_vhost;
     }
-#else
-    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
-        error_free(s->migration_blocker);
-        s->migration_blocker = NULL;
-        goto err_vhost;
-    }
-#endif
     return;
 
 err_vhost:
@@ -360,12 +348,7 @@ static void vhost_9p_device_unrealize(DeviceState *dev)
 
     vhost_9p_set_status(vdev, 0);
     if (s->migration_blocker) {
-#if VHOST_9P_BLOCKER_BY_REF
         migrate_del_blocker(&s->migration_blocker);
-#else
-        migrate_del_blocker(s->migration_blocker);
-        error_free(s->migration_blocker);
-#endif
     }
     vhost_dev_cleanup(&s->vhost_dev);
     virtio_delete_queue(s->vq);
@@ -377,7 +360,7 @@ static const VMStateDescription vmstate_vhost_9p = {
     .unmigratable = 1,
 };
 
-static VHOST_9P_PROPERTY_CONST Property vhost_9p_properties[] = {
+static const Property vhost_9p_properties[] = {
     DEFINE_PROP_STRING("mount_tag", VHost9P, mount_tag),
     DEFINE_PROP_STRING("path", VHost9P, path),
     DEFINE_PROP_STRING("security_model", VHost9P, security_model),
@@ -388,9 +371,6 @@ static VHOST_9P_PROPERTY_CONST Property vhost_9p_properties[] = {
     DEFINE_PROP_STRING("vhostfd", VHost9P, vhostfd),
     DEFINE_PROP_UINT32("max_fids", VHost9P, max_fids, 0),
     DEFINE_PROP_UINT32("max_msize", VHost9P, max_msize, 0),
-#ifdef DEFINE_PROP_END_OF_LIST
-    DEFINE_PROP_END_OF_LIST(),
-#endif
 };
 
 static void vhost_9p_class_init(ObjectClass *klass, void *data)

@@ -12,21 +12,6 @@
 #include "hw/virtio/vhost.h"
 #include "qom/object.h"
 
-/*
- * The device builds on QEMU 7.2 (Debian 12) and 10.0 (bookworm-backports):
- * what changed between them.
- */
-#ifdef DEFINE_PROP_END_OF_LIST
-/* Before 9.2: property arrays are not const and end with an empty entry. */
-#define VHOST_9P_PROPERTY_CONST
-#else
-#define VHOST_9P_PROPERTY_CONST const
-#endif
-/* 8.2: migrate_add_blocker() and migrate_del_blocker() take Error **. */
-#define VHOST_9P_BLOCKER_BY_REF \
-    (QEMU_VERSION_MAJOR > 8 || \
-     (QEMU_VERSION_MAJOR == 8 && QEMU_VERSION_MINOR >= 2))
-
 #define TYPE_VHOST_9P "vhost-9p-device"
 OBJECT_DECLARE_SIMPLE_TYPE(VHost9P, VHOST_9P)
 
