@@ -269,6 +269,7 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	struct vhost_virtqueue *vq = &v9p->vq;
 	struct v9p_async *a;
 
+	lockdep_assert_held(&vq->mutex);
 	a = kmalloc(struct_size(a, iov, out + in), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;

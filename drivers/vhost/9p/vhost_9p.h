@@ -170,7 +170,9 @@ struct v9p_request {
  * @max_msize: the largest msize offered
  * @fsize_limit: the VMM's RLIMIT_FSIZE: no file grows past it (the
  *	workqueue's kworkers have no limit of their own)
- * @msize: the msize of the session (0 before Tversion)
+ * @msize: the msize of the session (0 before Tversion); Tversion sets it on
+ *	the vhost worker once no request is in flight (@barrier), so the
+ *	workqueue reads it unlocked
  * @tag: the mount tag, for messages
  * @fids: the guest's fids, by number
  * @nr_fids: how many it holds
@@ -187,10 +189,10 @@ struct v9p_request {
  *	strings
  * @reply_buf: where each reply built on the worker goes (@max_msize bytes)
  * @wq: where requests that may block are served
- * @pending: those requests, by tag, for Tflush
- * @inflight: how many there are (vhost worker only)
- * @barrier: a Tversion waits for them to end (vhost worker only)
- * @stats: counters for VHOST_9P_GET_STATS (vhost worker only; the fids,
+ * @pending: those requests, by tag, for Tflush (under the vq's mutex)
+ * @inflight: how many there are (under the vq's mutex)
+ * @barrier: a Tversion waits for them to end (under the vq's mutex)
+ * @stats: counters for VHOST_9P_GET_STATS (under the vq's mutex; the fids,
  *	msize and max_fids it reports are filled in when read)
  */
 struct v9p_server {
@@ -222,6 +224,24 @@ struct v9p_server {
 	struct vhost_9p_stats stats;
 };
 
+/*
+ * Locking, outermost first:
+ *
+ * vhost_9p.dev.mutex: configuration ioctls, VHOST_9P_GET_STATS, fdinfo.
+ * vhost_9p.vq.mutex: the ring, and the server's request state
+ *	(v9p_server.pending, .inflight, .barrier, .stats); held by the vhost
+ *	worker's handle_kick and complete_work, and by whoever stops the
+ *	device or reads the statistics.
+ * v9p_fid.lock: one fid's open file, readdir position and xattr value.
+ * i_rwsem of the files: taken by the VFS under a fid's lock, a parent
+ *	before its child (I_MUTEX_PARENT), lock_rename() for two directories.
+ * v9p_server.lock_mutex: a leaf; POSIX lock owners.
+ *
+ * A request on the workqueue holds none of the vhost locks: it owns its
+ * struct v9p_async (iovecs, message, reply), reaches fids through their
+ * references, and its reply reaches the ring through vhost_9p_complete().
+ */
+
 /**
  * struct vhost_9p - one /dev/vhost-9p instance, i.e. one virtio-9p device
  * @vqs: the array of virtqueue pointers that vhost_dev_init() wants
@@ -229,6 +249,7 @@ struct v9p_server {
  * @vq: the request virtqueue (VHOST_9P_VQ_REQUEST)
  * @server: the export, once set; the vq's backend while running
  * @done: requests the workqueue has answered, for @complete_work
+ *	(lockless: workqueue producers, the vhost worker consumes)
  * @complete_work: puts them on the used ring, on the vhost worker
  * @poll_ns: how long the worker polls an empty ring before it sleeps
  * @idle_since: when it last went to sleep after polling, 0 when awake
