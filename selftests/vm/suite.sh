@@ -86,13 +86,13 @@ if wanted tracepoints; then
 	"$SELFTESTS/server_test" > /dev/null 2>&1
 	echo 0 > $T/events/vhost_9p/enable
 	check "a Tversion shows as a request without a fid" \
-		grep -Eq 'vhost_9p_request: .* tag=65535 type=100 fid=-1 size=[1-9]' $T/trace
+		grep -Eq 'vhost_9p_request: .* tag=65535 type=Tversion fid=-1 size=[1-9]' $T/trace
 	check "a Tattach shows its fid" \
-		grep -Eq 'vhost_9p_request: .* type=104 fid=[0-9]+ ' $T/trace
+		grep -Eq 'vhost_9p_request: .* type=Tattach fid=[0-9]+ ' $T/trace
 	check "replies show their length and server time" \
-		grep -Eq 'vhost_9p_reply: .* type=100 err=0 len=[1-9][0-9]* bytes=0 server_ns=[1-9]' $T/trace
+		grep -Eq 'vhost_9p_reply: .* type=Tversion err=0 len=[1-9][0-9]* bytes=0 server_ns=[1-9]' $T/trace
 	check "a Tread's reply shows the bytes read" \
-		grep -Eq 'vhost_9p_reply: .* type=116 err=0 len=[0-9]+ bytes=[1-9]' $T/trace
+		grep -Eq 'vhost_9p_reply: .* type=Tread err=0 len=[0-9]+ bytes=[1-9]' $T/trace
 	grep -m 3 vhost_9p_ $T/trace | sed 's/^/# /' >> "$KTAP_LINES"
 	echo > $T/trace
 	# System-wide: on 6.1 the vhost worker is a kthread, not a thread of

@@ -14,8 +14,71 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
+#include "protocol.h"
+
 /* Mount tags are up to 255 bytes; events keep the first 15. */
 #define V9P_TRACE_TAG_LEN 16
+
+/* The T-messages by name, for the events' text (perf and trace-cmd too). */
+TRACE_DEFINE_ENUM(V9P_TSTATFS);
+TRACE_DEFINE_ENUM(V9P_TLOPEN);
+TRACE_DEFINE_ENUM(V9P_TLCREATE);
+TRACE_DEFINE_ENUM(V9P_TSYMLINK);
+TRACE_DEFINE_ENUM(V9P_TMKNOD);
+TRACE_DEFINE_ENUM(V9P_TRENAME);
+TRACE_DEFINE_ENUM(V9P_TREADLINK);
+TRACE_DEFINE_ENUM(V9P_TGETATTR);
+TRACE_DEFINE_ENUM(V9P_TSETATTR);
+TRACE_DEFINE_ENUM(V9P_TXATTRWALK);
+TRACE_DEFINE_ENUM(V9P_TXATTRCREATE);
+TRACE_DEFINE_ENUM(V9P_TREADDIR);
+TRACE_DEFINE_ENUM(V9P_TFSYNC);
+TRACE_DEFINE_ENUM(V9P_TLOCK);
+TRACE_DEFINE_ENUM(V9P_TGETLOCK);
+TRACE_DEFINE_ENUM(V9P_TLINK);
+TRACE_DEFINE_ENUM(V9P_TMKDIR);
+TRACE_DEFINE_ENUM(V9P_TRENAMEAT);
+TRACE_DEFINE_ENUM(V9P_TUNLINKAT);
+TRACE_DEFINE_ENUM(V9P_TVERSION);
+TRACE_DEFINE_ENUM(V9P_TAUTH);
+TRACE_DEFINE_ENUM(V9P_TATTACH);
+TRACE_DEFINE_ENUM(V9P_TFLUSH);
+TRACE_DEFINE_ENUM(V9P_TWALK);
+TRACE_DEFINE_ENUM(V9P_TREAD);
+TRACE_DEFINE_ENUM(V9P_TWRITE);
+TRACE_DEFINE_ENUM(V9P_TCLUNK);
+TRACE_DEFINE_ENUM(V9P_TREMOVE);
+
+#define show_v9p_type(type)				\
+	__print_symbolic(type,				\
+		{ V9P_TSTATFS, "Tstatfs" },		\
+		{ V9P_TLOPEN, "Tlopen" },		\
+		{ V9P_TLCREATE, "Tlcreate" },		\
+		{ V9P_TSYMLINK, "Tsymlink" },		\
+		{ V9P_TMKNOD, "Tmknod" },		\
+		{ V9P_TRENAME, "Trename" },		\
+		{ V9P_TREADLINK, "Treadlink" },		\
+		{ V9P_TGETATTR, "Tgetattr" },		\
+		{ V9P_TSETATTR, "Tsetattr" },		\
+		{ V9P_TXATTRWALK, "Txattrwalk" },	\
+		{ V9P_TXATTRCREATE, "Txattrcreate" },	\
+		{ V9P_TREADDIR, "Treaddir" },		\
+		{ V9P_TFSYNC, "Tfsync" },		\
+		{ V9P_TLOCK, "Tlock" },			\
+		{ V9P_TGETLOCK, "Tgetlock" },		\
+		{ V9P_TLINK, "Tlink" },			\
+		{ V9P_TMKDIR, "Tmkdir" },		\
+		{ V9P_TRENAMEAT, "Trenameat" },		\
+		{ V9P_TUNLINKAT, "Tunlinkat" },		\
+		{ V9P_TVERSION, "Tversion" },		\
+		{ V9P_TAUTH, "Tauth" },			\
+		{ V9P_TATTACH, "Tattach" },		\
+		{ V9P_TFLUSH, "Tflush" },		\
+		{ V9P_TWALK, "Twalk" },			\
+		{ V9P_TREAD, "Tread" },			\
+		{ V9P_TWRITE, "Twrite" },		\
+		{ V9P_TCLUNK, "Tclunk" },		\
+		{ V9P_TREMOVE, "Tremove" })
 
 TRACE_EVENT(vhost_9p_request,
 	    TP_PROTO(const char *mount_tag, u16 tag, u8 type, u32 fid, u32 size),
@@ -30,8 +93,9 @@ TRACE_EVENT(vhost_9p_request,
 			   __entry->type = type;
 			   __entry->fid = fid;
 			   __entry->size = size;),
-	    TP_printk("%s tag=%u type=%u fid=%d size=%u", __entry->mount_tag,
-		      __entry->tag, __entry->type, (int)__entry->fid, __entry->size)
+	    TP_printk("%s tag=%u type=%s fid=%d size=%u", __entry->mount_tag,
+		      __entry->tag, show_v9p_type(__entry->type), (int)__entry->fid,
+		      __entry->size)
 );
 
 TRACE_EVENT(vhost_9p_reply,
@@ -52,8 +116,8 @@ TRACE_EVENT(vhost_9p_reply,
 			   __entry->len = len;
 			   __entry->bytes = bytes;
 			   __entry->server_ns = server_ns;),
-	    TP_printk("%s tag=%u type=%u err=%d len=%u bytes=%llu server_ns=%llu",
-		      __entry->mount_tag, __entry->tag, __entry->type, __entry->err,
+	    TP_printk("%s tag=%u type=%s err=%d len=%u bytes=%llu server_ns=%llu",
+		      __entry->mount_tag, __entry->tag, show_v9p_type(__entry->type), __entry->err,
 		      __entry->len, __entry->bytes, __entry->server_ns)
 );
 
