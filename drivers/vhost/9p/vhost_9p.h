@@ -23,16 +23,13 @@
 #include "protocol.h"
 
 /*
- * What the device offers the VMM.  VHOST_F_LOG_ALL is left out on purpose:
- * replies are written into guest memory outside the dirty log, so a VMM must
- * block migration rather than log; VIRTIO_F_ACCESS_PLATFORM (vIOMMU) is not
- * supported yet.
+ * What the device offers the VMM: the vhost core's ring features, as
+ * vsock's, and the mount tag.  VHOST_F_LOG_ALL is left out on purpose:
+ * replies are written into guest memory outside the dirty log, so a VMM
+ * must block migration rather than log; VIRTIO_F_ACCESS_PLATFORM (vIOMMU)
+ * is not supported yet.
  */
-#define VHOST_9P_FEATURES ((1ULL << VIRTIO_F_NOTIFY_ON_EMPTY) |		\
-			   (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
-			   (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
-			   (1ULL << VIRTIO_F_ANY_LAYOUT) |		\
-			   (1ULL << VIRTIO_F_VERSION_1) |		\
+#define VHOST_9P_FEATURES ((VHOST_FEATURES & ~(1ULL << VHOST_F_LOG_ALL)) |	\
 			   (1ULL << VIRTIO_9P_MOUNT_TAG))
 
 /*
