@@ -36,8 +36,11 @@ echo "fresh-host: debootstrap --variant=minbase $codename $mirror"
 debootstrap --variant=minbase "$codename" "$root" "$mirror" > "$VHOST9P_BUILD/fresh-host.log" 2>&1 ||
 	die "debootstrap failed (log: $VHOST9P_BUILD/fresh-host.log)"
 : > "$root/etc/apt/sources.list"
-add_apt_entries "$root/etc/apt/sources.list.d/debian.sources" deb \
-	"$codename" "$codename-updates" "$codename-security"
+add_apt_entries "$root/etc/apt/sources.list.d/debian.sources" deb "$codename" "$codename-updates"
+# The security archive lives elsewhere: only where this machine has it.
+if [ -n "$(debian_archive_uri "$codename-security")" ]; then
+	add_apt_entries "$root/etc/apt/sources.list.d/debian-security.sources" deb "$codename-security"
+fi
 git clone -q "$VHOST9P_TOP" "$root/root/vhost-9p"
 for m in proc sys dev dev/pts; do
 	mount --bind "/$m" "$root/$m"

@@ -43,9 +43,14 @@ fi
 
 # (A tree extracted before the list grew lacks some.)
 stamp=$out/.extracted-$ver
+# Which other revision was taken, said again at every build.
+taken=$out/.other-revision
 missing=
 for f in "${files[@]}"; do [ -e "$out/$f" ] || missing=1; done
-[ -e "$stamp" ] && [ -z "$missing" ] && exit 0
+if [ -e "$stamp" ] && [ -z "$missing" ]; then
+	[ ! -s "$taken" ] || cat "$taken"
+	exit 0
+fi
 
 have=$(installed_version "$pkg")
 fix="run 'apt-get install $pkg=$ver' as root; if apt no longer has that version, install the newer kernel that the archive's $pkg matches, and build for that one"
@@ -58,7 +63,8 @@ if [ "$have" != "$ver" ]; then
 		die "$kver needs drivers/vhost/vhost.h (and the few other files of kernel source the build takes) from $pkg $ver (found ${have:-nothing}): $fix"
 	other_revision=1
 fi
-tarball=/usr/src/$pkg.tar.xz
+# (VHOST9P_KSRC_TARBALL: another tarball of that package, for test-install.sh.)
+tarball=${VHOST9P_KSRC_TARBALL:-/usr/src/$pkg.tar.xz}
 [ -f "$tarball" ] || die "$tarball is missing: reinstall $pkg ('apt-get install --reinstall $pkg=$have')"
 
 rm -rf "$out"
@@ -69,7 +75,10 @@ if [ -n "$other_revision" ]; then
 		rm -rf "$out"
 		die "$kver was built from $pkg $ver, $have is installed, and $abi: $fix"
 	fi
-	echo "ksrc: $kver was built from $pkg $ver; taking $have ($abi)"
 fi
 tar -C "$out" -xJf "$tarball" --strip-components=1 --wildcards "${files[@]/#/*/}"
+if [ -n "$other_revision" ]; then
+	echo "ksrc: $kver was built from $pkg $ver; taking $have ($abi)" > "$taken"
+	cat "$taken"
+fi
 touch "$stamp"

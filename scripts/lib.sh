@@ -169,7 +169,7 @@ qemu10_sources()
 	add_apt_entries "$tmp/bin" deb "$QEMU_PYTHON_SUITE"
 	cat "$tmp/src" "$tmp/bin" > "$QEMU10_SOURCES"
 	rm -rf "$tmp"
-	apt-get update -qq
+	apt-get update -qq || die "$name: apt-get update failed after adding $QEMU10_SOURCES"
 	qemu10_sources_listed ||
 		die "$name: apt lists no QEMU $QEMU_SERIES source or $QEMU_PYTHON_SUITE meson after adding $QEMU10_SOURCES"
 	echo "$name: QEMU $QEMU_SERIES's sources are listed"
@@ -196,10 +196,11 @@ install_packages()
 	[ "$(id -u)" = 0 ] || die "$name: missing: ${missing[*]}; run 'make $target' as root (or with sudo)"
 	echo "$name: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	apt-get update -qq || die "$name: apt-get update failed"
 	# No recommends: a kernel's firmware and apparmor cost minutes and
 	# are of no use here.
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null ||
+		die "$name: apt-get install ${missing[*]} failed"
 	echo "$name: done"
 }
 

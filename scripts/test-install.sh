@@ -419,6 +419,31 @@ check "other revision: the module is built for $kver" module_for "$(built_module
 check "other revision: make.log says $have was taken, vhost.ko's exports compared" \
 	grep -q "taking $have (vhost-abi: the [0-9]* exports of vhost.ko have the CRCs" \
 	"$d/dkms/vhost-9p/$version/$kver"/*/log/make.log
+
+# ksrc_refuses_changed_revision: the same copy's ksrc.sh, given a tarball of
+# linux-source with a member added to vhost_virtqueue, refuses it, names
+# the apt-get install to run and leaves no tree behind.
+ksrc_refuses_changed_revision()
+{
+	local src=$tmp/changed-src build=$tmp/ksrc-refused out
+	rm -rf "$src" "$build" && mkdir -p "$src/linux-source" || return 1
+	tar -C "$src/linux-source" -xJf "/usr/src/$srcpkg.tar.xz" --strip-components=1 \
+		--wildcards '*/drivers/vhost/vhost.[ch]' || return 1
+	sed -i 's/^struct vhost_virtqueue {$/&\n\tint vhost9p_test;/' \
+		"$src/linux-source/drivers/vhost/vhost.h"
+	tar -C "$src" -cJf "$src.tar.xz" linux-source || return 1
+	if out=$(VHOST9P_BUILD=$build VHOST9P_KSRC_TARBALL=$src.tar.xz \
+		 "$d/src/vhost-9p-$version/scripts/ksrc.sh" "$kver" 2>&1); then
+		echo "$out"
+		echo "ksrc.sh took it"
+		return 1
+	fi
+	grep -qF "apt-get install $srcpkg=$fake" <<< "$out" && grep -q "exports differ" <<< "$out" ||
+		{ echo "$out"; return 1; }
+	[ ! -e "$build/ksrc/$kver" ] || { echo "$build/ksrc/$kver left behind"; return 1; }
+}
+check "other revision: ksrc.sh refuses one whose vhost_virtqueue changed, naming the apt-get install" \
+	ksrc_refuses_changed_revision
 why=
 
 # abi_refuses_changed_vhost_h KVER: vhost-abi.sh takes KVER's own

@@ -298,7 +298,7 @@ boot_root_once()
 		virtiofs_start "$TMPDIR/vfsd-boot.sock" "$root" rootfs "$log.virtiofsd" \
 			-o cache=auto -o sandbox=chroot
 		vfsd=$VIRTIOFSD_PID
-		L2_QEMU=qemu-system-x86_64 l2_qemu 300 "$V9P_OUT/l2-root.gz" \
+		l2_qemu 300 "$V9P_OUT/l2-root.gz" \
 			"quiet root=rootfs rootfstype=virtiofs rootflags=rw" "${vm[@]}" \
 			"${VIRTIOFS_QEMU_ARGS[@]}" ;;
 	*)

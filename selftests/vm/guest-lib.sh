@@ -273,7 +273,7 @@ l2_e2e_report()
 # virtiofs_start SOCKET SOURCE TAG LOG [VIRTIOFSD OPTION...]: Debian's
 # virtiofsd serving SOURCE on SOCKET, in the background (its pid in
 # VIRTIOFSD_PID), once the socket is there; VIRTIOFS_QEMU_ARGS is what
-# Debian's QEMU needs beside it for a device tagged TAG.
+# QEMU needs beside it for a device tagged TAG.
 virtiofs_start()
 {
 	local sock=$1 source=$2 tag=$3 log=$4
