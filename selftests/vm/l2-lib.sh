@@ -263,12 +263,14 @@ twin_checks() {
 		i=$((i + 1))
 	done
 	touch $m/$me.done
+	echo "V9P-E2E-STEP twin $me: 20 files written"
 	check "twin $me: 20 files written" [ "$(ls $m/$me | wc -l)" = 40 ]
 	i=0
 	while [ ! -e $m/$other.done ] && [ $i -lt 300 ]; do
 		sleep 1
 		i=$((i + 1))
 	done
+	echo "V9P-E2E-STEP twin $me: waited ${i}s for the other's files"
 	check "twin $me: the other guest's files are there" [ -e $m/$other.done ]
 	check "twin $me: the other guest's 20 files are intact" \
 		twin_files_intact $m/$other
@@ -286,6 +288,7 @@ twin_checks() {
 		sleep 0.1
 		i=$((i + 1))
 	done
+	echo "V9P-E2E-STEP twin $me: read host.txt 40 times"
 	check "twin $me: host.txt, replaced by the host meanwhile, reads whole and never goes back" \
 		[ -z "$bad" ]
 	[ -z "$bad" ] || echo "# twin $me: read $bad" >> $results
@@ -300,6 +303,7 @@ twin_checks() {
 			sleep 1
 			i=$((i + 1))
 		done
+		echo "V9P-E2E-STEP twin b: waited ${i}s for a's lock"
 		if out=$(e2e_client --locked $m/lock 2>&1); then
 			ok "twin b: the write lock guest a holds is seen (F_GETLK), and refused"
 		else

@@ -451,7 +451,33 @@ if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 		) &
 		twin_pids+=($!)
 	done
+	# Twins still running after 150 s (they take 40-70): what the devices,
+	# the threads serving them and the guests' vCPUs were doing.
+	rm -f "$TMPDIR/twins-stall.txt"
+	(
+		sleep $((150 * V9P_SLOW))
+		running=
+		for p in "${twin_pids[@]}"; do kill -0 "$p" 2> /dev/null && running=1; done
+		[ -n "$running" ] || exit 0
+		{
+			echo "the twins still run after $((150 * V9P_SLOW)) s; vhost9p-ctl status:"
+			"$CTL" status 2>&1
+			for t in /proc/[0-9]*/task/[0-9]*; do
+				comm=$(cat "$t/comm" 2> /dev/null) || continue
+				state=$(awk '/^State:/ { print $2 }' "$t/status" 2> /dev/null)
+				case "$comm" in
+				vhost-*|CPU*) ;;
+				*) [ "$state" = D ] || continue ;;
+				esac
+				echo "${t#/proc/} $comm state $state:"
+				cat "$t/stack" 2> /dev/null | head -n 12
+			done
+		} > "$TMPDIR/twins-stall.txt" 2>&1
+	) &
+	stall_watch=$!
 	wait "${twin_pids[@]}"
+	kill $stall_watch 2> /dev/null
+	wait $stall_watch 2> /dev/null
 	touch "$tshare/stop"
 	wait $changer
 	for t in a b; do
@@ -461,6 +487,10 @@ if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 	check "the host has both guests' 20 files, each intact" \
 		sh -c '. "$1"; twin_files_intact "$2/a" && twin_files_intact "$2/b"' sh \
 		"$V9P_TOP/selftests/vm/l2-lib.sh" "$tshare"
+	if [ -s "$TMPDIR/twins-stall.txt" ]; then
+		echo "# vm-suite: NOTE the twins were slow: devices and threads at 150 s follow" >> "$KTAP_LINES"
+		sed 's/^/# twins-slow: /' "$TMPDIR/twins-stall.txt" | head -n 80 >> "$KTAP_LINES"
+	fi
 	ktap_group_end
 elif wanted e2e-twins; then
 	l2_unavailable e2e-twins "two guests on one export"
