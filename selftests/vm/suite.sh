@@ -462,11 +462,12 @@ if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
 		{
 			echo "the twins still run after $((150 * V9P_SLOW)) s; vhost9p-ctl status:"
 			"$CTL" status 2>&1
+			ps -eo pid,stat,etime,args | grep '[q]emu-system'
 			for t in /proc/[0-9]*/task/[0-9]*; do
 				comm=$(cat "$t/comm" 2> /dev/null) || continue
 				state=$(awk '/^State:/ { print $2 }' "$t/status" 2> /dev/null)
 				case "$comm" in
-				vhost-*|CPU*) ;;
+				vhost-*|CPU*|qemu-system*) ;;
 				*) [ "$state" = D ] || continue ;;
 				esac
 				echo "${t#/proc/} $comm state $state:"
