@@ -6,7 +6,8 @@
 # running kernel unless given) its headers and linux-source at their
 # version, a compiler, what building QEMU needs (with apt entries for
 # Debian 13's QEMU source and bookworm-backports' meson), the firmware QEMU
-# loads, and what the admin guide's first guest is made of.  No kernel image.  --check only says what is missing.
+# loads, and what the admin guide's first guest is made of.  No kernel
+# image.  --check only says what is missing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

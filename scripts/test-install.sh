@@ -420,18 +420,31 @@ check "other revision: make.log says $have was taken, vhost.ko's exports compare
 	grep -q "taking $have (vhost-abi: the [0-9]* exports of vhost.ko have the CRCs" \
 	"$d/dkms/vhost-9p/$version/$kver"/*/log/make.log
 
+# vhost_source DIR KVER: DIR/drivers/vhost/vhost.[ch] of KVER's linux-source.
+vhost_source()
+{
+	rm -rf "$1" && mkdir -p "$1" &&
+		tar -C "$1" -xJf "/usr/src/$(kernel_field "$2" 2).tar.xz" --strip-components=1 \
+			--wildcards '*/drivers/vhost/vhost.[ch]'
+}
+
+# change_vhost_virtqueue DIR: a member added to vhost_virtqueue in DIR's
+# drivers/vhost/vhost.h.
+change_vhost_virtqueue()
+{
+	sed -i 's/^struct vhost_virtqueue {$/&\n\tint vhost9p_test;/' "$1/drivers/vhost/vhost.h"
+	grep -q vhost9p_test "$1/drivers/vhost/vhost.h" || { echo "vhost.h not changed"; return 1; }
+}
+
 # ksrc_refuses_changed_revision: the same copy's ksrc.sh, given a tarball of
 # linux-source with a member added to vhost_virtqueue, refuses it, names
 # the apt-get install to run and leaves no tree behind.
 ksrc_refuses_changed_revision()
 {
 	local src=$tmp/changed-src build=$tmp/ksrc-refused out
-	rm -rf "$src" "$build" && mkdir -p "$src/linux-source" || return 1
-	tar -C "$src/linux-source" -xJf "/usr/src/$srcpkg.tar.xz" --strip-components=1 \
-		--wildcards '*/drivers/vhost/vhost.[ch]' || return 1
-	sed -i 's/^struct vhost_virtqueue {$/&\n\tint vhost9p_test;/' \
-		"$src/linux-source/drivers/vhost/vhost.h"
-	tar -C "$src" -cJf "$src.tar.xz" linux-source || return 1
+	rm -rf "$build"
+	vhost_source "$src/linux-source" "$kver" && change_vhost_virtqueue "$src/linux-source" &&
+		tar -C "$src" -cJf "$src.tar.xz" linux-source || return 1
 	if out=$(VHOST9P_BUILD=$build VHOST9P_KSRC_TARBALL=$src.tar.xz \
 		 "$d/src/vhost-9p-$version/scripts/ksrc.sh" "$kver" 2>&1); then
 		echo "$out"
@@ -451,13 +464,10 @@ why=
 abi_refuses_changed_vhost_h()
 {
 	local src=$tmp/vhost-abi-$1 out
-	rm -rf "$src" && mkdir -p "$src"
-	tar -C "$src" -xJf "/usr/src/$(kernel_field "$1" 2).tar.xz" --strip-components=1 \
-		--wildcards '*/drivers/vhost/vhost.[ch]' || return 1
+	vhost_source "$src" "$1" || return 1
 	out=$("$VHOST9P_TOP/scripts/vhost-abi.sh" "$1" "$src") ||
 		{ echo "$out"; echo "refused the kernel's own source"; return 1; }
-	sed -i 's/^struct vhost_virtqueue {$/&\n\tint vhost9p_test;/' "$src/drivers/vhost/vhost.h"
-	grep -q vhost9p_test "$src/drivers/vhost/vhost.h" || { echo "vhost.h not changed"; return 1; }
+	change_vhost_virtqueue "$src" || return 1
 	out=$("$VHOST9P_TOP/scripts/vhost-abi.sh" "$1" "$src")
 	[ $? = 1 ] || { echo "$out"; echo "a changed vhost_virtqueue not refused with status 1"; return 1; }
 	grep -q "exports differ from $1's Module.symvers" <<< "$out" || { echo "$out"; return 1; }

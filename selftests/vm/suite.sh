@@ -307,6 +307,13 @@ lease_release()
 E2E_NEEDED="Tversion Tattach Twalk Tclunk Tlopen Tlcreate Tread Twrite Tgetattr Tsetattr
 Treaddir Tmkdir Tunlinkat Tsymlink Treadlink Tlink Tmknod Tstatfs Tlock Txattrwalk Txattrcreate"
 
+# l2_ready: the QEMU of qemu/build.sh is built and nested KVM works, as
+# every second-level guest of ours needs.
+l2_ready()
+{
+	[ -x "$V9P_QEMU" ] && nested_kvm_ready
+}
+
 # l2_unavailable_case WHAT: the case WHAT, which needs the QEMU of
 # qemu/build.sh and nested KVM, when either is missing: failed without
 # that QEMU (a build that failed is never a skip), skipped on a CPU
@@ -338,7 +345,7 @@ if wanted e2e; then
 	check "the passthrough and mapped-xattr exports are made" \
 		mkdir -p "$models/passthrough" "$models/mapped"
 	ktap_group_end
-	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
+	if ! l2_ready; then
 		l2_unavailable e2e "end-to-end"
 	else
 		# setid=on: the client's chmod with set-user-ID is one of the checks
@@ -425,7 +432,7 @@ fi
 # Two guests at once, each with its own vhost-9p device on one export,
 # while a host process replaces host.txt by rename every 0.2 s
 # (l2-lib.sh's twin_checks).
-if wanted e2e-twins && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+if wanted e2e-twins && l2_ready; then
 	tshare=$TMPDIR/e2e-twins
 	ktap_group_begin e2e-twins-share
 	check "the twins' share is made, with host.txt" \
@@ -500,7 +507,7 @@ fi
 # The same client with the guest's notifications by port I/O
 # (modern-pio-notify=on, which the admin guide recommends on AMD hosts
 # and in nested guests), cache=none.
-if wanted e2e-pio && [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+if wanted e2e-pio && l2_ready; then
 	share=$TMPDIR/e2e-pio-share
 	e2e_share_checked e2e-pio-share "$share"
 	l2_e2e e2e-pio 300 "v9p.modes=none v9p.pio=1" \
@@ -514,8 +521,7 @@ fi
 # the cache modes whose reads and writes take its changed path (none:
 # unbuffered; loose and mmap: the page cache's), a virtio reset, and
 # large reads in requests of msize, not of a page.
-if wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.gz" ] &&
-	[ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+if wanted e2e-client-patch && [ -s "$V9P_OUT/l2-e2e-client.gz" ] && l2_ready; then
 	share=$TMPDIR/e2e-client-share
 	e2e_share_checked e2e-client-share "$share"
 	L2_E2E_INITRAMFS=$V9P_OUT/l2-e2e-client.gz l2_e2e e2e-client-patch 600 \
@@ -560,11 +566,10 @@ if [ "$(uname -r)" != "$vhost_user_kernel" ] && wanted e2e-vhost-user; then
 	echo "# vm-suite: NOTE e2e-vhost-user runs on $vhost_user_kernel only" >> "$KTAP_LINES"
 	check "QEMU with vhost-user-device-pci is built (make qemu)" [ -x "$V9P_QEMU" ]
 	ktap_group_end
-elif wanted e2e-vhost-user && { [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; }; then
+elif wanted e2e-vhost-user && ! l2_ready; then
 	l2_unavailable e2e-vhost-user "end-to-end through vhost-user"
 fi
-if [ "$(uname -r)" = "$vhost_user_kernel" ] && wanted e2e-vhost-user && [ -x "$V9P_QEMU" ] &&
-	nested_kvm_ready; then
+if [ "$(uname -r)" = "$vhost_user_kernel" ] && wanted e2e-vhost-user && l2_ready; then
 	share=$TMPDIR/e2e-vu-share
 	e2e_share_checked e2e-vu-share "$share"
 	sock=$TMPDIR/vhost-user.sock
@@ -788,7 +793,7 @@ qemu_says()
 # test driver case): a busybox root, booted from the share.
 if wanted root-on-9p; then
 	ktap_group_begin root-on-9p
-	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
+	if ! l2_ready; then
 		l2_unavailable_case "guest boots with its root on vhost-9p"
 	else
 		root=$TMPDIR/rootfs
@@ -819,7 +824,7 @@ if wanted root-on-9p; then
 	dmesg_check root-on-9p
 fi
 
-if wanted qemu-errors && { [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; }; then
+if wanted qemu-errors && ! l2_ready; then
 	l2_unavailable qemu-errors "QEMU's messages for a device it cannot make"
 elif wanted qemu-errors; then
 	ktap_group_begin qemu-errors
@@ -900,7 +905,7 @@ if wanted module-unload; then
 	rm -f /dev/vhost-9p
 	check "vhost9p-ctl says to modprobe when the module is not loaded" ctl_names_fix
 	check "vhost9p-ctl attach says to modprobe when the module is not loaded" ctl_attach_names_fix
-	if [ ! -x "$V9P_QEMU" ] || ! nested_kvm_ready; then
+	if ! l2_ready; then
 		l2_unavailable_case "QEMU says to modprobe when the module is not loaded"
 	else
 		check "QEMU says to modprobe when the module is not loaded" \
@@ -933,7 +938,7 @@ first_guest_script()
 }
 if wanted admin-guide-first-guest; then
 	ktap_group_begin admin-guide-first-guest
-	if [ -x "$V9P_QEMU" ] && nested_kvm_ready; then
+	if l2_ready; then
 		first_guest_script > "$TMPDIR/first-guest.sh"
 		out=$TMPDIR/first-guest.out
 		# Step 2's "modprobe vhost_9p": module-unload may have run before.
@@ -983,7 +988,7 @@ fi
 # Last in the suite: a second-level guest served by QEMU's userspace 9p
 # has taken this whole first-level guest down (nested SVM under TCG),
 # which then loses only this group, and run-suite.sh boots again for it.
-if wanted e2e-vs-qemu9p && [ -x "$V9P_QEMU" ] && nested_kvm_ready && [ -s "$TMPDIR/e2e.ktap" ]; then
+if wanted e2e-vs-qemu9p && l2_ready && [ -s "$TMPDIR/e2e.ktap" ]; then
 	qshare=$TMPDIR/e2e-qemu9p-share q=$TMPDIR/e2e-qemu9p.ktap
 	qlog=$V9P_OUT/e2e-qemu9p-console.log retried= qstart=$SECONDS
 	# This run is the reference, not the thing under test: a reference
