@@ -7,12 +7,14 @@
  * A sweep fails fault point N = 1, 2, ... of one request type until the
  * request succeeds: each failure must come back as the injected errno,
  * leave nothing behind on the host, and leave the fid table as it was.
- * Held requests: a Tflush is answered after the held request, and closing
- * or resetting the device lets a held request go at once.
+ * Held requests: a Tflush is answered after the held request, closing
+ * or resetting the device lets a held request go at once, and a new
+ * memory table waits for the requests that translated with the old one.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -601,6 +603,52 @@ TEST_F(fault, reset_owner_during_held_read)
 	EXPECT_EQ(V9P_RREAD, ((__u8 *)rd)[4]);
 	/* ...and the guest's session, with its fids, is gone. */
 	EXPECT_EQ(0, nr_fids(&self->c));
+}
+
+struct mem_table_call {
+	struct virtq_dev *vq;
+	int ret;
+	int done;
+};
+
+static void *set_mem_table_thread(void *arg)
+{
+	struct mem_table_call *call = arg;
+
+	call->ret = virtq_set_mem_table(call->vq);
+	__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * VHOST_SET_MEM_TABLE while a Tread is held on the workqueue: the read's
+ * buffers were translated with the old table, so the ioctl returns only
+ * once the read is answered.  A VMM unmaps what it removed from the table
+ * when the ioctl returns: a request still writing there would write into
+ * whatever the VMM maps there next.
+ */
+TEST_F(fault, mem_table_waits_for_held_read)
+{
+	struct mem_table_call call = { .vq = &self->c.vq };
+	void *rd, *token;
+	pthread_t thread;
+	__u32 len;
+
+	rd = held_read(&self->c);
+	ASSERT_NE(NULL, rd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, set_mem_table_thread, &call));
+	usleep(300 * 1000);
+	EXPECT_FALSE(__atomic_load_n(&call.done, __ATOMIC_ACQUIRE))
+		TH_LOG("the new memory table took effect under a held read");
+	ASSERT_EQ(0, dfs_write("release", "Tread"));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, call.ret);
+	/* The read was answered before the ioctl returned. */
+	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 0));
+	EXPECT_EQ(rd, token);
+	EXPECT_EQ(V9P_RREAD, ((__u8 *)rd)[4]);
+	EXPECT_EQ(V9P_IOHDR_SIZE + 10, len);
+	EXPECT_FALSE(any_held());
 }
 
 /* Release by type lets go of that type only; a hold is used once. */

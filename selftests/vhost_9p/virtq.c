@@ -48,7 +48,7 @@ static void virtq_init_free_list(struct virtq_dev *d)
 	d->num_free = d->num;
 }
 
-static int virtq_set_mem_table(struct virtq_dev *d)
+int virtq_set_mem_table(struct virtq_dev *d)
 {
 	struct vhost_memory *table;
 	int ret;

@@ -125,6 +125,17 @@ void virtq_dev_close(struct virtq_dev *d);
 int virtq_dev_reown(struct virtq_dev *d);
 
 /**
+ * virtq_set_mem_table() - give the device its guest memory again
+ * @d: a device opened with virtq_dev_open()
+ *
+ * VHOST_SET_MEM_TABLE with the one region virtq_dev_open() gave, as a VMM
+ * does whenever its memory map changes.
+ *
+ * Return: 0 or -errno.
+ */
+int virtq_set_mem_table(struct virtq_dev *d);
+
+/**
  * virtq_alloc() - allocate a block of guest memory
  * @d: the device
  * @len: bytes wanted

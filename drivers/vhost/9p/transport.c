@@ -614,6 +614,18 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 }
 
 /*
+ * Wait until every request taken off the ring is answered: those on the
+ * workqueue, then their completions on the vhost worker.  Called with
+ * dev.mutex held.
+ */
+static void vhost_9p_flush(struct vhost_9p *v9p)
+{
+	if (v9p->server)
+		flush_workqueue(v9p->server->wq);
+	vhost_dev_flush(&v9p->dev);
+}
+
+/*
  * Stop taking requests, and answer every request already taken: the ring
  * must be consistent for VHOST_GET_VRING_BASE, a restart or a close.
  */
@@ -624,9 +636,7 @@ static void vhost_9p_stop(struct vhost_9p *v9p)
 	mutex_lock(&v9p->vq.mutex);
 	vhost_vq_set_backend(&v9p->vq, NULL);
 	mutex_unlock(&v9p->vq.mutex);
-	if (v9p->server)
-		flush_workqueue(v9p->server->wq);
-	vhost_dev_flush(&v9p->dev);
+	vhost_9p_flush(v9p);
 	vhost_9p_drop_done(v9p);
 }
 
@@ -834,10 +844,17 @@ static long vhost_9p_ioctl(struct file *file, unsigned int ioctl,
 	default:
 		mutex_lock(&v9p->dev.mutex);
 		ret = vhost_dev_ioctl(&v9p->dev, ioctl, argp);
-		if (ret == -ENOIOCTLCMD)
+		if (ret == -ENOIOCTLCMD) {
 			ret = vhost_vring_ioctl(&v9p->dev, ioctl, argp);
-		else
-			vhost_dev_flush(&v9p->dev);
+		} else {
+			/*
+			 * As vsock and net do, but the workqueue too: its
+			 * requests' buffers were translated with the memory
+			 * table VHOST_SET_MEM_TABLE replaced, and the VMM
+			 * unmaps what it removed once this returns.
+			 */
+			vhost_9p_flush(v9p);
+		}
 		mutex_unlock(&v9p->dev.mutex);
 		return ret;
 	}
