@@ -330,7 +330,7 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		return -EPROTO;
 	if (nwname > V9P_MAXWELEM)
 		return -EINVAL;
-	/* Room for every qid, before newfid exists (see v9p_fixed_reply). */
+	/* Room for every qid, before newfid exists (see v9p_op.fixed_reply). */
 	if (req->reply_cap < V9P_HDR_SIZE + 2 + nwname * V9P_QID_SIZE)
 		return -EMSGSIZE;
 	for (i = 0; i < nwname; i++)
@@ -2380,56 +2380,109 @@ static int op_auth(struct v9p_server *srv, struct v9p_request *req)
 	return -EOPNOTSUPP;
 }
 
-typedef int (*v9p_op_t)(struct v9p_server *srv, struct v9p_request *req);
-
-static const v9p_op_t v9p_ops[V9P_MSG_TYPE_MAX] = {
-	[V9P_TSTATFS] = op_statfs,
-	[V9P_TLOPEN] = op_lopen,
-	[V9P_TLCREATE] = op_lcreate,
-	[V9P_TSYMLINK] = op_symlink,
-	[V9P_TMKNOD] = op_mknod,
-	[V9P_TRENAME] = op_rename,
-	[V9P_TREADLINK] = op_readlink,
-	[V9P_TGETATTR] = op_getattr,
-	[V9P_TSETATTR] = op_setattr,
-	[V9P_TXATTRWALK] = op_xattrwalk,
-	[V9P_TXATTRCREATE] = op_xattrcreate,
-	[V9P_TREADDIR] = op_readdir,
-	[V9P_TFSYNC] = op_fsync,
-	[V9P_TLOCK] = op_lock,
-	[V9P_TGETLOCK] = op_getlock,
-	[V9P_TLINK] = op_link,
-	[V9P_TMKDIR] = op_mkdir,
-	[V9P_TRENAMEAT] = op_renameat,
-	[V9P_TUNLINKAT] = op_unlinkat,
-	[V9P_TVERSION] = op_version,
-	[V9P_TAUTH] = op_auth,
-	[V9P_TATTACH] = op_attach,
-	[V9P_TFLUSH] = op_flush,
-	[V9P_TWALK] = op_walk,
-	[V9P_TREAD] = op_read,
-	[V9P_TWRITE] = op_write,
-	[V9P_TCLUNK] = op_clunk,
-	[V9P_TREMOVE] = op_remove,
-};
-
-/*
- * The fixed size of the replies to requests that change something: the
- * guest's room for the reply is checked before the change, so that a reply
- * that cannot be sent (-EMSGSIZE) leaves no fid, file or open file behind.
- * Rwalk's size depends on the request: op_walk() checks it.
+/**
+ * struct v9p_op - how the server handles one request type
+ * @serve: decodes the request, runs it, encodes the reply
+ * @fixed_reply: the size of the reply to a request that changes something:
+ *	the guest's room for it is checked before the change, so that a reply
+ *	that cannot be sent (-EMSGSIZE) leaves no fid, file or open file
+ *	behind.  Rwalk's size depends on the request: op_walk() checks it.
+ * @flags: where it is served (V9P_OP_BLOCKS, V9P_OP_NOWAIT)
+ *
+ * A type with neither flag is served on the vhost worker, one request at a
+ * time: op_lcreate() rewrites its fid's path and op_xattrwalk() fills a fid
+ * it has published, counting on that.
  */
-static const u8 v9p_fixed_reply[V9P_MSG_TYPE_MAX] = {
-	[V9P_TVERSION] = V9P_HDR_SIZE + 4 + 2 + 8,	/* msize, "9P2000.L" */
-	[V9P_TATTACH] = V9P_HDR_SIZE + V9P_QID_SIZE,
-	[V9P_TLOPEN] = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
-	[V9P_TLCREATE] = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
-	[V9P_TXATTRWALK] = V9P_HDR_SIZE + 8,
-	[V9P_TMKDIR] = V9P_HDR_SIZE + V9P_QID_SIZE,
-	[V9P_TSYMLINK] = V9P_HDR_SIZE + V9P_QID_SIZE,
-	[V9P_TMKNOD] = V9P_HDR_SIZE + V9P_QID_SIZE,
-	[V9P_TLOCK] = V9P_HDR_SIZE + 1,
+struct v9p_op {
+	int (*serve)(struct v9p_server *srv, struct v9p_request *req);
+	u8 fixed_reply;
+	u8 flags;
 };
+
+static const struct v9p_op v9p_ops[V9P_MSG_TYPE_MAX] = {
+	[V9P_TSTATFS] = { .serve = op_statfs },
+	[V9P_TLOPEN] = {
+		.serve = op_lopen,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
+		.flags = V9P_OP_NOWAIT,
+	},
+	[V9P_TLCREATE] = {
+		.serve = op_lcreate,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
+	},
+	[V9P_TSYMLINK] = {
+		.serve = op_symlink,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
+	},
+	[V9P_TMKNOD] = {
+		.serve = op_mknod,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
+	},
+	[V9P_TRENAME] = { .serve = op_rename },
+	[V9P_TREADLINK] = { .serve = op_readlink },
+	[V9P_TGETATTR] = { .serve = op_getattr },
+	[V9P_TSETATTR] = {
+		.serve = op_setattr,
+		.flags = V9P_OP_NOWAIT,
+	},
+	[V9P_TXATTRWALK] = {
+		.serve = op_xattrwalk,
+		.fixed_reply = V9P_HDR_SIZE + 8,
+	},
+	[V9P_TXATTRCREATE] = { .serve = op_xattrcreate },
+	[V9P_TREADDIR] = {
+		.serve = op_readdir,
+		.flags = V9P_OP_BLOCKS,
+	},
+	[V9P_TFSYNC] = {
+		.serve = op_fsync,
+		.flags = V9P_OP_BLOCKS,
+	},
+	[V9P_TLOCK] = {
+		.serve = op_lock,
+		.fixed_reply = V9P_HDR_SIZE + 1,
+	},
+	[V9P_TGETLOCK] = { .serve = op_getlock },
+	[V9P_TLINK] = { .serve = op_link },
+	[V9P_TMKDIR] = {
+		.serve = op_mkdir,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
+	},
+	[V9P_TRENAMEAT] = { .serve = op_renameat },
+	[V9P_TUNLINKAT] = { .serve = op_unlinkat },
+	[V9P_TVERSION] = {
+		.serve = op_version,
+		.fixed_reply = V9P_HDR_SIZE + 4 + 2 + 8,	/* msize, "9P2000.L" */
+	},
+	[V9P_TAUTH] = { .serve = op_auth },
+	[V9P_TATTACH] = {
+		.serve = op_attach,
+		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
+	},
+	[V9P_TFLUSH] = { .serve = op_flush },
+	[V9P_TWALK] = { .serve = op_walk },
+	[V9P_TREAD] = {
+		.serve = op_read,
+		.flags = V9P_OP_BLOCKS | V9P_OP_NOWAIT,
+	},
+	[V9P_TWRITE] = {
+		.serve = op_write,
+		.flags = V9P_OP_BLOCKS,
+	},
+	[V9P_TCLUNK] = { .serve = op_clunk },
+	[V9P_TREMOVE] = { .serve = op_remove },
+};
+
+/**
+ * v9p_op_flags() - where requests of a type are served
+ * @type: the request's type
+ *
+ * Return: its V9P_OP_* flags; 0 for a type the server does not know.
+ */
+u8 v9p_op_flags(u8 type)
+{
+	return v9p_ops[type].flags;
+}
 
 /* Errors the guest must never see: kernel-internal numbers. */
 static int wire_errno(int err)
@@ -2453,20 +2506,20 @@ static int wire_errno(int err)
  */
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 {
-	v9p_op_t op = v9p_ops[req->type];
+	const struct v9p_op *op = &v9p_ops[req->type];
 	const struct cred *old;
 	int ret;
 
 	v9p_begin_reply(&req->out, req->type + 1, req->tag);
-	if (!op) {
+	if (!op->serve) {
 		ret = -EOPNOTSUPP;
-	} else if (req->reply_cap < v9p_fixed_reply[req->type]) {
+	} else if (req->reply_cap < op->fixed_reply) {
 		ret = -EMSGSIZE;
 	} else if (!srv->msize && req->type != V9P_TVERSION) {
 		ret = -EPROTO;	/* no session yet */
 	} else {
 		old = override_creds(srv->cred);
-		ret = op(srv, req);
+		ret = op->serve(srv, req);
 		revert_creds(old);
 		v9p_fault_end(req);
 	}

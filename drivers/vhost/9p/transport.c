@@ -48,28 +48,6 @@ MODULE_PARM_DESC(poll_us, "default ring polling limit in microseconds (0: never 
 #define V9P_POLL_MIN_NS		(4 * NSEC_PER_USEC)
 
 /*
- * Requests that may block for long (data I/O, fsync, directory reads) are
- * served off the vhost worker, on the export's workqueue, so that one slow
- * request does not hold the others: their replies complete out of order.
- * The rest are answered at once, on the worker.
- */
-static bool runs_async(u8 type)
-{
-	return type == V9P_TREAD || type == V9P_TWRITE || type == V9P_TFSYNC ||
-	       type == V9P_TREADDIR;
-}
-
-/*
- * Requests tried on the worker first, and served on the workqueue only if
- * they would sleep for long (v9p_request.nowait): a Tread the page cache
- * answers, a Tlopen or a Tsetattr that breaks no lease.
- */
-static bool tries_at_once(u8 type)
-{
-	return type == V9P_TREAD || type == V9P_TLOPEN || type == V9P_TSETATTR;
-}
-
-/*
  * The request bytes an asynchronous request keeps: all the fields of the
  * largest (Tsetattr, 67 bytes), but Twrite's data.  Padding after them is
  * not copied, so it cannot force a request onto the worker.
@@ -421,12 +399,12 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
-	if (tries_at_once(req.type) && srv->msize && !v9p_hold_armed(&req)) {
+	if ((v9p_op_flags(req.type) & V9P_OP_NOWAIT) && srv->msize && !v9p_hold_armed(&req)) {
 		if (serve_at_once(srv, &req))
 			goto reply;
 		deferred = true;
 	}
-	if ((runs_async(req.type) || deferred) && srv->msize) {
+	if (((v9p_op_flags(req.type) & V9P_OP_BLOCKS) || deferred) && srv->msize) {
 		ret = queue_async(v9p, srv, &req, head, out, in,
 				  min_t(size_t, copy, V9P_ASYNC_MSG_MAX), req_len, resp_len);
 		if (!ret)

@@ -6,6 +6,7 @@
 #ifndef _DRIVERS_VHOST_9P_VHOST_9P_H
 #define _DRIVERS_VHOST_9P_VHOST_9P_H
 
+#include <linux/bits.h>
 #include <linux/cred.h>
 #include <linux/llist.h>
 #include <linux/memcontrol.h>
@@ -318,6 +319,19 @@ int v9p_mapped_change(const struct path *path, unsigned int fields, u32 uid,
 		      u32 gid, u32 mode);
 
 /* ops.c */
+/*
+ * Where requests of a type are served (v9p_op_flags()).  V9P_OP_BLOCKS:
+ * it may block for long (data I/O, fsync, directory reads), so it goes to
+ * the export's workqueue and does not hold the others; replies complete
+ * out of order.  V9P_OP_NOWAIT: it is tried on the vhost worker first, and
+ * goes to the workqueue only if it would sleep (v9p_request.nowait): a
+ * Tread the page cache answers, a Tlopen or a Tsetattr that breaks no
+ * lease.  Others are answered at once, on the worker.
+ */
+#define V9P_OP_BLOCKS	BIT(0)
+#define V9P_OP_NOWAIT	BIT(1)
+
+u8 v9p_op_flags(u8 type);
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
 void v9p_reply_free(struct v9p_request *req);
 int v9p_xattr_commit(struct v9p_fid *fid);
