@@ -219,6 +219,14 @@ l2_qemu()
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
 
+# l2_triple_faulted NAME: l2_e2e_boot NAME, run with
+# V9P_L2_EXITS=$TMPDIR/NAME-exits.log, ended in a shutdown exit: the guest
+# triple-faulted (and with -no-reboot QEMU ended, with status 0).
+l2_triple_faulted()
+{
+	grep -qs 'reason 8$' "$TMPDIR/$1-exits.log"
+}
+
 # l2_e2e_boot NAME LIMIT APPEND DEVICE-ARGS...: boot the end-to-end guest
 # with the QEMU arguments that give it its share (tag "share"); the KTAP it
 # printed is left in $TMPDIR/NAME.ktap (empty if it did not finish).
@@ -261,6 +269,8 @@ l2_e2e_report()
 	cat "$TMPDIR/$name.ktap" >> "$RESULTS"
 	if [ ! -s "$TMPDIR/$name.ktap" ]; then
 		echo "# vm-suite: $name: the guest did not finish (qemu exit $rc)" >> "$RESULTS"
+		! l2_triple_faulted "$name" ||
+			echo "# vm-suite: $name: the guest triple-faulted (KVM_EXIT_SHUTDOWN)" >> "$RESULTS"
 		sed 's/^/# /' "$TMPDIR/$name-qemu.log" | tail -n 5 >> "$RESULTS"
 		tail -n 20 "$log" | sed 's/^/# l2: /' >> "$RESULTS"
 	fi

@@ -432,26 +432,22 @@ fi
 # Two guests at once, each with its own vhost-9p device on one export,
 # while a host process replaces host.txt by rename every 0.2 s
 # (l2-lib.sh's twin_checks).
-if wanted e2e-twins && l2_ready; then
-	tshare=$TMPDIR/e2e-twins
-	ktap_group_begin e2e-twins-share
-	check "the twins' share is made, with host.txt" \
-		sh -c "mkdir -p '$tshare' && echo 'gen 0' > '$tshare/host.txt'"
-	ktap_group_end
-	(
-		g=0
-		while [ ! -e "$tshare/stop" ]; do
-			g=$((g + 1))
-			echo "gen $g" > "$tshare/.host.txt" && mv "$tshare/.host.txt" "$tshare/host.txt"
-			sleep 0.2
-		done
-	) &
-	changer=$!
+
+# twins_run: boot the pair on $tshare and wait for both.  Returns 2, with
+# the other stopped at once, when one triple-faulted: a guest under nested
+# KVM on TCG now and then resets itself, also before its firmware printed
+# anything, when its device had never started (testing.rst).
+twins_run()
+{
+	local t dead= running
+
 	twin_pids=()
 	for t in a b; do
+		rm -f "$TMPDIR/e2e-twin-$t.rc" "$TMPDIR/e2e-twin-$t-exits.log"
 		(
 			rc=0
-			l2_e2e_boot e2e-twin-$t 300 "v9p.modes= v9p.twin=$t" -m 512 \
+			V9P_L2_EXITS=$TMPDIR/e2e-twin-$t-exits.log \
+				l2_e2e_boot e2e-twin-$t 300 "v9p.modes= v9p.twin=$t" -m 512 \
 				-device "vhost-9p-pci,mount_tag=share,path=$tshare,security_model=none" ||
 				rc=$?
 			echo $rc > "$TMPDIR/e2e-twin-$t.rc"
@@ -483,9 +479,52 @@ if wanted e2e-twins && l2_ready; then
 		} > "$TMPDIR/twins-stall.txt" 2>&1
 	) &
 	stall_watch=$!
+	while :; do
+		running=
+		for t in a b; do
+			if [ ! -s "$TMPDIR/e2e-twin-$t.rc" ]; then
+				running=1
+			elif [ -z "$dead" ] && l2_triple_faulted e2e-twin-$t; then
+				dead=$t
+				# Its twin would wait for its files until its limit.
+				pkill -f -- "v9p[.]twin=[ab]"
+			fi
+		done
+		[ -n "$running" ] || break
+		sleep 1
+	done
 	wait "${twin_pids[@]}"
 	kill $stall_watch 2> /dev/null
 	wait $stall_watch 2> /dev/null
+	[ -z "$dead" ] || return 2
+}
+
+if wanted e2e-twins && l2_ready; then
+	tshare=$TMPDIR/e2e-twins
+	ktap_group_begin e2e-twins-share
+	check "the twins' share is made, with host.txt" \
+		sh -c "mkdir -p '$tshare' && echo 'gen 0' > '$tshare/host.txt'"
+	ktap_group_end
+	(
+		g=0
+		while [ ! -e "$tshare/stop" ]; do
+			g=$((g + 1))
+			echo "gen $g" > "$tshare/.host.txt" && mv "$tshare/.host.txt" "$tshare/host.txt"
+			sleep 0.2
+		done
+	) &
+	changer=$!
+	retried=
+	if ! twins_run; then
+		# Once: a second reset is a failure like any other.
+		for t in a b; do
+			l2_triple_faulted e2e-twin-$t || continue
+			retried="# vm-suite: NOTE e2e-twins ran twice: guest $t triple-faulted (KVM_EXIT_SHUTDOWN) the first time; its console's end:"
+			retried+=$'\n'$(tr -d '\r' < "$V9P_OUT/e2e-twin-$t-console.log" | tail -n 5 | sed 's/^/# l2: /')
+		done
+		rm -rf "${tshare:?}/a" "$tshare/b" "$tshare"/*.done "$tshare"/lock* "$tshare/b.probed"
+		twins_run
+	fi
 	touch "$tshare/stop"
 	wait $changer
 	for t in a b; do
@@ -495,6 +534,7 @@ if wanted e2e-twins && l2_ready; then
 	check "the host has both guests' 20 files, each intact" \
 		sh -c '. "$1"; twin_files_intact "$2/a" && twin_files_intact "$2/b"' sh \
 		"$V9P_TOP/selftests/vm/l2-lib.sh" "$tshare"
+	[ -z "$retried" ] || echo "$retried" >> "$KTAP_LINES"
 	if [ -s "$TMPDIR/twins-stall.txt" ]; then
 		echo "# vm-suite: NOTE the twins were slow: devices and threads at 150 s follow" >> "$KTAP_LINES"
 		sed 's/^/# twins-slow: /' "$TMPDIR/twins-stall.txt" | head -n 80 >> "$KTAP_LINES"
