@@ -130,7 +130,7 @@ static int nat_pwrite(unsigned int i)
 	return pwrite(file_fd, buf, io_len, off) == (ssize_t)io_len ? 0 : -1;
 }
 
-static int count_entry(const struct v9p_str *name, const struct v9p_qid *qid, __u8 type,
+static int count_entry(const struct v9p_str *name, const struct p9_qid *qid, __u8 type,
 		       void *arg)
 {
 	(void)name;
@@ -176,10 +176,10 @@ static int req_create_unlink(struct p9c *c, unsigned int i)
 
 	snprintf(name, sizeof(name), "new%u", i);
 	if (p9c_walk(c, ROOT, TMP_FID, "", NULL) != 0 ||
-	    p9c_rpc(c, V9P_TLCREATE, "dsddd", TMP_FID, P9S(name), P9_CREATE_FLAGS, 0644U, NOGID) ||
+	    p9c_rpc(c, P9_TLCREATE, "dsddd", TMP_FID, P9S(name), P9_CREATE_FLAGS, 0644U, NOGID) ||
 	    p9c_clunk(c, TMP_FID))
 		return -1;
-	return p9c_rpc(c, V9P_TUNLINKAT, "dsd", ROOT, P9S(name), 0U);
+	return p9c_rpc(c, P9_TUNLINKAT, "dsd", ROOT, P9S(name), 0U);
 }
 
 static int nat_create_unlink(unsigned int i)
@@ -195,18 +195,18 @@ static int nat_create_unlink(unsigned int i)
 }
 
 static const struct op ops[] = {
-	{ "Tgetattr (open fid)", "fstat", req_getattr, nat_fstat, { V9P_TGETATTR } },
+	{ "Tgetattr (open fid)", "fstat", req_getattr, nat_fstat, { P9_TGETATTR } },
 	{ "Twalk 1 name + Tclunk", "openat(O_PATH)+close", req_walk_clunk, nat_open_close,
-	  { V9P_TWALK, V9P_TCLUNK } },
-	{ "Tread 4 KiB", "pread 4 KiB", req_read, nat_pread, { V9P_TREAD }, 4096 },
-	{ "Tread 64 KiB", "pread 64 KiB", req_read, nat_pread, { V9P_TREAD }, 65536 },
-	{ "Tread 120 KiB", "pread 120 KiB", req_read, nat_pread, { V9P_TREAD }, 122880 },
-	{ "Twrite 4 KiB", "pwrite 4 KiB", req_write, nat_pwrite, { V9P_TWRITE }, 4096 },
-	{ "Twrite 64 KiB", "pwrite 64 KiB", req_write, nat_pwrite, { V9P_TWRITE }, 65536 },
+	  { P9_TWALK, P9_TCLUNK } },
+	{ "Tread 4 KiB", "pread 4 KiB", req_read, nat_pread, { P9_TREAD }, 4096 },
+	{ "Tread 64 KiB", "pread 64 KiB", req_read, nat_pread, { P9_TREAD }, 65536 },
+	{ "Tread 120 KiB", "pread 120 KiB", req_read, nat_pread, { P9_TREAD }, 122880 },
+	{ "Twrite 4 KiB", "pwrite 4 KiB", req_write, nat_pwrite, { P9_TWRITE }, 4096 },
+	{ "Twrite 64 KiB", "pwrite 64 KiB", req_write, nat_pwrite, { P9_TWRITE }, 65536 },
 	{ "Treaddir, 1,000 entries", "open+getdents64+close", req_readdir, nat_getdents,
-	  { V9P_TREADDIR, V9P_TWALK, V9P_TLOPEN, V9P_TCLUNK } },
+	  { P9_TREADDIR, P9_TWALK, P9_TLOPEN, P9_TCLUNK } },
 	{ "Tlcreate+Tclunk+Tunlinkat", "openat(O_CREAT)+close+unlinkat", req_create_unlink,
-	  nat_create_unlink, { V9P_TLCREATE, V9P_TUNLINKAT, V9P_TCLUNK } },
+	  nat_create_unlink, { P9_TLCREATE, P9_TUNLINKAT, P9_TCLUNK } },
 };
 
 static struct vhost_9p_stats stats_of(struct p9c *c)

@@ -32,8 +32,8 @@ struct fields {
 	__u16 w[2];
 	__u32 d[8];
 	__u64 q[8];
-	struct v9p_qid qid[2];
-	struct v9p_str s[V9P_MAXWELEM];
+	struct p9_qid qid[2];
+	struct v9p_str s[P9_MAXWELEM];
 };
 
 static void require(bool ok, const char *what)
@@ -67,14 +67,14 @@ static int decode_as_server(struct v9p_buf *in, __u8 type, struct fields *f, cha
 	int ret;
 
 	switch (type) {
-	case V9P_TVERSION:
+	case P9_TVERSION:
 		return readf_as(in, used, "ds", &f->d[0], &f->s[0]);
-	case V9P_TATTACH:
+	case P9_TATTACH:
 		return readf_as(in, used, "ddssd", &f->d[0], &f->d[1], &f->s[0], &f->s[1],
 				&f->d[2]);
-	case V9P_TWALK:
+	case P9_TWALK:
 		ret = readf_as(in, used, "ddw", &f->d[0], &f->d[1], &f->w[0]);
-		if (ret || f->w[0] > V9P_MAXWELEM)
+		if (ret || f->w[0] > P9_MAXWELEM)
 			return ret;
 		for (i = 0; i < f->w[0]; i++) {
 			used[3 + i] = 's';
@@ -84,51 +84,51 @@ static int decode_as_server(struct v9p_buf *in, __u8 type, struct fields *f, cha
 				break;
 		}
 		return ret;
-	case V9P_TCLUNK:
-	case V9P_TSTATFS:
-	case V9P_TREADLINK:
-	case V9P_TREMOVE:
+	case P9_TCLUNK:
+	case P9_TSTATFS:
+	case P9_TREADLINK:
+	case P9_TREMOVE:
 		return readf_as(in, used, "d", &f->d[0]);
-	case V9P_TGETATTR:
+	case P9_TGETATTR:
 		return readf_as(in, used, "dq", &f->d[0], &f->q[0]);
-	case V9P_TSETATTR:
+	case P9_TSETATTR:
 		/* fid valid mode uid gid size atime[2] mtime[2], as the spec says. */
 		return readf_as(in, used, "dddddqqqqq", &f->d[0], &f->d[1], &f->d[2], &f->d[3],
 				&f->d[4], &f->q[0], &f->q[1], &f->q[2], &f->q[3], &f->q[4]);
-	case V9P_TLOPEN:
-	case V9P_TFSYNC:
+	case P9_TLOPEN:
+	case P9_TFSYNC:
 		return readf_as(in, used, "dd", &f->d[0], &f->d[1]);
-	case V9P_TLCREATE:
+	case P9_TLCREATE:
 		return readf_as(in, used, "dsddd", &f->d[0], &f->s[0], &f->d[1], &f->d[2],
 				&f->d[3]);
-	case V9P_TREAD:
-	case V9P_TWRITE:
-	case V9P_TREADDIR:
+	case P9_TREAD:
+	case P9_TWRITE:
+	case P9_TREADDIR:
 		return readf_as(in, used, "dqd", &f->d[0], &f->q[0], &f->d[1]);
-	case V9P_TMKDIR:
+	case P9_TMKDIR:
 		return readf_as(in, used, "dsdd", &f->d[0], &f->s[0], &f->d[1], &f->d[2]);
-	case V9P_TSYMLINK:
+	case P9_TSYMLINK:
 		return readf_as(in, used, "dssd", &f->d[0], &f->s[0], &f->s[1], &f->d[1]);
-	case V9P_TMKNOD:
+	case P9_TMKNOD:
 		return readf_as(in, used, "dsdddd", &f->d[0], &f->s[0], &f->d[1], &f->d[2],
 				&f->d[3], &f->d[4]);
-	case V9P_TUNLINKAT:
+	case P9_TUNLINKAT:
 		return readf_as(in, used, "dsd", &f->d[0], &f->s[0], &f->d[1]);
-	case V9P_TLINK:
-	case V9P_TRENAME:
-	case V9P_TXATTRWALK:
+	case P9_TLINK:
+	case P9_TRENAME:
+	case P9_TXATTRWALK:
 		return readf_as(in, used, "dds", &f->d[0], &f->d[1], &f->s[0]);
-	case V9P_TRENAMEAT:
+	case P9_TRENAMEAT:
 		return readf_as(in, used, "dsds", &f->d[0], &f->s[0], &f->d[1], &f->s[1]);
-	case V9P_TXATTRCREATE:
+	case P9_TXATTRCREATE:
 		return readf_as(in, used, "dsqd", &f->d[0], &f->s[0], &f->q[0], &f->d[1]);
-	case V9P_TLOCK:
+	case P9_TLOCK:
 		return readf_as(in, used, "dbdqqds", &f->d[0], &f->b[0], &f->d[1], &f->q[0],
 				&f->q[1], &f->d[2], &f->s[0]);
-	case V9P_TGETLOCK:
+	case P9_TGETLOCK:
 		return readf_as(in, used, "dbqqds", &f->d[0], &f->b[0], &f->q[0], &f->q[1],
 				&f->d[1], &f->s[0]);
-	case V9P_TFLUSH:
+	case P9_TFLUSH:
 		return readf_as(in, used, "w", &f->w[0]);
 	default:
 		/* Tauth and unknown types: nothing is decoded. */
@@ -202,7 +202,7 @@ static void check_strings(const struct v9p_buf *in, const struct fields *f)
 {
 	unsigned int i;
 
-	for (i = 0; i < V9P_MAXWELEM; i++) {
+	for (i = 0; i < P9_MAXWELEM; i++) {
 		const struct v9p_str *s = &f->s[i];
 
 		if (!s->str)
@@ -223,7 +223,7 @@ static bool same_fields(const struct fields *a, const struct fields *b)
 	    memcmp(a->d, b->d, sizeof(a->d)) || memcmp(a->q, b->q, sizeof(a->q)) ||
 	    memcmp(a->qid, b->qid, sizeof(a->qid)))
 		return false;
-	for (i = 0; i < V9P_MAXWELEM; i++) {
+	for (i = 0; i < P9_MAXWELEM; i++) {
 		if (!a->s[i].str != !b->s[i].str || a->s[i].len != b->s[i].len)
 			return false;
 		if (a->s[i].str && memcmp(a->s[i].str, b->s[i].str, a->s[i].len + 1))
@@ -277,7 +277,7 @@ static void reencode(const char *fmt, unsigned int n, const struct fields *f,
 /* An R-message with the decoded strings, in a room the tag picks. */
 static void build_reply(__u8 type, __u16 tag, const struct fields *f)
 {
-	const struct v9p_qid qid = { .type = V9P_QTDIR, .version = tag, .path = ~0ULL };
+	const struct p9_qid qid = { .type = P9_QTDIR, .version = tag, .path = ~0ULL };
 	__u32 room = V9P_IOHDR_SIZE + tag % 512, pos, n;
 	__u8 *mem = malloc(room + 1);
 	struct v9p_buf out;
@@ -289,7 +289,7 @@ static void build_reply(__u8 type, __u16 tag, const struct fields *f)
 	v9p_buf_init(&out, mem, room, NULL, 0);
 	v9p_begin_reply(&out, type + 1, tag);
 	require(out.pos == V9P_HDR_SIZE, "begin_reply: pos");
-	for (i = 0; i < V9P_MAXWELEM; i++) {
+	for (i = 0; i < P9_MAXWELEM; i++) {
 		if (!f->s[i].str)
 			continue;
 		pos = out.pos;
@@ -314,7 +314,7 @@ static void build_reply(__u8 type, __u16 tag, const struct fields *f)
 	require(mem[room] == CANARY, "the R-message ran past its room");
 	v9p_put_error(&out, tag, -EPROTO);
 	require(out.pos == V9P_IOHDR_SIZE && mem[0] == V9P_IOHDR_SIZE &&
-		mem[4] == V9P_RLERROR && mem[7] == EPROTO, "put_error");
+		mem[4] == P9_RLERROR && mem[7] == EPROTO, "put_error");
 	require(mem[room] == CANARY, "Rlerror ran past its room");
 	free(mem);
 }
@@ -326,7 +326,7 @@ int fuzz_one_input(const __u8 *data, size_t size)
 {
 	__u8 *msg, *scratch, *scratch2, *scratch3;
 	struct v9p_buf in, in2, in3;
-	char used[4 + V9P_MAXWELEM];
+	char used[4 + P9_MAXWELEM];
 	unsigned int ndone, ndone3;
 	__u32 hsize = 0, body, small;
 	struct fields f, g, h;
@@ -357,7 +357,7 @@ int fuzz_one_input(const __u8 *data, size_t size)
 
 	/* Twrite's data stays in the guest: only its header is copied in. */
 	body = size;
-	if (type == V9P_TWRITE && body > V9P_TWRITE_HDR_SIZE)
+	if (type == P9_TWRITE && body > V9P_TWRITE_HDR_SIZE)
 		body = V9P_TWRITE_HDR_SIZE;
 	memset(&f, 0, sizeof(f));
 	v9p_buf_init(&in, msg, body, scratch, size);

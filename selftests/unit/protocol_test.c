@@ -206,10 +206,10 @@ static void test_roundtrip_qid(void)
 		0x80, 0x44, 0x33, 0x22, 0x11,
 		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 	};
-	const struct v9p_qid qid = {
-		.type = V9P_QTDIR, .version = 0x11223344, .path = 0x8877665544332211ULL,
+	const struct p9_qid qid = {
+		.type = P9_QTDIR, .version = 0x11223344, .path = 0x8877665544332211ULL,
 	};
-	struct v9p_qid got = {};
+	struct p9_qid got = {};
 	struct v9p_buf b;
 	__u8 *mem = wbuf(&b, sizeof(want));
 
@@ -276,7 +276,7 @@ static void test_tversion_encode(void)
 	__u8 *mem = wbuf(&b, sizeof(tversion));
 	__u32 n;
 
-	v9p_begin_reply(&b, V9P_TVERSION, V9P_NOTAG);
+	v9p_begin_reply(&b, P9_TVERSION, P9_NOTAG);
 	check(!v9p_writef(&b, "ds", (__u32)8192, &dotl), "writef failed");
 	n = v9p_end_reply(&b);
 	check(n == sizeof(tversion), "size %u, want %zu", n, sizeof(tversion));
@@ -293,7 +293,7 @@ static void test_tversion_decode(void)
 
 	rbuf(&b, tversion, sizeof(tversion), sizeof(tversion));
 	check(!v9p_read_header(&b, &size, &type, &tag), "read_header failed");
-	check(size == 21 && type == V9P_TVERSION && tag == V9P_NOTAG,
+	check(size == 21 && type == P9_TVERSION && tag == P9_NOTAG,
 	      "header size %u type %u tag %#x", size, type, tag);
 	check(b.pos == V9P_HDR_SIZE, "pos after header %u", b.pos);
 	if (!check(!v9p_readf(&b, "ds", &msize, &version), "readf failed"))
@@ -305,7 +305,7 @@ static void test_tversion_decode(void)
 }
 
 static const __u8 rlerror[] = {
-	0x0b, 0x00, 0x00, 0x00, V9P_RLERROR, 0x07, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x0b, 0x00, 0x00, 0x00, P9_RLERROR, 0x07, 0x00, 0x02, 0x00, 0x00, 0x00,
 };
 
 static void test_rlerror_negative(void)
@@ -334,38 +334,38 @@ static void test_rlerror_positive(void)
 static void test_rwalk_two_qids(void)
 {
 	static const __u8 want[] = {
-		0x23, 0x00, 0x00, 0x00, V9P_RWALK, 0x01, 0x00,
+		0x23, 0x00, 0x00, 0x00, P9_RWALK, 0x01, 0x00,
 		0x02, 0x00,
 		0x80, 0x01, 0x00, 0x00, 0x00,
 		0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		0x00, 0x02, 0x00, 0x00, 0x00,
 		0x2b, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
-	const struct v9p_qid q1 = { .type = V9P_QTDIR, .version = 1, .path = 42 };
-	const struct v9p_qid q2 = { .type = V9P_QTFILE, .version = 2, .path = 0x12b };
-	struct v9p_qid r1 = {}, r2 = {};
+	const struct p9_qid q1 = { .type = P9_QTDIR, .version = 1, .path = 42 };
+	const struct p9_qid q2 = { .type = P9_QTFILE, .version = 2, .path = 0x12b };
+	struct p9_qid r1 = {}, r2 = {};
 	struct v9p_buf b;
 	__u8 *mem = wbuf(&b, sizeof(want));
 	__u32 size;
 	__u16 nwqid, tag;
 	__u8 type;
 
-	v9p_begin_reply(&b, V9P_RWALK, 1);
+	v9p_begin_reply(&b, P9_RWALK, 1);
 	check(!v9p_writef(&b, "wQQ", 2U, &q1, &q2), "writef failed");
 	check(v9p_end_reply(&b) == sizeof(want), "size %u, want 35", b.pos);
 	check_bytes(mem, want, sizeof(want), "Rwalk");
 	rbuf(&b, want, sizeof(want), 0);
 	check(!v9p_read_header(&b, &size, &type, &tag), "read_header failed");
 	check(!v9p_readf(&b, "wQQ", &nwqid, &r1, &r2), "readf failed");
-	check(nwqid == 2 && r1.type == V9P_QTDIR && r1.path == 42 && r2.version == 2 &&
+	check(nwqid == 2 && r1.type == P9_QTDIR && r1.path == 42 && r2.version == 2 &&
 	      r2.path == 0x12b, "decoded nwqid %u", nwqid);
 }
 
 /* Rgetattr as op_getattr() writes it: 160 bytes, fields at fixed offsets. */
 static void test_rgetattr_layout(void)
 {
-	const struct v9p_qid qid = { .type = V9P_QTFILE, .version = 3, .path = 0x1122 };
-	struct v9p_qid rq = {};
+	const struct p9_qid qid = { .type = P9_QTFILE, .version = 3, .path = 0x1122 };
+	struct p9_qid rq = {};
 	struct v9p_buf b;
 	__u8 *mem = wbuf(&b, 160);
 	__u64 q[16] = {}, valid = 0;
@@ -373,8 +373,8 @@ static void test_rgetattr_layout(void)
 	__u32 n;
 	int i;
 
-	v9p_begin_reply(&b, V9P_RGETATTR, 0x0102);
-	check(!v9p_writef(&b, "qQdddqqqqqqqqqqqqqqq", (__u64)V9P_GETATTR_BASIC, &qid,
+	v9p_begin_reply(&b, P9_RGETATTR, 0x0102);
+	check(!v9p_writef(&b, "qQdddqqqqqqqqqqqqqqq", (__u64)P9_STATS_BASIC, &qid,
 			  (__u32)0100644, (__u32)1000, (__u32)1001,
 			  (__u64)1, (__u64)2, (__u64)3, (__u64)4, (__u64)5, (__u64)6,
 			  (__u64)7, (__u64)8, (__u64)9, (__u64)10, (__u64)11, (__u64)12,
@@ -382,10 +382,10 @@ static void test_rgetattr_layout(void)
 	      "writef failed");
 	n = v9p_end_reply(&b);
 	check(n == 160, "size %u, want 160", n);
-	check(le(mem, 4) == 160 && mem[4] == V9P_RGETATTR && le(mem + 5, 2) == 0x0102,
+	check(le(mem, 4) == 160 && mem[4] == P9_RGETATTR && le(mem + 5, 2) == 0x0102,
 	      "header %02x %02x %02x %02x %02x", mem[0], mem[1], mem[2], mem[3], mem[4]);
-	check(le(mem + 7, 8) == V9P_GETATTR_BASIC, "valid at 7");
-	check(mem[15] == V9P_QTFILE && le(mem + 16, 4) == 3 && le(mem + 20, 8) == 0x1122,
+	check(le(mem + 7, 8) == P9_STATS_BASIC, "valid at 7");
+	check(mem[15] == P9_QTFILE && le(mem + 16, 4) == 3 && le(mem + 20, 8) == 0x1122,
 	      "qid at 15");
 	check(le(mem + 28, 4) == 0100644 && le(mem + 32, 4) == 1000 && le(mem + 36, 4) == 1001,
 	      "mode uid gid at 28 32 36");
@@ -400,7 +400,7 @@ static void test_rgetattr_layout(void)
 			 &q[9], &q[10], &q[11], &q[12], &q[13], &q[14]),
 	      "readf failed");
 	check(b.pos == 160, "read pos %u", b.pos);
-	check(valid == V9P_GETATTR_BASIC && rq.path == 0x1122 && d[0] == 0100644 &&
+	check(valid == P9_STATS_BASIC && rq.path == 0x1122 && d[0] == 0100644 &&
 	      d[2] == 1001 && q[0] == 1 && q[13] == 14 && q[14] == 0xfedcba9876543210ULL,
 	      "decoded values differ");
 }
@@ -431,7 +431,7 @@ static void test_readf_truncation_points(void)
 	check(sizeof(every_field) == 35, "every_field is %zu bytes", sizeof(every_field));
 	for (len = 0; len <= sizeof(every_field) && !failed; len++) {
 		struct v9p_str s1 = {}, s2 = {};
-		struct v9p_qid qid = {};
+		struct p9_qid qid = {};
 		struct v9p_buf b;
 		__u64 q = 0;
 		__u32 d = 0;
@@ -607,7 +607,7 @@ static void test_writef_emsgsize_each_type(void)
 	static const char fmts[] = "bwdqsQ";
 	static const __u32 need[] = { 1, 2, 4, 8, 7, 13 };
 	const struct v9p_str hello = { .len = 5, .str = "hello" };
-	const struct v9p_qid qid = { .type = 1, .version = 2, .path = 3 };
+	const struct p9_qid qid = { .type = 1, .version = 2, .path = 3 };
 	char fmt[2] = {};
 	unsigned int i;
 	struct v9p_buf b;
@@ -669,7 +669,7 @@ static void test_writef_emsgsize_partial(void)
 static void test_writef_exact_fit(void)
 {
 	const struct v9p_str s = { .len = 3, .str = "abc" };
-	const struct v9p_qid qid = { .type = 1, .version = 2, .path = 3 };
+	const struct p9_qid qid = { .type = 1, .version = 2, .path = 3 };
 	struct v9p_buf b;
 	__u8 *mem = talloc(34, FILL);
 	int ret;
@@ -734,7 +734,7 @@ static void test_str_consecutive(void)
 	if (!check(!v9p_readf(&b, "ddssd", &fid, &afid, &uname, &aname, &n_uname),
 		   "readf failed"))
 		return;
-	check(fid == 1 && afid == V9P_NOFID && n_uname == 1000, "fid %u afid %#x n_uname %u",
+	check(fid == 1 && afid == P9_NOFID && n_uname == 1000, "fid %u afid %#x n_uname %u",
 	      fid, afid, n_uname);
 	check(uname.len == 4 && !strcmp(uname.str, "root"), "uname");
 	check(aname.len == 0 && aname.str == uname.str + 5 && aname.str[0] == '\0',
@@ -747,7 +747,7 @@ static void test_str_consecutive(void)
 static void test_twalk_three_names(void)
 {
 	static const __u8 msg[] = {
-		0x27, 0x00, 0x00, 0x00, V9P_TWALK, 0x05, 0x00,
+		0x27, 0x00, 0x00, 0x00, P9_TWALK, 0x05, 0x00,
 		0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
 		0x03, 0x00, 'u', 's', 'r',
 		0x05, 0x00, 'l', 'o', 'c', 'a', 'l',
@@ -761,7 +761,7 @@ static void test_twalk_three_names(void)
 	__u8 type;
 
 	rbuf(&b, msg, sizeof(msg), sizeof(msg));
-	check(!v9p_read_header(&b, &size, &type, &tag) && type == V9P_TWALK && tag == 5,
+	check(!v9p_read_header(&b, &size, &type, &tag) && type == P9_TWALK && tag == 5,
 	      "header");
 	if (!check(!v9p_readf(&b, "ddw", &fid, &newfid, &nwname) && nwname == 3,
 		   "ddw: nwname %u", nwname))
@@ -778,7 +778,7 @@ static void test_twalk_three_names(void)
 
 static void test_read_header_ok(void)
 {
-	static const __u8 msg[] = { 0x07, 0x00, 0x00, 0x00, V9P_TFLUSH, 0x34, 0x12 };
+	static const __u8 msg[] = { 0x07, 0x00, 0x00, 0x00, P9_TFLUSH, 0x34, 0x12 };
 	struct v9p_buf b;
 	__u32 size = 0;
 	__u16 tag = 0;
@@ -786,7 +786,7 @@ static void test_read_header_ok(void)
 
 	rbuf(&b, msg, sizeof(msg), 0);
 	check(!v9p_read_header(&b, &size, &type, &tag), "read_header failed");
-	check(size == 7 && type == V9P_TFLUSH && tag == 0x1234, "size %u type %u tag %#x",
+	check(size == 7 && type == P9_TFLUSH && tag == 0x1234, "size %u type %u tag %#x",
 	      size, type, tag);
 	check(b.pos == V9P_HDR_SIZE, "pos %u", b.pos);
 }
@@ -794,7 +794,7 @@ static void test_read_header_ok(void)
 static void test_read_header_size_mismatch(void)
 {
 	static const __u32 claims[] = { 0, 7, 10, 12, 0x0100000b, 0xffffffff };
-	__u8 msg[11] = { 0, 0, 0, 0, V9P_TCLUNK, 1, 0, 1, 0, 0, 0 };
+	__u8 msg[11] = { 0, 0, 0, 0, P9_TCLUNK, 1, 0, 1, 0, 0, 0 };
 	struct v9p_buf b;
 	unsigned int i;
 	__u32 size;
@@ -821,7 +821,7 @@ static void test_read_header_size_mismatch(void)
 
 static void test_read_header_short(void)
 {
-	static const __u8 msg[] = { 0x06, 0x00, 0x00, 0x00, V9P_TCLUNK, 0x01, 0x00 };
+	static const __u8 msg[] = { 0x06, 0x00, 0x00, 0x00, P9_TCLUNK, 0x01, 0x00 };
 	struct v9p_buf b;
 	__u32 len, size;
 	__u16 tag;
@@ -899,9 +899,9 @@ static void test_begin_reply(void)
 	__u8 *mem = wbuf(&b, 16);
 
 	b.pos = 12;
-	v9p_begin_reply(&b, V9P_RCLUNK, 0xabcd);
+	v9p_begin_reply(&b, P9_RCLUNK, 0xabcd);
 	check(b.pos == V9P_HDR_SIZE, "pos %u, want 7", b.pos);
-	check(le(mem, 4) == 0 && mem[4] == V9P_RCLUNK && le(mem + 5, 2) == 0xabcd,
+	check(le(mem, 4) == 0 && mem[4] == P9_RCLUNK && le(mem + 5, 2) == 0xabcd,
 	      "header %02x %02x %02x %02x %02x %02x %02x", mem[0], mem[1], mem[2], mem[3],
 	      mem[4], mem[5], mem[6]);
 	check(mem[7] == FILL, "byte 7 written");
@@ -914,17 +914,17 @@ static void test_end_reply(void)
 	__u8 *mem = wbuf(&b, 400);
 	__u32 n;
 
-	v9p_begin_reply(&b, V9P_RCLUNK, 9);
+	v9p_begin_reply(&b, P9_RCLUNK, 9);
 	n = v9p_end_reply(&b);
 	check(n == 7 && le(mem, 4) == 7 && b.pos == 7, "empty reply: size %u", n);
-	v9p_begin_reply(&b, V9P_RREADLINK, 9);
+	v9p_begin_reply(&b, P9_RREADLINK, 9);
 	s.str = (char *)talloc(300, 'l');
 	check(!v9p_writef(&b, "s", &s), "writef failed");
 	n = v9p_end_reply(&b);
 	check(n == 309 && b.pos == 309, "returned %u pos %u, want 309", n, b.pos);
 	check(mem[0] == 0x35 && mem[1] == 0x01 && mem[2] == 0 && mem[3] == 0,
 	      "size bytes %02x %02x %02x %02x", mem[0], mem[1], mem[2], mem[3]);
-	check(mem[4] == V9P_RREADLINK && le(mem + 5, 2) == 9 && le(mem + 7, 2) == 300,
+	check(mem[4] == P9_RREADLINK && le(mem + 5, 2) == 9 && le(mem + 7, 2) == 300,
 	      "fields after the size changed");
 }
 
@@ -933,13 +933,13 @@ static void test_end_reply_sized(void)
 	struct v9p_buf b;
 	__u8 *mem = wbuf(&b, 16);
 
-	v9p_begin_reply(&b, V9P_RREAD, 4);
+	v9p_begin_reply(&b, P9_RREAD, 4);
 	check(!v9p_writef(&b, "d", (__u32)0x10000), "writef failed");
 	v9p_end_reply_sized(&b, V9P_IOHDR_SIZE + 0x10000);
 	check(le(mem, 4) == V9P_IOHDR_SIZE + 0x10000, "size field %#llx",
 	      (unsigned long long)le(mem, 4));
 	check(b.pos == V9P_IOHDR_SIZE, "pos %u, want 11", b.pos);
-	check(mem[4] == V9P_RREAD && le(mem + 5, 2) == 4 && le(mem + 7, 4) == 0x10000,
+	check(mem[4] == P9_RREAD && le(mem + 5, 2) == 4 && le(mem + 7, 4) == 0x10000,
 	      "fields after the size changed");
 	check(mem[11] == FILL, "byte 11 written");
 	v9p_end_reply_sized(&b, 0xfffffffe);

@@ -76,7 +76,7 @@ static int submit_held_read(struct held *self)
 	struct iovec out, in[2];
 
 	out.iov_base = virtq_alloc(&self->c.vq, 64);
-	out.iov_len = build(&self->c, out.iov_base, V9P_TREAD, HELD_TAG, "dqd",
+	out.iov_len = build(&self->c, out.iov_base, P9_TREAD, HELD_TAG, "dqd",
 			    (__u32)FILE_FID, (__u64)0, (__u32)self->page_size);
 	in[0].iov_base = self->hdr;
 	in[0].iov_len = V9P_IOHDR_SIZE;
@@ -179,20 +179,20 @@ TEST_F(held, others_are_answered_while_one_is_held)
 	/* The read is stuck in the kernel; a getattr must not wait for it. */
 	for (i = 0; i < 3; i++) {
 		msg = virtq_alloc(&self->h.c.vq, 64);
-		msg_len = build(&self->h.c, msg, V9P_TGETATTR, 100 + i, "dq", (__u32)ROOT,
-				(__u64)V9P_GETATTR_BASIC);
+		msg_len = build(&self->h.c, msg, P9_TGETATTR, 100 + i, "dq", (__u32)ROOT,
+				(__u64)P9_STATS_BASIC);
 		getattr = submit(&self->h.c, msg, msg_len, 256);
 		ASSERT_NE(NULL, getattr);
 		ASSERT_EQ(1, virtq_wait_used(&self->h.c.vq, &token, &len, 5000));
 		EXPECT_EQ(getattr, token);
-		EXPECT_EQ(V9P_RGETATTR, ((__u8 *)token)[4]);
+		EXPECT_EQ(P9_RGETATTR, ((__u8 *)token)[4]);
 		EXPECT_EQ(100 + i, reply_tag(token));
 	}
 	ASSERT_EQ(0, release_page(&self->h));
 	ASSERT_EQ(1, virtq_wait_used(&self->h.c.vq, &token, &len, 5000));
 	EXPECT_EQ(self->h.hdr, token);
 	EXPECT_EQ(V9P_IOHDR_SIZE + self->h.page_size, len);
-	EXPECT_EQ(V9P_RREAD, self->h.hdr[4]);
+	EXPECT_EQ(P9_RREAD, self->h.hdr[4]);
 	EXPECT_EQ(0, memcmp(self->h.page, "abcdefghijklmnopqrstuvwxyzabcdef", 32));
 }
 
@@ -205,7 +205,7 @@ TEST_F(held, flush_is_answered_after_the_flushed_request)
 	ASSERT_LE(0, submit_held_read(&self->h));
 	ASSERT_EQ(0, wait_fault(self->h.uffd, 5000));
 	msg = virtq_alloc(&self->h.c.vq, 64);
-	msg_len = build(&self->h.c, msg, V9P_TFLUSH, 7, "w", (unsigned int)HELD_TAG);
+	msg_len = build(&self->h.c, msg, P9_TFLUSH, 7, "w", (unsigned int)HELD_TAG);
 	flush = submit(&self->h.c, msg, msg_len, 64);
 	ASSERT_NE(NULL, flush);
 	/* Rflush must not come while the flushed request is unanswered. */
@@ -216,7 +216,7 @@ TEST_F(held, flush_is_answered_after_the_flushed_request)
 	ASSERT_EQ(1, virtq_wait_used(&self->h.c.vq, &token, &len, 5000));
 	EXPECT_EQ(flush, token);
 	EXPECT_EQ(V9P_HDR_SIZE, len);
-	EXPECT_EQ(V9P_RFLUSH, ((__u8 *)flush)[4]);
+	EXPECT_EQ(P9_RFLUSH, ((__u8 *)flush)[4]);
 	EXPECT_EQ(7, reply_tag(flush));
 }
 
@@ -229,7 +229,7 @@ TEST_F(held, version_waits_for_requests_in_flight)
 	ASSERT_LE(0, submit_held_read(&self->h));
 	ASSERT_EQ(0, wait_fault(self->h.uffd, 5000));
 	msg = virtq_alloc(&self->h.c.vq, 64);
-	msg_len = build(&self->h.c, msg, V9P_TVERSION, V9P_NOTAG, "ds", (__u32)8192,
+	msg_len = build(&self->h.c, msg, P9_TVERSION, P9_NOTAG, "ds", (__u32)8192,
 			P9S("9P2000.L"));
 	version = submit(&self->h.c, msg, msg_len, 64);
 	ASSERT_NE(NULL, version);
@@ -239,7 +239,7 @@ TEST_F(held, version_waits_for_requests_in_flight)
 	EXPECT_EQ(self->h.hdr, token);
 	ASSERT_EQ(1, virtq_wait_used(&self->h.c.vq, &token, &len, 5000));
 	EXPECT_EQ(version, token);
-	EXPECT_EQ(V9P_RVERSION, ((__u8 *)version)[4]);
+	EXPECT_EQ(P9_RVERSION, ((__u8 *)version)[4]);
 }
 
 static void *release_later(void *arg)
@@ -316,7 +316,7 @@ TEST_F(many, more_requests_than_the_inflight_limit)
 	self->c.vq.no_kick = 1;
 	for (i = 0; i < n; i++) {
 		msg = virtq_alloc(&self->c.vq, 64);
-		msg_len = build(&self->c, msg, V9P_TREAD, i, "dqd", (__u32)FILE_FID,
+		msg_len = build(&self->c, msg, P9_TREAD, i, "dqd", (__u32)FILE_FID,
 				(__u64)(i % 256) * 256, 256U);
 		replies[i] = submit(&self->c, msg, msg_len, 512);
 		ASSERT_NE(NULL, replies[i]);
@@ -326,7 +326,7 @@ TEST_F(many, more_requests_than_the_inflight_limit)
 		r = token;
 		i = reply_tag(r);
 		if (i >= n || replies[i] != token || len != V9P_IOHDR_SIZE + 256 ||
-		    r[4] != V9P_RREAD || r[V9P_IOHDR_SIZE] != i % 256)
+		    r[4] != P9_RREAD || r[V9P_IOHDR_SIZE] != i % 256)
 			bad++;
 		seen++;
 	}

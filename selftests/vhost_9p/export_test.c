@@ -52,7 +52,7 @@ struct name_list {
 	__u8 types[MAX_NAMES];
 };
 
-static int collect(const struct v9p_str *name, const struct v9p_qid *qid, __u8 type,
+static int collect(const struct v9p_str *name, const struct p9_qid *qid, __u8 type,
 		   void *arg)
 {
 	struct name_list *list = arg;
@@ -163,7 +163,7 @@ static void compare_entry(struct tree_walk *w, __u32 dfid, const char *host_dir,
 	__u32 fid = w->next_fid++;
 	struct v9p_str link;
 	struct p9c_attr a;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 	ssize_t n;
 
@@ -183,15 +183,15 @@ static void compare_entry(struct tree_walk *w, __u32 dfid, const char *host_dir,
 			 host, a.mode, st.st_mode, (unsigned long long)a.size,
 			 (long long)st.st_size, (unsigned long long)a.nlink,
 			 (unsigned long)st.st_nlink);
-	if ((S_ISDIR(st.st_mode) && (qid.type != V9P_QTDIR || dirent_type != DT_DIR)) ||
-	    (S_ISLNK(st.st_mode) && (qid.type != V9P_QTSYMLINK || dirent_type != DT_LNK)) ||
-	    (S_ISREG(st.st_mode) && (qid.type != V9P_QTFILE || dirent_type != DT_REG)))
+	if ((S_ISDIR(st.st_mode) && (qid.type != P9_QTDIR || dirent_type != DT_DIR)) ||
+	    (S_ISLNK(st.st_mode) && (qid.type != P9_QTSYMLINK || dirent_type != DT_LNK)) ||
+	    (S_ISREG(st.st_mode) && (qid.type != P9_QTFILE || dirent_type != DT_REG)))
 		MISMATCH(w, "%s: qid type %#x / dirent type %u wrong", host, qid.type,
 			 dirent_type);
 	if (S_ISLNK(st.st_mode)) {
 		n = readlink(host, target, sizeof(target) - 1);
 		target[n < 0 ? 0 : n] = '\0';
-		if (p9c_rpc(w->c, V9P_TREADLINK, "d", fid) || p9c_get(w->c, "s", &link) ||
+		if (p9c_rpc(w->c, P9_TREADLINK, "d", fid) || p9c_get(w->c, "s", &link) ||
 		    strcmp(link.str, target))
 			MISMATCH(w, "%s: symlink target differs", host);
 	} else if (S_ISREG(st.st_mode)) {
@@ -674,13 +674,13 @@ TEST_F(conf, mounts_below_are_crossed_when_allowed)
 static int renameat9(struct p9c *c, __u32 olddir, const struct v9p_str *oldname,
 		     __u32 newdir, const struct v9p_str *newname)
 {
-	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, oldname, newdir, newname);
+	return p9c_rpc(c, P9_TRENAMEAT, "dsds", olddir, oldname, newdir, newname);
 }
 
-static int find_dots(const struct v9p_str *name, const struct v9p_qid *qid, __u8 type,
+static int find_dots(const struct v9p_str *name, const struct p9_qid *qid, __u8 type,
 		     void *arg)
 {
-	struct v9p_qid *dots = arg;
+	struct p9_qid *dots = arg;
 
 	if (name->len == 1 && name->str[0] == '.')
 		dots[0] = *qid;
@@ -695,7 +695,7 @@ static int find_dots(const struct v9p_str *name, const struct v9p_qid *qid, __u8
  */
 TEST_F(conf, readdir_dotdot_of_root_is_the_root)
 {
-	struct v9p_qid dots[2] = {};
+	struct p9_qid dots[2] = {};
 	struct p9c_attr root;
 
 	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
@@ -768,8 +768,8 @@ TEST_F(conf, bind_mount_dotdot_after_guest_rename)
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 4));
 	/* Nor can it be opened, or anything made in it. */
 	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 2, 0));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", 2U, P9S("new"), 0755U,
-				   V9P_NOFID));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", 2U, P9S("new"), 0755U,
+				   P9_NOFID));
 	p9c_close(&self->c);
 	EXPECT_EQ(0, umount2(self->mnt, 0));
 	self->mnt[0] = '\0';
@@ -871,7 +871,7 @@ TEST_F(conf, pseudo_fs_mount_not_entered)
  */
 TEST_F(conf, served_mount_unmounts_cleanly)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	char path[512];
 	__u32 iounit, i;
 
@@ -882,17 +882,17 @@ TEST_F(conf, served_mount_unmounts_cleanly)
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "new-%u", i);
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10 + i, "", NULL));
-		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 10 + i, P9S(path), 2U,
-				     0644U, V9P_NOFID));
+		ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 10 + i, P9S(path), 2U,
+				     0644U, P9_NOFID));
 		ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
 		ASSERT_EQ(1, p9c_write(&self->c, 10 + i, 0, "y", 1));
 	}
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT, P9S("d"), 0755U,
-			     V9P_NOFID));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TSYMLINK, "dssd", (__u32)ROOT, P9S("l"), P9S("d"),
-			     V9P_NOFID));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", (__u32)ROOT, P9S("d"), 0755U,
+			     P9_NOFID));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TSYMLINK, "dssd", (__u32)ROOT, P9S("l"), P9S("d"),
+			     P9_NOFID));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 20, "d", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 20U));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREMOVE, "d", 20U));
 	p9c_close(&self->c);
 	snprintf(path, sizeof(path), "%s/mnt", self->exp);
 	EXPECT_EQ(0, umount2(path, 0));
@@ -914,16 +914,16 @@ TEST_F(conf, close_with_requests_in_flight_and_locks_held)
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 2, "sub/inner", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, 2));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLOCK, "dbdqqds", 2U, V9P_LOCK_TYPE_WRLCK, 0U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLOCK, "dbdqqds", 2U, P9_LOCK_TYPE_WRLCK, 0U,
 			     (__u64)0, (__u64)0, 42U, P9S("guest")));
 	ASSERT_EQ(0, p9c_get(&self->c, "b", &status));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, status);
+	ASSERT_EQ(P9_LOCK_SUCCESS, status);
 
 	/* Queue 64 reads without waiting for them, then close. */
 	virtq_reset_alloc(&self->c.vq);
 	for (i = 0; i < 64; i++) {
 		v9p_buf_init(&b, (__u8 *)msg, sizeof(msg), NULL, 0);
-		v9p_begin_reply(&b, V9P_TREAD, i);
+		v9p_begin_reply(&b, P9_TREAD, i);
 		v9p_writef(&b, "dqd", 2U, (__u64)0, 4096U);
 		v9p_end_reply(&b);
 		out.iov_len = b.pos;
@@ -957,7 +957,7 @@ TEST_F(conf, close_with_requests_in_flight_and_locks_held)
  * Escape attempts, one test per kind.  Each asserts the errno the server
  * answers; the teardown asserts that outside/ did not change.
  */
-#define NOGID		V9P_NOFID
+#define NOGID		P9_NOFID
 #define P9_RDONLY	0U
 #define P9_WRONLY	1U
 #define P9_RDWR		2U
@@ -973,40 +973,40 @@ static const char *long_name(char *buf, size_t len)
 static int lcreate9(struct p9c *c, __u32 fid, const struct v9p_str *name, __u32 flags,
 		    __u32 mode, __u32 gid)
 {
-	return p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, name, flags, mode, gid);
+	return p9c_rpc(c, P9_TLCREATE, "dsddd", fid, name, flags, mode, gid);
 }
 
 static int mkdir9(struct p9c *c, __u32 dfid, const struct v9p_str *name, __u32 mode)
 {
-	return p9c_rpc(c, V9P_TMKDIR, "dsdd", dfid, name, mode, NOGID);
+	return p9c_rpc(c, P9_TMKDIR, "dsdd", dfid, name, mode, NOGID);
 }
 
 static int symlink9(struct p9c *c, __u32 dfid, const struct v9p_str *name,
 		    const struct v9p_str *target)
 {
-	return p9c_rpc(c, V9P_TSYMLINK, "dssd", dfid, name, target, NOGID);
+	return p9c_rpc(c, P9_TSYMLINK, "dssd", dfid, name, target, NOGID);
 }
 
 static int mknod9(struct p9c *c, __u32 dfid, const struct v9p_str *name, __u32 mode,
 		  __u32 major, __u32 minor)
 {
-	return p9c_rpc(c, V9P_TMKNOD, "dsdddd", dfid, name, mode, major, minor, NOGID);
+	return p9c_rpc(c, P9_TMKNOD, "dsdddd", dfid, name, mode, major, minor, NOGID);
 }
 
 static int link9(struct p9c *c, __u32 dfid, __u32 fid, const struct v9p_str *name)
 {
-	return p9c_rpc(c, V9P_TLINK, "dds", dfid, fid, name);
+	return p9c_rpc(c, P9_TLINK, "dds", dfid, fid, name);
 }
 
 static int rename9(struct p9c *c, __u32 fid, __u32 dfid, const struct v9p_str *name)
 {
-	return p9c_rpc(c, V9P_TRENAME, "dds", fid, dfid, name);
+	return p9c_rpc(c, P9_TRENAME, "dds", fid, dfid, name);
 }
 
 static int setattr9(struct p9c *c, __u32 fid, __u32 valid, __u32 mode, __u32 uid, __u32 gid,
 		    __u64 size, __u64 sec)
 {
-	return p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid, valid, mode, uid, gid, size,
+	return p9c_rpc(c, P9_TSETATTR, "dddddqqqqq", fid, valid, mode, uid, gid, size,
 		       sec, (__u64)0, sec, (__u64)0);
 }
 
@@ -1015,7 +1015,7 @@ static int xattrwalk9(struct p9c *c, __u32 fid, __u32 newfid, const struct v9p_s
 {
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, newfid, name);
+	ret = p9c_rpc(c, P9_TXATTRWALK, "dds", fid, newfid, name);
 	if (!ret && p9c_get(c, "q", size))
 		ret = -EBADMSG;
 	return ret;
@@ -1023,7 +1023,7 @@ static int xattrwalk9(struct p9c *c, __u32 fid, __u32 newfid, const struct v9p_s
 
 static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, __u32 flags)
 {
-	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
+	return p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
 }
 
 /* The names no request may use, and what each is answered. */
@@ -1234,8 +1234,8 @@ TEST_F(conf, symlink_targets_are_data)
 		EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, target, NULL));
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, name, NULL));
 		EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY));
-		EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_TRUNC));
-		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+		EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | P9_DOTL_TRUNC));
+		ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREADLINK, "d", 2U));
 		ASSERT_EQ(0, p9c_get(&self->c, "s", &link));
 		EXPECT_STREQ(targets[i], link.str);
 		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
@@ -1258,15 +1258,15 @@ TEST_F(conf, walk_element_too_long)
 	ASSERT_EQ(0, p9c_open_dir(&self->c, self->exp, 0));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	long_name(buf, TOO_LONG);
-	EXPECT_EQ(-ENAMETOOLONG, p9c_rpc(&self->c, V9P_TWALK, "ddws", ROOT, 2U, 1U,
+	EXPECT_EQ(-ENAMETOOLONG, p9c_rpc(&self->c, P9_TWALK, "ddws", ROOT, 2U, 1U,
 					 p9s_set(&n[0], buf)));
 	/* Second: a partial walk, one qid, no fid. */
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TWALK, "ddwss", ROOT, 2U, 2U, P9S("sub"),
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TWALK, "ddwss", ROOT, 2U, 2U, P9S("sub"),
 			     p9s_set(&n[1], buf)));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 	/* NAME_MAX bytes is a name, not there. */
 	long_name(buf, NAME_MAX);
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TWALK, "ddws", ROOT, 2U, 1U,
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TWALK, "ddws", ROOT, 2U, 1U,
 				   p9s_set(&n[0], buf)));
 	/* More than 16 elements are refused whole. */
 	EXPECT_EQ(-EINVAL, p9c_walk(&self->c, ROOT, 2, "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", NULL));
@@ -1287,7 +1287,7 @@ TEST_F_TIMEOUT(conf, deeper_than_path_max, 120)
 	struct p9c_attr root, a;
 	char *host;
 	size_t len;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 	__u32 iounit;
 	int i;
@@ -1339,7 +1339,7 @@ TEST_F(conf, create_over_outside_symlinks)
 		const struct v9p_str *name = P9S(links[i]);
 
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-		EXPECT_EQ(-EEXIST, lcreate9(&self->c, 2, name, P9_RDWR | V9P_DOTL_TRUNC, 0644U,
+		EXPECT_EQ(-EEXIST, lcreate9(&self->c, 2, name, P9_RDWR | P9_DOTL_TRUNC, 0644U,
 					    NOGID));
 		EXPECT_EQ(-EEXIST, mkdir9(&self->c, ROOT, name, 0755U));
 		EXPECT_EQ(-EEXIST, symlink9(&self->c, ROOT, name, P9S("file")));
@@ -1351,7 +1351,7 @@ TEST_F(conf, create_over_outside_symlinks)
 		EXPECT_EQ(-ENOTDIR, mkdir9(&self->c, 2, P9S("x"), 0755U));
 		EXPECT_EQ(-ENOTDIR, symlink9(&self->c, 2, P9S("x"), P9S("file")));
 		EXPECT_EQ(-ENOTDIR, mknod9(&self->c, 2, P9S("x"), S_IFIFO | 0644U, 0, 0));
-		EXPECT_EQ(-ENOTDIR, p9c_rpc(&self->c, V9P_TUNLINKAT, "dsd", 2U, P9S("secret"), 0U));
+		EXPECT_EQ(-ENOTDIR, p9c_rpc(&self->c, P9_TUNLINKAT, "dsd", 2U, P9S("secret"), 0U));
 		EXPECT_EQ(-ENOTDIR, lcreate9(&self->c, 2, P9S("x"), P9_RDWR, 0644U, NOGID));
 		EXPECT_EQ(0, p9c_clunk(&self->c, 2));
 	}
@@ -1371,9 +1371,9 @@ TEST_F(conf, symlink_fid_never_reaches_target)
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "leak", NULL));
 	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY));
-	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_TRUNC));
-	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDWR | V9P_DOTL_TRUNC | V9P_DOTL_APPEND));
-	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_DIRECTORY));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_WRONLY | P9_DOTL_TRUNC));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDWR | P9_DOTL_TRUNC | P9_DOTL_APPEND));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY | P9_DOTL_DIRECTORY));
 	/* Not opened: no reads, no writes. */
 	EXPECT_EQ(-EBADF, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
 	EXPECT_EQ(-EBADF, p9c_write(&self->c, 2, 0, "x", 1));
@@ -1391,7 +1391,7 @@ TEST_F(conf, symlink_fid_never_reaches_target)
 	EXPECT_EQ(1234, st.st_uid);
 	EXPECT_EQ(1234, st.st_gid);
 	EXPECT_EQ(1000000000, st.st_mtim.tv_sec);
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREADLINK, "d", 2U));
 	ASSERT_EQ(0, p9c_get(&self->c, "s", &link));
 	EXPECT_STREQ("../outside/secret", link.str);
 	/* Its attributes are its own: none of user.*, the target's hidden. */
@@ -1424,8 +1424,8 @@ TEST_F(conf, device_nodes_never_opened)
 		{ "loop0", S_IFBLK | 0666, 7, 0 },
 	};
 	static const __u32 modes[] = {
-		P9_RDONLY, P9_WRONLY, P9_RDWR, P9_RDWR | V9P_DOTL_TRUNC,
-		P9_RDONLY | V9P_DOTL_NONBLOCK,
+		P9_RDONLY, P9_WRONLY, P9_RDWR, P9_RDWR | P9_DOTL_TRUNC,
+		P9_RDONLY | P9_DOTL_NONBLOCK,
 	};
 	char path[PATH_MAX], buf[16];
 	unsigned int i, j;
@@ -1552,8 +1552,8 @@ TEST_F(conf, devices_and_setid_refused_by_default)
 		EXPECT_EQ(0, lcreate9(&self->c, 2, P9S(i ? "plain1" : "plain0"), P9_RDWR, 0755U,
 				      0U));
 		EXPECT_EQ(-EPERM, setattr9(&self->c, 2, V9P_SETATTR_MODE, 04755U, 0, 0, 0, 0));
-		EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT,
-				     P9S(i ? "sgid-dir1" : "sgid-dir0"), 02775U, V9P_NOFID));
+		EXPECT_EQ(0, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", (__u32)ROOT,
+				     P9S(i ? "sgid-dir1" : "sgid-dir0"), 02775U, P9_NOFID));
 		/* Given to root, a host user's set-ID program loses the bits. */
 		ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "host-suid", NULL));
 		EXPECT_EQ(0, setattr9(&self->c, 3, V9P_SETATTR_UID | V9P_SETATTR_GID, 0, 0, 0,
@@ -1601,7 +1601,7 @@ TEST_F(conf, setid_bits_root_vmm)
 		EXPECT_EQ(0, st.st_uid);
 		EXPECT_EQ(0, st.st_gid);
 		/* Guest user 1000: its own set-user-ID file... */
-		ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", 3U, V9P_NOFID, P9S("u"),
+		ASSERT_EQ(0, p9c_rpc(&self->c, P9_TATTACH, "ddssd", 3U, P9_NOFID, P9S("u"),
 				     P9S(""), 1000U));
 		ASSERT_EQ(0, lcreate9(&self->c, 3, P9S(i ? "p-user" : "n-user"), P9_RDWR, 06755U,
 				      1000U));
@@ -1793,15 +1793,15 @@ TEST_F(conf, directory_moved_out_is_out_of_reach)
 	EXPECT_EQ(-ENOENT, renameat9(&self->c, ROOT, P9S("file"), 2, P9S("new")));
 	EXPECT_EQ(-ENOENT, rename9(&self->c, 3, ROOT, P9S("stolen")));
 	EXPECT_EQ(-ENOENT, rename9(&self->c, 5, 2, P9S("new")));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TUNLINKAT, "dsd", 2U, P9S("hostfile"), 0U));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TUNLINKAT, "dsd", 2U, P9S("hostfile"), 0U));
 	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 2, P9_RDONLY));
-	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 3, P9_RDWR | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-ENOENT, p9c_lopen(&self->c, 3, P9_RDWR | P9_DOTL_TRUNC));
 	EXPECT_EQ(-ENOENT, setattr9(&self->c, 3, V9P_SETATTR_MODE, 0777U, 0, 0, 0, 0));
 	EXPECT_EQ(-ENOENT, setattr9(&self->c, 3, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0));
 	EXPECT_EQ(-ENOENT, xattrcreate9(&self->c, 3, "user.x", 1, 0));
 	/* Tremove fails, and clunks the fid all the same. */
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TREMOVE, "d", 8U));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TREMOVE, "d", 9U));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TREMOVE, "d", 8U));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TREMOVE, "d", 9U));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 9));
 	/* What the guest holds it may still stat, as it could before. */
 	EXPECT_EQ(0, p9c_getattr(&self->c, 3, &a));

@@ -32,7 +32,7 @@
 #define ROOT		1
 #define SUB		2
 #define FID		10
-#define NOGID		V9P_NOFID
+#define NOGID		P9_NOFID
 #define P9_RDONLY	0U
 #define P9_RDWR		2U
 #define P9_CREATE	0100U
@@ -127,23 +127,23 @@ static int fail_at(const char *type, unsigned int n)
 
 static int lcreate(struct p9c *c, __u32 fid, const char *name, __u32 flags, __u32 mode)
 {
-	return p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, P9S(name), flags, mode, NOGID);
+	return p9c_rpc(c, P9_TLCREATE, "dsddd", fid, P9S(name), flags, mode, NOGID);
 }
 
 static int mkdir9(struct p9c *c, __u32 dfid, const char *name, __u32 mode)
 {
-	return p9c_rpc(c, V9P_TMKDIR, "dsdd", dfid, P9S(name), mode, NOGID);
+	return p9c_rpc(c, P9_TMKDIR, "dsdd", dfid, P9S(name), mode, NOGID);
 }
 
 static int renameat9(struct p9c *c, __u32 olddir, const char *oldname, __u32 newdir,
 		     const char *newname)
 {
-	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, P9S(oldname), newdir, P9S(newname));
+	return p9c_rpc(c, P9_TRENAMEAT, "dsds", olddir, P9S(oldname), newdir, P9S(newname));
 }
 
 static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, __u32 flags)
 {
-	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
+	return p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
 }
 
 static int readdir9(struct p9c *c, __u32 fid)
@@ -151,7 +151,7 @@ static int readdir9(struct p9c *c, __u32 fid)
 	__u32 n;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TREADDIR, "dqd", fid, (__u64)0, 4096U);
+	ret = p9c_rpc(c, P9_TREADDIR, "dqd", fid, (__u64)0, 4096U);
 	if (!ret && p9c_get(c, "d", &n))
 		ret = -EBADMSG;
 	return ret ? ret : (int)n;
@@ -259,7 +259,7 @@ static void expect_passed_all(struct __test_metadata *_metadata, const char *typ
  */
 TEST_F(fault, walk_in_place_sweep)
 {
-	struct v9p_qid root_qid, sub_qid;
+	struct p9_qid root_qid, sub_qid;
 	struct p9c_attr attr;
 	unsigned int n;
 	int ret;
@@ -341,7 +341,7 @@ TEST_F(fault, lcreate_sweep)
 			TH_LOG("Tlcreate failed at point %u but left the file behind", n);
 		/* The fid still names the directory, unopened. */
 		ASSERT_EQ(0, p9c_getattr(&self->c, FID, &attr));
-		EXPECT_EQ(V9P_QTDIR, attr.qid.type);
+		EXPECT_EQ(P9_QTDIR, attr.qid.type);
 		EXPECT_EQ(0, p9c_clunk(&self->c, FID));
 		EXPECT_EQ(self->fids, nr_fids(&self->c));
 	}
@@ -514,7 +514,7 @@ static void *held_read(struct p9c *c)
 	virtq_reset_alloc(&c->vq);
 	if (dfs_write("hold", "Tread"))
 		return NULL;
-	reply = p9c_post(c, V9P_TREAD, HELD_TAG, 256, "dqd", (__u32)FID, (__u64)0, 64U);
+	reply = p9c_post(c, P9_TREAD, HELD_TAG, 256, "dqd", (__u32)FID, (__u64)0, 64U);
 	if (reply && wait_held("Tread", HELD_TAG, 5000))
 		return NULL;
 	return reply;
@@ -527,18 +527,18 @@ TEST_F(fault, flush_of_held_read_answered_after_it)
 
 	rd = held_read(&self->c);
 	ASSERT_NE(NULL, rd);
-	flush = p9c_post(&self->c, V9P_TFLUSH, 7, 64, "w", (unsigned int)HELD_TAG);
+	flush = p9c_post(&self->c, P9_TFLUSH, 7, 64, "w", (unsigned int)HELD_TAG);
 	ASSERT_NE(NULL, flush);
 	/* Neither comes while the read is held. */
 	EXPECT_EQ(0, virtq_wait_used(&self->c.vq, &token, &len, 300));
 	ASSERT_EQ(0, dfs_write("release", "Tread"));
 	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 5000));
 	EXPECT_EQ(rd, token);
-	EXPECT_EQ(V9P_RREAD, ((__u8 *)rd)[4]);
+	EXPECT_EQ(P9_RREAD, ((__u8 *)rd)[4]);
 	EXPECT_EQ(V9P_IOHDR_SIZE + 10, len);
 	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 5000));
 	EXPECT_EQ(flush, token);
-	EXPECT_EQ(V9P_RFLUSH, ((__u8 *)flush)[4]);
+	EXPECT_EQ(P9_RFLUSH, ((__u8 *)flush)[4]);
 	EXPECT_EQ(7, reply_tag(flush));
 	EXPECT_FALSE(any_held());
 }
@@ -571,8 +571,8 @@ TEST_F(fault, close_during_held_getattr)
 
 	virtq_reset_alloc(&self->c.vq);
 	ASSERT_EQ(0, dfs_write("hold", "Tgetattr"));
-	reply = p9c_post(&self->c, V9P_TGETATTR, 9, 256, "dq", (__u32)ROOT,
-			 (__u64)V9P_GETATTR_BASIC);
+	reply = p9c_post(&self->c, P9_TGETATTR, 9, 256, "dq", (__u32)ROOT,
+			 (__u64)P9_STATS_BASIC);
 	ASSERT_NE(NULL, reply);
 	ASSERT_EQ(0, wait_held("Tgetattr", 9, 5000));
 	start = now();
@@ -600,7 +600,7 @@ TEST_F(fault, reset_owner_during_held_read)
 	/* The read was answered before the device stopped... */
 	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 1000));
 	EXPECT_EQ(rd, token);
-	EXPECT_EQ(V9P_RREAD, ((__u8 *)rd)[4]);
+	EXPECT_EQ(P9_RREAD, ((__u8 *)rd)[4]);
 	/* ...and the guest's session, with its fids, is gone. */
 	EXPECT_EQ(0, nr_fids(&self->c));
 }
@@ -646,7 +646,7 @@ TEST_F(fault, mem_table_waits_for_held_read)
 	/* The read was answered before the ioctl returned. */
 	ASSERT_EQ(1, virtq_wait_used(&self->c.vq, &token, &len, 0));
 	EXPECT_EQ(rd, token);
-	EXPECT_EQ(V9P_RREAD, ((__u8 *)rd)[4]);
+	EXPECT_EQ(P9_RREAD, ((__u8 *)rd)[4]);
 	EXPECT_EQ(V9P_IOHDR_SIZE + 10, len);
 	EXPECT_FALSE(any_held());
 }

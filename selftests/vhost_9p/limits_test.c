@@ -198,7 +198,7 @@ static long version(struct p9c *c, __u32 msize)
 	__u32 got;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TVERSION, "ds", msize, P9S("9P2000.L"));
+	ret = p9c_rpc(c, P9_TVERSION, "ds", msize, P9S("9P2000.L"));
 	if (!ret)
 		ret = p9c_get(c, "ds", &got, &ver);
 	return ret ? ret : (long)got;
@@ -206,13 +206,13 @@ static long version(struct p9c *c, __u32 msize)
 
 static int attach(struct p9c *c, __u32 fid)
 {
-	return p9c_rpc(c, V9P_TATTACH, "ddssd", fid, (__u32)V9P_NOFID, P9S("root"), P9S(""),
+	return p9c_rpc(c, P9_TATTACH, "ddssd", fid, (__u32)P9_NOFID, P9S("root"), P9S(""),
 		       0U);
 }
 
 static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size)
 {
-	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, 0U);
+	return p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S(name), size, 0U);
 }
 
 /*
@@ -255,7 +255,7 @@ static int call_cap(struct p9c *c, size_t cap, __u8 **reply, __u8 type, const ch
 /* The errno of an Rlerror at @r, or 0 for any other reply. */
 static int rlerror(const __u8 *r)
 {
-	return r[4] == V9P_RLERROR ? r[7] | r[8] << 8 | r[9] << 16 : 0;
+	return r[4] == P9_RLERROR ? r[7] | r[8] << 8 | r[9] << 16 : 0;
 }
 
 static __u32 get32(const __u8 *p)
@@ -551,26 +551,26 @@ TEST_F_TIMEOUT(lim, huge_counts, 120)
 	ASSERT_EQ(0, stat(name, &st));
 	EXPECT_EQ(1 << 20, st.st_size);
 	/* A count of 4 GiB - 1 with a few bytes of data: EPROTO. */
-	len = call_cap(&self->c, 64, &r, V9P_TWRITE, "dqd", 2U, (__u64)0, 0xffffffffU);
+	len = call_cap(&self->c, 64, &r, P9_TWRITE, "dqd", 2U, (__u64)0, 0xffffffffU);
 	ASSERT_LT(0, len);
 	EXPECT_EQ(EPROTO, rlerror(r));
 
 	/* Tread of 4 GiB - 1 into 1 MiB: msize. */
-	len = call_cap(&self->c, 1 << 20, &r, V9P_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
+	len = call_cap(&self->c, 1 << 20, &r, P9_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
 	EXPECT_EQ(msize, len);
-	EXPECT_EQ(V9P_RREAD, r[4]);
+	EXPECT_EQ(P9_RREAD, r[4]);
 	EXPECT_EQ(msize - V9P_IOHDR_SIZE, get32(r + V9P_HDR_SIZE));
 	/* Into 4 KiB: the buffer. */
-	len = call_cap(&self->c, 4096, &r, V9P_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
+	len = call_cap(&self->c, 4096, &r, P9_TREAD, "dqd", 2U, (__u64)0, 0xffffffffU);
 	EXPECT_EQ(4096, len);
 	EXPECT_EQ(4096 - V9P_IOHDR_SIZE, get32(r + V9P_HDR_SIZE));
 
 	/* Treaddir of 4 GiB - 1: as much as fits in msize, not more. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "many", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDONLY));
-	len = call_cap(&self->c, 1 << 20, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
+	len = call_cap(&self->c, 1 << 20, &r, P9_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
 	ASSERT_LT(0, len);
-	EXPECT_EQ(V9P_RREADDIR, r[4]) TH_LOG("errno %d", rlerror(r));
+	EXPECT_EQ(P9_RREADDIR, r[4]) TH_LOG("errno %d", rlerror(r));
 	count = get32(r + V9P_HDR_SIZE);
 	ksft_print_msg("huge counts: Rread %d bytes, Rreaddir %u bytes of entries (msize %u)\n",
 		       (int)msize, count, msize);
@@ -578,7 +578,7 @@ TEST_F_TIMEOUT(lim, huge_counts, 120)
 	EXPECT_EQ(len - V9P_IOHDR_SIZE, count);
 	EXPECT_LT(msize - V9P_IOHDR_SIZE - 300, count);
 	/* Into 8 KiB: the buffer. */
-	len = call_cap(&self->c, 8192, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
+	len = call_cap(&self->c, 8192, &r, P9_TREADDIR, "dqd", 3U, (__u64)0, 0xffffffffU);
 	EXPECT_GE(8192, len);
 	EXPECT_LT(8192 - 300, len);
 }
@@ -606,8 +606,8 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		t = now();
-		ASSERT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
-						     V9P_LOCK_FLAGS_BLOCK, 0, 0, 7U));
+		ASSERT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK,
+						    P9_LOCK_FLAGS_BLOCK, 0, 0, 7U));
 		ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
 		t = now() - t;
 		if (t > worst)
@@ -619,8 +619,8 @@ TEST_F(lim, never_completing_lock_holds_no_worker)
 	EXPECT_GT(1.0, worst);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-inflight"));
 	host_release_lock(&h);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK,
-					     V9P_LOCK_FLAGS_BLOCK, 0, 0, 7U));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK,
+					    P9_LOCK_FLAGS_BLOCK, 0, 0, 7U));
 }
 
 /*
@@ -647,7 +647,7 @@ TEST_F(lim, vmm_fsize_limit_holds)
 	EXPECT_EQ(-EFBIG, p9c_write(&self->c, 2, 1 << 20, buf, sizeof(buf)));
 	EXPECT_EQ(-EFBIG, p9c_write(&self->c, 2, 5 << 20, buf, sizeof(buf)));
 	EXPECT_EQ(10, p9c_write(&self->c, 2, (1 << 20) - 10, buf, sizeof(buf)));
-	EXPECT_EQ(-EFBIG, p9c_rpc(&self->c, V9P_TSETATTR, "dddddqqqqq", 2U, V9P_SETATTR_SIZE,
+	EXPECT_EQ(-EFBIG, p9c_rpc(&self->c, P9_TSETATTR, "dddddqqqqq", 2U, V9P_SETATTR_SIZE,
 				  0U, 0U, 0U, (__u64)(2 << 20), (__u64)0, (__u64)0, (__u64)0,
 				  (__u64)0));
 	snprintf(path, sizeof(path), "%s/file", self->dir);
@@ -671,38 +671,38 @@ TEST_F(lim, no_room_for_the_reply_changes_nothing)
 	self->open = true;
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TATTACH, "ddssd",
-					   5U, V9P_NOFID, P9S("u"), P9S(""), 0U));
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TATTACH, "ddssd",
+					   5U, P9_NOFID, P9S("u"), P9S(""), 0U));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 5));
 
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TWALK, "ddws",
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TWALK, "ddws",
 					   (__u32)ROOT, 6U, 1U, P9S("file")));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 6));
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 7, "file", NULL));
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TLOPEN, "dd",
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TLOPEN, "dd",
 					   7U, P9_RDWR));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	EXPECT_EQ(0, p9c_lopen(&self->c, 7, P9_RDWR));
 
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TMKDIR, "dsdd",
-					   (__u32)ROOT, P9S("newdir"), 0755U, V9P_NOFID));
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TMKDIR, "dsdd",
+					   (__u32)ROOT, P9S("newdir"), 0755U, P9_NOFID));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	snprintf(path, sizeof(path), "%s/newdir", self->dir);
 	EXPECT_EQ(-1, stat(path, &st));
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 8, "", NULL));
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TLCREATE, "dsddd",
-					   8U, P9S("newfile"), P9_RDWR, 0644U, V9P_NOFID));
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TLCREATE, "dsddd",
+					   8U, P9S("newfile"), P9_RDWR, 0644U, P9_NOFID));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	snprintf(path, sizeof(path), "%s/newfile", self->dir);
 	EXPECT_EQ(-1, stat(path, &st));
 	/* Still the directory, unopened. */
 	EXPECT_EQ(1, p9c_walk(&self->c, 8, 9, "file", NULL));
 
-	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, V9P_TXATTRWALK, "dds",
+	ASSERT_EQ(V9P_IOHDR_SIZE, call_cap(&self->c, V9P_IOHDR_SIZE, &r, P9_TXATTRWALK, "dds",
 					   (__u32)ROOT, 10U, P9S("")));
 	EXPECT_EQ(EMSGSIZE, rlerror(r));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 10));
@@ -914,16 +914,16 @@ TEST_F_TIMEOUT(lim, lease_break_holds_no_worker, 120)
 		virtq_reset_alloc(&self->c.vq);
 		t0 = now();
 		if (i < 2)
-			blocked = p9c_post(&self->c, V9P_TLOPEN, 1, 256, "dd", 2U,
-					   i ? P9_RDONLY | V9P_DOTL_TRUNC : P9_RDWR);
+			blocked = p9c_post(&self->c, P9_TLOPEN, 1, 256, "dd", 2U,
+					   i ? P9_RDONLY | P9_DOTL_TRUNC : P9_RDWR);
 		else
-			blocked = p9c_post(&self->c, V9P_TSETATTR, 1, 256, "dddddqqqqq", 2U,
+			blocked = p9c_post(&self->c, P9_TSETATTR, 1, 256, "dddddqqqqq", 2U,
 					   V9P_SETATTR_SIZE, 0U, 0U, 0U, (__u64)1, (__u64)0,
 					   (__u64)0, (__u64)0, (__u64)0);
 		/* The same fid, whose lock a waiting open holds. */
-		other = p9c_post(&self->c, V9P_TLCREATE, 2, 256, "dsddd", 2U, P9S("x"),
-				 P9_RDWR, 0644U, V9P_NOFID);
-		stat = p9c_post(&self->c, V9P_TGETATTR, 3, 256, "dq", (__u32)ROOT,
+		other = p9c_post(&self->c, P9_TLCREATE, 2, 256, "dsddd", 2U, P9S("x"),
+				 P9_RDWR, 0644U, P9_NOFID);
+		stat = p9c_post(&self->c, P9_TGETATTR, 3, 256, "dq", (__u32)ROOT,
 				(__u64)0x7ff);
 		ASSERT_NE(NULL, blocked);
 		ASSERT_NE(NULL, other);
@@ -938,7 +938,7 @@ TEST_F_TIMEOUT(lim, lease_break_holds_no_worker, 120)
 		t = now() - t0;
 		/* The holder never let go: the kernel took the lease back. */
 		EXPECT_EQ(blocked, token);
-		EXPECT_EQ(i < 2 ? V9P_RLOPEN : V9P_RSETATTR, blocked[4]) TH_LOG("%s", kinds[i]);
+		EXPECT_EQ(i < 2 ? P9_RLOPEN : P9_RSETATTR, blocked[4]) TH_LOG("%s", kinds[i]);
 		EXPECT_LT(2.0, t);
 		ksft_print_msg("%s waited %.1f s for the lease; Tlcreate and Tgetattr did not\n",
 			       kinds[i], t);
@@ -956,8 +956,8 @@ static double mkdir_unlink_us(struct p9c *c, __u32 fid, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (p9c_rpc(c, V9P_TMKDIR, "dsdd", fid, P9S("m"), 0755U, V9P_NOFID) ||
-		    p9c_rpc(c, V9P_TUNLINKAT, "dsd", fid, P9S("m"), V9P_AT_REMOVEDIR))
+		if (p9c_rpc(c, P9_TMKDIR, "dsdd", fid, P9S("m"), 0755U, P9_NOFID) ||
+		    p9c_rpc(c, P9_TUNLINKAT, "dsd", fid, P9S("m"), P9_DOTL_AT_REMOVEDIR))
 			return -1;
 	return (now() - t0) / n * 1e6;
 }
@@ -1012,9 +1012,9 @@ TEST_F_TIMEOUT(lim, directory_chain_depth_bounded, 300)
 	ASSERT_EQ(2, p9c_walk(&self->c, 2, 3, "../..", NULL));
 	EXPECT_EQ(2, p9c_walk(&self->c, 3, 4, "d/d/d", NULL));
 	/* A directory the guest makes at the bound is made, and not entered. */
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", 2, P9S("g"), 0755U, V9P_NOFID));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", 2, P9S("g"), 0755U, P9_NOFID));
 	EXPECT_EQ(-ENAMETOOLONG, p9c_walk(&self->c, 2, 4, "g", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TUNLINKAT, "dsd", 2, P9S("g"), V9P_AT_REMOVEDIR));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TUNLINKAT, "dsd", 2, P9S("g"), P9_DOTL_AT_REMOVEDIR));
 	top = mkdir_unlink_us(&self->c, ROOT, 100);
 	bottom = mkdir_unlink_us(&self->c, 2, 100);
 	ksft_print_msg("deep chain: Tmkdir+Tunlinkat %.0f us at the top, %.0f us %d levels down\n",
@@ -1051,39 +1051,39 @@ TEST_F_TIMEOUT(lim, lock_owners_bounded, 300)
 	settle();
 	s0 = mem_kib("Slab");
 	for (i = 0; i < unlockers; i++)
-		ASSERT_EQ(V9P_LOCK_SUCCESS,
-			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 0, 1000 + i))
+		ASSERT_EQ(P9_LOCK_SUCCESS,
+			  p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 0, 1000 + i))
 			TH_LOG("unlock by guest process %u", 1000 + i);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	/* Refused locks are not remembered either. */
 	ASSERT_EQ(0, host_hold_lock(path, 0, 0, &h));
 	for (i = 0; i < 100; i++)
-		ASSERT_EQ(V9P_LOCK_BLOCKED,
-			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 0, 50000 + i));
+		ASSERT_EQ(P9_LOCK_BLOCKED,
+			  p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 0, 50000 + i));
 	host_release_lock(&h);
 	EXPECT_EQ(0, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 
 	/* Granted ones: one byte each, up to the bound. */
 	for (i = 0; i < LOCK_RECORDS; i++)
-		ASSERT_EQ(V9P_LOCK_SUCCESS,
-			  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, i, 1, 100000 + i))
+		ASSERT_EQ(P9_LOCK_SUCCESS,
+			  p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, i, 1, 100000 + i))
 			TH_LOG("lock %u", i);
 	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	settle();
 	s1 = mem_kib("Slab");
 	ksft_print_msg("lock owners: %d held, slab +%ld KiB (%ld bytes each, with its lock)\n",
 		       LOCK_RECORDS, s1 - s0, (s1 - s0) * 1024 / LOCK_RECORDS);
-	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
+	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
 	/* An owner already known may take more. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS,
-		  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS + 10, 1, 100000));
+	EXPECT_EQ(P9_LOCK_SUCCESS,
+		  p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS + 10, 1, 100000));
 	/* Its locks gone, an owner is forgotten and makes room. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 0, 100001));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 0, 100001));
 	EXPECT_EQ(LOCK_RECORDS - 1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
-	EXPECT_EQ(V9P_LOCK_SUCCESS,
-		  p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
+	EXPECT_EQ(P9_LOCK_SUCCESS,
+		  p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, LOCK_RECORDS, 1, 1));
 	/* Partly unlocked, it is still held: byte LOCK_RECORDS + 10 stays. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1, 100000));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 1, 100000));
 	EXPECT_EQ(LOCK_RECORDS, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	/* The clunk releases every lock and owner. */
 	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
@@ -1146,23 +1146,23 @@ TEST_F_TIMEOUT(lim, fuse_lock_owners_released_at_clunk, 120)
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 
 	/* Granted at the server, and remembered even once unlocked. */
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	ASSERT_EQ(1, minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS));
 	first = seen[0].owner;
 	EXPECT_EQ(F_WRLCK, seen[0].type);
 	EXPECT_EQ(9, seen[0].end);
 	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
 	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 
 	/* Refused by the server: blocked, or its error; nothing remembered. */
 	minifuse_refuse(&fs, EAGAIN);
-	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 2));
+	EXPECT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 2));
 	minifuse_refuse(&fs, ENOLCK);
-	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 10, 3));
+	EXPECT_EQ(-ENOLCK, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 0, 10, 3));
 	EXPECT_EQ(1, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	minifuse_refuse(&fs, 0);
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 100, 0, 4));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 100, 0, 4));
 	EXPECT_EQ(2, fd_field(getpid(), self->c.vq.fd, "vhost-9p-lock-owners"));
 	n = minifuse_locks(&fs, seen, MINIFUSE_MAX_LOCKS);
 	ASSERT_EQ(5, n);
@@ -1214,7 +1214,7 @@ static void fuse_lock_then_kill(struct __test_metadata *_metadata, struct minifu
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (open_export(&vc, dir, 0, 0) || p9c_session(&vc, ROOT) ||
 		    p9c_walk(&vc, ROOT, 2, "file", NULL) != 1 || p9c_lopen(&vc, 2, P9_RDWR) ||
-		    p9c_lock(&vc, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1) != V9P_LOCK_SUCCESS)
+		    p9c_lock(&vc, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1) != P9_LOCK_SUCCESS)
 			_exit(1);
 		if (write(ready[1], "l", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(1);
@@ -1321,7 +1321,7 @@ static int hold_reads(struct p9c *c, struct held_reads *h, __u32 fid, int n)
 		if (!out.iov_base || !in[0].iov_base)
 			return -ENOMEM;
 		v9p_buf_init(&b, out.iov_base, 64, NULL, 0);
-		v9p_begin_reply(&b, V9P_TREAD, i);
+		v9p_begin_reply(&b, P9_TREAD, i);
 		v9p_writef(&b, "dqd", fid, (__u64)0, (__u32)h->page_size);
 		out.iov_len = v9p_end_reply(&b);
 		in[0].iov_len = V9P_IOHDR_SIZE;
@@ -1404,7 +1404,7 @@ TEST_F(lim, inflight_never_exceeds_the_limit)
 
 	ASSERT_EQ(0, hold_release(&h));
 	while (done < n && virtq_wait_used(&self->c.vq, &token, &len, 5000) == 1) {
-		EXPECT_EQ(V9P_RREAD, ((__u8 *)token)[4]);
+		EXPECT_EQ(P9_RREAD, ((__u8 *)token)[4]);
 		done++;
 	}
 	EXPECT_EQ(n, done);
@@ -1444,19 +1444,19 @@ TEST_F(lim, export_removed_while_attached)
 	ASSERT_EQ(0, rmdir(exp));
 
 	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, ROOT, 4, "f", NULL));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT, P9S("new"),
-				   0755U, V9P_NOFID));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", (__u32)ROOT, P9S("new"),
+				   0755U, P9_NOFID));
 	/* ".." of the root is the root, removed or not. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "..", NULL));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 4U, P9S("new"), 2U,
-				   0644U, V9P_NOFID));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 4U, P9S("new"), 2U,
+				   0644U, P9_NOFID));
 	/* The directory itself is still there to look at, empty, unlinked. */
 	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &attr));
 	EXPECT_EQ(0, attr.nlink);
-	len = call_cap(&self->c, 8192, &r, V9P_TREADDIR, "dqd", 3U, (__u64)0, 8000U);
+	len = call_cap(&self->c, 8192, &r, P9_TREADDIR, "dqd", 3U, (__u64)0, 8000U);
 	ASSERT_LT(0, len);
 	EXPECT_EQ(ENOENT, rlerror(r));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TSTATFS, "d", (__u32)ROOT));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TSTATFS, "d", (__u32)ROOT));
 	/* The open file still reads and writes. */
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 0, "xyz", 3));
 	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &attr));
@@ -1506,8 +1506,8 @@ TEST_F(lim, export_lazily_unmounted_while_in_use)
 	EXPECT_EQ(10, p9c_read(&self->c, 2, 0, buf, 10));
 	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 3, "small", NULL));
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 4, "", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 4U, P9S("new"), 2U, 0644U,
-			     V9P_NOFID));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 4U, P9S("new"), 2U, 0644U,
+			     P9_NOFID));
 	EXPECT_EQ(3, p9c_write(&self->c, 4, 0, "abc", 3));
 	settle();
 	sh1 = mem_kib("Shmem");
@@ -1546,7 +1546,7 @@ static void stream_forever(const char *dir, int ready_fd)
 	/* A file only this device keeps, and a lock only it holds. */
 	if (p9c_walk(&c, ROOT, 2, "big", NULL) != 1 || p9c_lopen(&c, 2, P9_RDWR) ||
 	    p9c_walk(&c, ROOT, 3, "file", NULL) != 1 || p9c_lopen(&c, 3, P9_RDWR) ||
-	    p9c_lock(&c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 0, 7U) != V9P_LOCK_SUCCESS)
+	    p9c_lock(&c, 3, P9_LOCK_TYPE_WRLCK, 0, 0, 0, 7U) != P9_LOCK_SUCCESS)
 		_exit(3);
 	fd = c.vq.fd;
 	if (write(ready_fd, &fd, sizeof(fd)) != sizeof(fd))

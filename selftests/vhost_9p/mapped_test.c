@@ -92,13 +92,13 @@ static const char *host_path(const char *dir, char *buf, const char *name)
 
 TEST_F(mapped, created_file_keeps_guest_owner_and_mode)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct p9c_attr a;
 	struct stat st;
 	__u32 iounit;
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 2U, P9S("file"), 2U, 04750U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 2U, P9S("file"), 2U, 04750U,
 			     (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
 	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &a));
@@ -122,14 +122,14 @@ TEST_F(mapped, created_file_keeps_guest_owner_and_mode)
 
 TEST_F(mapped, directory_is_private_on_the_host)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct p9c_attr a;
 	struct stat st;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKDIR, "dsdd", (__u32)ROOT, P9S("dir"), 0755U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TMKDIR, "dsdd", (__u32)ROOT, P9S("dir"), 0755U,
 			     (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Q", &qid));
-	EXPECT_EQ(V9P_QTDIR, qid.type);
+	EXPECT_EQ(P9_QTDIR, qid.type);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "dir", NULL));
 	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &a));
 	EXPECT_EQ(S_IFDIR | 0755, a.mode);
@@ -140,11 +140,11 @@ TEST_F(mapped, directory_is_private_on_the_host)
 
 TEST_F(mapped, device_node_is_a_plain_file_on_the_host)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct p9c_attr a;
 	struct stat st;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKNOD, "dsdddd", (__u32)ROOT, P9S("null"),
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TMKNOD, "dsdddd", (__u32)ROOT, P9S("null"),
 			     (__u32)(S_IFCHR | 0666), 1U, 3U, (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Q", &qid));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "null", NULL));
@@ -155,7 +155,7 @@ TEST_F(mapped, device_node_is_a_plain_file_on_the_host)
 	ASSERT_EQ(0, lstat(host_path(self->dir, self->path, "null"), &st));
 	EXPECT_EQ(S_IFREG | 0600, st.st_mode);
 	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, 2));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TMKNOD, "dsdddd", (__u32)ROOT, P9S("fifo"),
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TMKNOD, "dsdddd", (__u32)ROOT, P9S("fifo"),
 			     (__u32)(S_IFIFO | 0640), 0U, 0U, (__u32)GUEST_GID));
 	ASSERT_EQ(0, lstat(host_path(self->dir, self->path, "fifo"), &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
@@ -164,16 +164,16 @@ TEST_F(mapped, device_node_is_a_plain_file_on_the_host)
 TEST_F(mapped, symlink_is_a_file_holding_its_target)
 {
 	struct v9p_str target;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TSYMLINK, "dssd", (__u32)ROOT, P9S("link"),
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TSYMLINK, "dssd", (__u32)ROOT, P9S("link"),
 			     P9S("/etc/passwd"), (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Q", &qid));
-	EXPECT_EQ(V9P_QTSYMLINK, qid.type);
+	EXPECT_EQ(P9_QTSYMLINK, qid.type);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "link", &qid));
-	EXPECT_EQ(V9P_QTSYMLINK, qid.type);
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+	EXPECT_EQ(P9_QTSYMLINK, qid.type);
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREADLINK, "d", 2U));
 	ASSERT_EQ(0, p9c_get(&self->c, "s", &target));
 	EXPECT_STREQ("/etc/passwd", target.str);
 	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, 0));
@@ -186,15 +186,15 @@ TEST_F(mapped, symlink_is_a_file_holding_its_target)
 TEST_F(mapped, chmod_and_chown_change_only_the_attributes)
 {
 	__u32 iounit, valid = V9P_SETATTR_MODE | V9P_SETATTR_UID | V9P_SETATTR_GID;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct p9c_attr a;
 	struct stat st;
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
 			     (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TSETATTR, "dddddqqqqq", 2U, valid, 0711U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TSETATTR, "dddddqqqqq", 2U, valid, 0711U,
 			     4321U, 8765U, (__u64)0, (__u64)0, (__u64)0, (__u64)0, (__u64)0));
 	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &a));
 	EXPECT_EQ(S_IFREG | 0711, a.mode);
@@ -230,7 +230,7 @@ TEST_F(mapped, read_only_mount_refuses_attribute_changes)
 	close(exp.dirfd);
 	ASSERT_EQ(0, p9c_session_as(&c, ROOT, GUEST_UID));
 	ASSERT_EQ(1, p9c_walk(&c, ROOT, 2, "f", NULL));
-	EXPECT_EQ(-EROFS, p9c_rpc(&c, V9P_TSETATTR, "dddddqqqqq", 2U,
+	EXPECT_EQ(-EROFS, p9c_rpc(&c, P9_TSETATTR, "dddddqqqqq", 2U,
 				  V9P_SETATTR_MODE | V9P_SETATTR_UID, 0700U, 4321U, 0U,
 				  (__u64)0, (__u64)0, (__u64)0, (__u64)0, (__u64)0));
 	EXPECT_EQ(0xdeadbeef, host_xattr32(file, "user.virtfs.mode"));
@@ -277,11 +277,11 @@ TEST_F(mapped, acls_are_the_models)
 	ssize_t n;
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
 			     (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_clunk(&self->c, 2));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "f", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRCREATE, "dsqd", 3U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TXATTRCREATE, "dsqd", 3U,
 			     P9S("system.posix_acl_access"), (__u64)len, 0U));
 	ASSERT_EQ((ssize_t)len, p9c_write(&self->c, 3, 0, acl, len));
 	ASSERT_EQ(0, p9c_clunk(&self->c, 3));
@@ -297,13 +297,13 @@ TEST_F(mapped, acls_are_the_models)
 
 	/* The guest reads it back, and lists it, by its own name. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "f", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 4U, 5U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TXATTRWALK, "dds", 4U, 5U,
 			     P9S("system.posix_acl_access")));
 	ASSERT_EQ(0, p9c_get(&self->c, "q", &size));
 	EXPECT_EQ(len, size);
 	EXPECT_EQ((ssize_t)len, p9c_read(&self->c, 5, 0, back, sizeof(back)));
 	EXPECT_EQ(0, memcmp(acl, back, len));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 4U, 6U, P9S("")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TXATTRWALK, "dds", 4U, 6U, P9S("")));
 	ASSERT_EQ(0, p9c_get(&self->c, "q", &size));
 	memset(list, 0, sizeof(list));
 	n = p9c_read(&self->c, 6, 0, list, sizeof(list) - 1);
@@ -316,18 +316,18 @@ TEST_F(mapped, model_attributes_are_hidden_from_the_guest)
 {
 	__u64 size;
 	__u32 iounit;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLCREATE, "dsddd", 2U, P9S("f"), 0U, 0644U,
 			     (__u32)GUEST_GID));
 	ASSERT_EQ(0, p9c_get(&self->c, "Qd", &qid, &iounit));
-	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 2U, 3U,
+	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, P9_TXATTRWALK, "dds", 2U, 3U,
 				       P9S("user.virtfs.uid")));
-	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, V9P_TXATTRCREATE, "dsqd", 2U,
+	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, P9_TXATTRCREATE, "dsqd", 2U,
 				       P9S("user.virtfs.mode"), (__u64)4, 0U));
 	/* The list of the file's attributes is empty to the guest. */
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TXATTRWALK, "dds", 2U, 3U, P9S("")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TXATTRWALK, "dds", 2U, 3U, P9S("")));
 	ASSERT_EQ(0, p9c_get(&self->c, "q", &size));
 	EXPECT_EQ(0, size);
 }

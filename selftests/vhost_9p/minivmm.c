@@ -505,16 +505,16 @@ static void stage(struct vmm *v)
 	__u32 len[NREQ];
 	unsigned int i;
 
-	len[0] = build(v->mem + REQ_GPA, V9P_TVERSION, V9P_NOTAG, "ds", MSIZE,
+	len[0] = build(v->mem + REQ_GPA, P9_TVERSION, P9_NOTAG, "ds", MSIZE,
 		       &(struct v9p_str){ sizeof(version) - 1, version });
-	len[1] = build(v->mem + REQ_GPA + SLOT, V9P_TATTACH, 1, "ddssd", 0,
-		       V9P_NOFID, &(struct v9p_str){ 4, "root" },
+	len[1] = build(v->mem + REQ_GPA + SLOT, P9_TATTACH, 1, "ddssd", 0,
+		       P9_NOFID, &(struct v9p_str){ 4, "root" },
 		       &(struct v9p_str){ 0, "" }, 0);
-	len[2] = build(v->mem + REQ_GPA + 2 * SLOT, V9P_TWALK, 2, "ddws", 0, 1, 1,
+	len[2] = build(v->mem + REQ_GPA + 2 * SLOT, P9_TWALK, 2, "ddws", 0, 1, 1,
 		       &(struct v9p_str){ 9, "hello.txt" });
-	len[3] = build(v->mem + REQ_GPA + 3 * SLOT, V9P_TLOPEN, 3, "dd", 1, 0);
-	len[4] = build(v->mem + REQ_GPA + 4 * SLOT, V9P_TREAD, 4, "dqd", 1, 0ULL, 4096);
-	len[5] = build(v->mem + REQ_GPA + 5 * SLOT, V9P_TCLUNK, 5, "d", 1);
+	len[3] = build(v->mem + REQ_GPA + 3 * SLOT, P9_TLOPEN, 3, "dd", 1, 0);
+	len[4] = build(v->mem + REQ_GPA + 4 * SLOT, P9_TREAD, 4, "dqd", 1, 0ULL, 4096);
+	len[5] = build(v->mem + REQ_GPA + 5 * SLOT, P9_TCLUNK, 5, "d", 1);
 	for (i = 0; i < NREQ; i++) {
 		desc[2 * i].addr = REQ_GPA + i * SLOT;
 		desc[2 * i].len = len[i];
@@ -602,7 +602,7 @@ TEST_F_TIMEOUT(guest, serves_a_session, 240)
 	struct vring_desc *desc = (struct vring_desc *)(v->mem + DESC_GPA);
 	__u16 *ring = (__u16 *)(v->mem + AVAIL_GPA + 4);
 	struct vring_used_elem *used;
-	struct v9p_qid qid, walked;
+	struct p9_qid qid, walked;
 	struct v9p_str version;
 	unsigned long long features;
 	struct v9p_buf b;
@@ -668,27 +668,27 @@ TEST_F_TIMEOUT(guest, serves_a_session, 240)
 	/* One interrupt per request: the guest halts for each. */
 	EXPECT_EQ(NREQ, *irqs);
 
-	ASSERT_EQ(0, reply(v, 0, V9P_TVERSION, V9P_NOTAG, &b, scratch));
+	ASSERT_EQ(0, reply(v, 0, P9_TVERSION, P9_NOTAG, &b, scratch));
 	ASSERT_EQ(0, v9p_readf(&b, "ds", &msize, &version));
 	EXPECT_EQ(MSIZE, msize);
 	EXPECT_STREQ("9P2000.L", version.str);
-	ASSERT_EQ(0, reply(v, 1, V9P_TATTACH, 1, &b, scratch));
+	ASSERT_EQ(0, reply(v, 1, P9_TATTACH, 1, &b, scratch));
 	ASSERT_EQ(0, v9p_readf(&b, "Q", &qid));
-	EXPECT_EQ(V9P_QTDIR, qid.type);
-	ASSERT_EQ(0, reply(v, 2, V9P_TWALK, 2, &b, scratch));
+	EXPECT_EQ(P9_QTDIR, qid.type);
+	ASSERT_EQ(0, reply(v, 2, P9_TWALK, 2, &b, scratch));
 	ASSERT_EQ(0, v9p_readf(&b, "wQ", &nwqid, &walked));
 	EXPECT_EQ(1, nwqid);
-	EXPECT_EQ(V9P_QTFILE, walked.type);
+	EXPECT_EQ(P9_QTFILE, walked.type);
 	/* The file the VMM created, by its inode number. */
 	EXPECT_EQ(v->file_ino, walked.path & ((1ULL << 48) - 1));
-	ASSERT_EQ(0, reply(v, 3, V9P_TLOPEN, 3, &b, scratch));
+	ASSERT_EQ(0, reply(v, 3, P9_TLOPEN, 3, &b, scratch));
 	ASSERT_EQ(0, v9p_readf(&b, "Qd", &qid, &iounit));
 	EXPECT_EQ(walked.path, qid.path);
-	ASSERT_EQ(0, reply(v, 4, V9P_TREAD, 4, &b, scratch));
+	ASSERT_EQ(0, reply(v, 4, P9_TREAD, 4, &b, scratch));
 	ASSERT_EQ(0, v9p_readf(&b, "d", &count));
 	ASSERT_EQ(strlen(CONTENT), count);
 	EXPECT_EQ(0, memcmp(v->mem + RESP_GPA + 4 * SLOT + V9P_IOHDR_SIZE, CONTENT, count));
-	ASSERT_EQ(0, reply(v, 5, V9P_TCLUNK, 5, &b, scratch));
+	ASSERT_EQ(0, reply(v, 5, P9_TCLUNK, 5, &b, scratch));
 	EXPECT_EQ(V9P_HDR_SIZE, b.size);
 
 	/* The device's own count: it served them all, without error. */
@@ -719,7 +719,7 @@ TEST_F_TIMEOUT(guest, serves_a_session, 240)
 	ASSERT_STREQ("ok", line);
 	ASSERT_EQ(0, ctl_cmd(v, line, sizeof(line), "start"));
 	ASSERT_STREQ("ok", line);
-	desc[0].len = build(v->mem + REQ_GPA, V9P_TVERSION, V9P_NOTAG, "ds", MSIZE / 2,
+	desc[0].len = build(v->mem + REQ_GPA, P9_TVERSION, P9_NOTAG, "ds", MSIZE / 2,
 			    &(struct v9p_str){ 8, "9P2000.L" });
 	ring[NREQ] = 0;
 	__atomic_store_n(avail_idx, NREQ + 1, __ATOMIC_RELEASE);
@@ -731,7 +731,7 @@ TEST_F_TIMEOUT(guest, serves_a_session, 240)
 	EXPECT_EQ(0, used->id);
 	v9p_buf_init(&b, v->mem + RESP_GPA, used->len, scratch, MSIZE);
 	ASSERT_EQ(0, v9p_readf(&b, "dbwds", &count, &type, &tag, &msize, &version));
-	EXPECT_EQ(V9P_RVERSION, type);
+	EXPECT_EQ(P9_RVERSION, type);
 	EXPECT_EQ(MSIZE / 2, msize);
 	ASSERT_EQ(0, ctl_cmd(v, line, sizeof(line), "stats"));
 	EXPECT_TRUE(starts(line, "ok requests=1 errors=0")) TH_LOG("%s", line);

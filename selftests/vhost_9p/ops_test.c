@@ -32,7 +32,7 @@
 #include "p9client.h"
 
 #define ROOT		1
-#define NOGID		V9P_NOFID
+#define NOGID		P9_NOFID
 #define P9_RDONLY	0U
 #define P9_WRONLY	1U
 #define P9_RDWR		2U
@@ -40,7 +40,7 @@
 
 /* Rreaddir entries, as the test reads them. */
 struct dent {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	__u64 offset;
 	__u8 type;
 	char name[256];
@@ -84,20 +84,20 @@ static int raw_ecode(struct p9c *c)
 {
 	__u32 ecode;
 
-	if (c->resp_len != 11 || c->resp[4] != V9P_RLERROR)
+	if (c->resp_len != 11 || c->resp[4] != P9_RLERROR)
 		return -1;
 	memcpy(&ecode, c->resp + 7, 4);
 	return ecode;
 }
 
 static int lcreate(struct p9c *c, __u32 fid, const char *name, __u32 flags, __u32 mode,
-		   struct v9p_qid *qid)
+		   struct p9_qid *qid)
 {
-	struct v9p_qid q;
+	struct p9_qid q;
 	__u32 iounit;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, P9S(name), flags, mode, NOGID);
+	ret = p9c_rpc(c, P9_TLCREATE, "dsddd", fid, P9S(name), flags, mode, NOGID);
 	if (!ret && p9c_get(c, "Qd", &q, &iounit))
 		ret = -EBADMSG;
 	if (!ret && qid)
@@ -106,12 +106,12 @@ static int lcreate(struct p9c *c, __u32 fid, const char *name, __u32 flags, __u3
 }
 
 static int mkdir9(struct p9c *c, __u32 dfid, const char *name, __u32 mode,
-		  struct v9p_qid *qid)
+		  struct p9_qid *qid)
 {
-	struct v9p_qid q;
+	struct p9_qid q;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TMKDIR, "dsdd", dfid, P9S(name), mode, NOGID);
+	ret = p9c_rpc(c, P9_TMKDIR, "dsdd", dfid, P9S(name), mode, NOGID);
 	if (!ret && p9c_get(c, "Q", &q))
 		ret = -EBADMSG;
 	if (!ret && qid)
@@ -120,12 +120,12 @@ static int mkdir9(struct p9c *c, __u32 dfid, const char *name, __u32 mode,
 }
 
 static int mknod9(struct p9c *c, __u32 dfid, const char *name, __u32 mode, __u32 major,
-		  __u32 minor, struct v9p_qid *qid)
+		  __u32 minor, struct p9_qid *qid)
 {
-	struct v9p_qid q;
+	struct p9_qid q;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TMKNOD, "dsdddd", dfid, P9S(name), mode, major, minor, NOGID);
+	ret = p9c_rpc(c, P9_TMKNOD, "dsdddd", dfid, P9S(name), mode, major, minor, NOGID);
 	if (!ret && p9c_get(c, "Q", &q))
 		ret = -EBADMSG;
 	if (!ret && qid)
@@ -134,12 +134,12 @@ static int mknod9(struct p9c *c, __u32 dfid, const char *name, __u32 mode, __u32
 }
 
 static int symlink9(struct p9c *c, __u32 dfid, const char *name, const char *target,
-		    struct v9p_qid *qid)
+		    struct p9_qid *qid)
 {
-	struct v9p_qid q;
+	struct p9_qid q;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TSYMLINK, "dssd", dfid, P9S(name), P9S(target), NOGID);
+	ret = p9c_rpc(c, P9_TSYMLINK, "dssd", dfid, P9S(name), P9S(target), NOGID);
 	if (!ret && p9c_get(c, "Q", &q))
 		ret = -EBADMSG;
 	if (!ret && qid)
@@ -149,19 +149,19 @@ static int symlink9(struct p9c *c, __u32 dfid, const char *name, const char *tar
 
 static int unlinkat9(struct p9c *c, __u32 dfid, const char *name, __u32 flags)
 {
-	return p9c_rpc(c, V9P_TUNLINKAT, "dsd", dfid, P9S(name), flags);
+	return p9c_rpc(c, P9_TUNLINKAT, "dsd", dfid, P9S(name), flags);
 }
 
 static int renameat9(struct p9c *c, __u32 olddir, const char *oldname, __u32 newdir,
 		     const char *newname)
 {
-	return p9c_rpc(c, V9P_TRENAMEAT, "dsds", olddir, P9S(oldname), newdir, P9S(newname));
+	return p9c_rpc(c, P9_TRENAMEAT, "dsds", olddir, P9S(oldname), newdir, P9S(newname));
 }
 
 static int setattr9(struct p9c *c, __u32 fid, __u32 valid, __u32 mode, __u32 uid, __u32 gid,
 		    __u64 size, __u64 asec, __u64 ansec, __u64 msec, __u64 mnsec)
 {
-	return p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid, valid, mode, uid, gid, size,
+	return p9c_rpc(c, P9_TSETATTR, "dddddqqqqq", fid, valid, mode, uid, gid, size,
 		       asec, ansec, msec, mnsec);
 }
 
@@ -169,7 +169,7 @@ static int xattrwalk9(struct p9c *c, __u32 fid, __u32 newfid, const char *name, 
 {
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, newfid, P9S(name));
+	ret = p9c_rpc(c, P9_TXATTRWALK, "dds", fid, newfid, P9S(name));
 	if (!ret && p9c_get(c, "q", size))
 		ret = -EBADMSG;
 	return ret;
@@ -177,7 +177,7 @@ static int xattrwalk9(struct p9c *c, __u32 fid, __u32 newfid, const char *name, 
 
 static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, __u32 flags)
 {
-	return p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
+	return p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
 }
 
 /* Tlock: the status (V9P_LOCK_*) or -errno. */
@@ -187,7 +187,7 @@ static int getlock9(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __
 	struct v9p_str client_id;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TGETLOCK, "dbqqds", fid, type, start, length, proc_id,
+	ret = p9c_rpc(c, P9_TGETLOCK, "dbqqds", fid, type, start, length, proc_id,
 		      P9S("ops_test"));
 	if (!ret && p9c_get(c, "bqqds", &out->type, &out->start, &out->length,
 			    &out->proc_id, &client_id))
@@ -206,7 +206,7 @@ static int readdir9(struct p9c *c, __u32 fid, __u64 offset, __u32 count, struct 
 	__u32 n, end;
 	int i = 0, ret;
 
-	ret = p9c_rpc(c, V9P_TREADDIR, "dqd", fid, offset, count);
+	ret = p9c_rpc(c, P9_TREADDIR, "dqd", fid, offset, count);
 	if (ret)
 		return ret;
 	if (p9c_get(c, "d", &n) || n > count || n != c->reply.size - c->reply.pos)
@@ -346,7 +346,7 @@ FIXTURE_TEARDOWN(ops)
 TEST_F(ops, qid_version_is_never_zero)
 {
 	const struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
-	struct v9p_qid walked, created;
+	struct p9_qid walked, created;
 	struct p9c_attr attr;
 	__u32 before;
 
@@ -373,21 +373,21 @@ TEST_F(ops, qid_version_is_never_zero)
 
 TEST_F(ops, lopen_file)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	char buf[64] = {};
 	struct stat st;
 
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &st));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TLOPEN, "dd", 2U, P9_RDONLY));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TLOPEN, "dd", 2U, P9_RDONLY));
 	ASSERT_EQ(0, p9c_get(&self->c, "Q", &qid));
-	EXPECT_EQ(V9P_QTFILE, qid.type);
+	EXPECT_EQ(P9_QTFILE, qid.type);
 	EXPECT_EQ(st.st_ino, qid.path);
 	EXPECT_EQ(10, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
 	EXPECT_STREQ("0123456789", buf);
 	/* O_TRUNC empties the host file. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
-	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_WRONLY | V9P_DOTL_TRUNC));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_WRONLY | P9_DOTL_TRUNC));
 	ASSERT_EQ(0, stat(hpath(self->dir, "file"), &st));
 	EXPECT_EQ(0, st.st_size);
 }
@@ -397,9 +397,9 @@ TEST_F(ops, lopen_dir_for_write_is_eisdir)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "sub", NULL));
 	EXPECT_EQ(-EISDIR, p9c_lopen(&self->c, 2, P9_WRONLY));
 	EXPECT_EQ(-EISDIR, p9c_lopen(&self->c, 2, P9_RDWR));
-	EXPECT_EQ(-EISDIR, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-EISDIR, p9c_lopen(&self->c, 2, P9_RDONLY | P9_DOTL_TRUNC));
 	/* Read-only is fine, and then the fid is open. */
-	EXPECT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_DIRECTORY));
+	EXPECT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY | P9_DOTL_DIRECTORY));
 	EXPECT_EQ(-EBADF, p9c_lopen(&self->c, 2, P9_RDONLY));
 }
 
@@ -407,7 +407,7 @@ TEST_F(ops, lopen_symlink_is_eloop)
 {
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "link", NULL));
 	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY));
-	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_NOFOLLOW));
+	EXPECT_EQ(-ELOOP, p9c_lopen(&self->c, 2, P9_RDONLY | P9_DOTL_NOFOLLOW));
 }
 
 TEST_F(ops, lopen_fifo_is_enxio)
@@ -416,7 +416,7 @@ TEST_F(ops, lopen_fifo_is_enxio)
 	/* Opening a FIFO with no writer would block the worker forever. */
 	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_RDONLY));
 	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_RDWR));
-	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_NONBLOCK));
+	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_WRONLY | P9_DOTL_NONBLOCK));
 }
 
 TEST_F(ops, lopen_twice_is_ebadf)
@@ -435,7 +435,7 @@ TEST_F(ops, lopen_twice_is_ebadf)
 TEST_F(ops, lcreate_exact_mode_and_open)
 {
 	char buf[64] = {};
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 
 	/* The worker's umask (the owner's on 6.4+) must not cut the mode. */
@@ -445,7 +445,7 @@ TEST_F(ops, lcreate_exact_mode_and_open)
 	ASSERT_EQ(0, lstat(hpath(self->dir, "new"), &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 	EXPECT_EQ(0777, st.st_mode & 07777);
-	EXPECT_EQ(V9P_QTFILE, qid.type);
+	EXPECT_EQ(P9_QTFILE, qid.type);
 	EXPECT_EQ(st.st_ino, qid.path);
 	/* The fid now is the new file, open for reading and writing. */
 	EXPECT_EQ(7, p9c_write(&self->c, 2, 0, "payload", 7));
@@ -505,7 +505,7 @@ TEST_F(ops, write_append)
 	char buf[64];
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_WRONLY | V9P_DOTL_APPEND));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_WRONLY | P9_DOTL_APPEND));
 	/* The offset does not matter: the data goes at the end. */
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 0, "end", 3));
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 2, "END", 3));
@@ -530,7 +530,7 @@ TEST_F(ops, write_errors)
 	/* A count that is not the number of bytes that follow. */
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_WRONLY));
 	v9p_buf_init(&b, msg, sizeof(msg), NULL, 0);
-	v9p_begin_reply(&b, V9P_TWRITE, 7);
+	v9p_begin_reply(&b, P9_TWRITE, 7);
 	v9p_writef(&b, "dqd", 3U, (__u64)0, 10U);
 	memcpy(msg + b.pos, "abcde", 5);
 	b.pos += 5;
@@ -539,7 +539,7 @@ TEST_F(ops, write_errors)
 	EXPECT_EQ(EPROTO, raw_ecode(&self->c));
 	/* Fewer announced than sent. */
 	v9p_buf_init(&b, msg, sizeof(msg), NULL, 0);
-	v9p_begin_reply(&b, V9P_TWRITE, 8);
+	v9p_begin_reply(&b, P9_TWRITE, 8);
 	v9p_writef(&b, "dqd", 3U, (__u64)0, 2U);
 	memcpy(msg + b.pos, "abcde", 5);
 	b.pos += 5;
@@ -595,7 +595,7 @@ TEST_F(ops, readdir_300_entries_small_count)
 		ASSERT_EQ(0, put_file(self->dir, name, ""));
 	}
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "big", NULL));
-	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY | V9P_DOTL_DIRECTORY));
+	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY | P9_DOTL_DIRECTORY));
 	for (;;) {
 		calls++;
 		ASSERT_GT(1000, calls);
@@ -617,7 +617,7 @@ TEST_F(ops, readdir_300_entries_small_count)
 			ASSERT_TRUE(idx >= 0 && idx < 300) TH_LOG("%s", ents[i].name);
 			snprintf(name, sizeof(name), "entry-%03d", idx);
 			EXPECT_STREQ(name, ents[i].name);
-			EXPECT_EQ(V9P_QTFILE, ents[i].qid.type);
+			EXPECT_EQ(P9_QTFILE, ents[i].qid.type);
 			seen[idx]++;
 		}
 		offset = ents[n - 1].offset;
@@ -661,17 +661,17 @@ TEST_F(ops, readdir_qid_types)
 		ASSERT_EQ(0, lstat(hpath(self->dir, rel), &st)) TH_LOG("%s", nm);
 		EXPECT_EQ(st.st_ino, ents[i].qid.path) TH_LOG("%s", nm);
 		if (!strcmp(nm, "d")) {
-			EXPECT_EQ(V9P_QTDIR, ents[i].qid.type);
+			EXPECT_EQ(P9_QTDIR, ents[i].qid.type);
 			EXPECT_EQ(DT_DIR, ents[i].type);
 		} else if (!strcmp(nm, "f")) {
-			EXPECT_EQ(V9P_QTFILE, ents[i].qid.type);
+			EXPECT_EQ(P9_QTFILE, ents[i].qid.type);
 			EXPECT_EQ(DT_REG, ents[i].type);
 		} else if (!strcmp(nm, "l")) {
-			EXPECT_EQ(V9P_QTSYMLINK, ents[i].qid.type);
+			EXPECT_EQ(P9_QTSYMLINK, ents[i].qid.type);
 			EXPECT_EQ(DT_LNK, ents[i].type);
 		} else {
 			EXPECT_STREQ("p", nm);
-			EXPECT_EQ(V9P_QTFILE, ents[i].qid.type);
+			EXPECT_EQ(P9_QTFILE, ents[i].qid.type);
 			EXPECT_EQ(DT_FIFO, ents[i].type);
 		}
 		found++;
@@ -695,7 +695,7 @@ TEST_F(ops, readdir_errors)
 
 TEST_F(ops, mkdir_exact_mode)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 
 	umask(077);
@@ -703,7 +703,7 @@ TEST_F(ops, mkdir_exact_mode)
 	ASSERT_EQ(0, lstat(hpath(self->dir, "d"), &st));
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
 	EXPECT_EQ(0777, st.st_mode & 07777);
-	EXPECT_EQ(V9P_QTDIR, qid.type);
+	EXPECT_EQ(P9_QTDIR, qid.type);
 	EXPECT_EQ(st.st_ino, qid.path);
 	ASSERT_EQ(0, mkdir9(&self->c, ROOT, "e", 01705U, NULL));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "e"), &st));
@@ -735,25 +735,25 @@ TEST_F(ops, symlink_readlink_round_trip)
 {
 	static const char target[] = "../some where/../target\x01";
 	struct v9p_str got;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	char buf[256] = {};
 	struct stat st;
 
 	ASSERT_EQ(0, symlink9(&self->c, ROOT, "sl", target, &qid));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "sl"), &st));
 	EXPECT_TRUE(S_ISLNK(st.st_mode));
-	EXPECT_EQ(V9P_QTSYMLINK, qid.type);
+	EXPECT_EQ(P9_QTSYMLINK, qid.type);
 	EXPECT_EQ(st.st_ino, qid.path);
 	EXPECT_EQ(strlen(target), readlink(hpath(self->dir, "sl"), buf, sizeof(buf) - 1));
 	EXPECT_STREQ(target, buf);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "sl", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREADLINK, "d", 2U));
 	ASSERT_EQ(0, p9c_get(&self->c, "s", &got));
 	EXPECT_EQ(strlen(target), got.len);
 	EXPECT_STREQ(target, got.str);
 	/* A link made on the host reads back too. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "link", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TREADLINK, "d", 3U));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TREADLINK, "d", 3U));
 	ASSERT_EQ(0, p9c_get(&self->c, "s", &got));
 	EXPECT_STREQ("file", got.str);
 }
@@ -761,10 +761,10 @@ TEST_F(ops, symlink_readlink_round_trip)
 TEST_F(ops, symlink_readlink_errors)
 {
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TREADLINK, "d", 2U));
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TREADLINK, "d", 2U));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TREADLINK, "d", 3U));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TREADLINK, "d", 42U));
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TREADLINK, "d", 3U));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TREADLINK, "d", 42U));
 	EXPECT_EQ(-EEXIST, symlink9(&self->c, ROOT, "file", "x", NULL));
 	EXPECT_EQ(-EINVAL, symlink9(&self->c, ROOT, "empty", "", NULL));
 	EXPECT_EQ(-EINVAL, symlink9(&self->c, ROOT, "..", "x", NULL));
@@ -775,7 +775,7 @@ TEST_F(ops, symlink_readlink_errors)
 
 TEST_F(ops, mknod_fifo_and_socket)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct stat st;
 
 	umask(077);
@@ -806,7 +806,7 @@ TEST_F(ops, mknod_char_device_never_opened)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "null", NULL));
 	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_RDONLY));
 	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_WRONLY));
-	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_RDWR | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-ENXIO, p9c_lopen(&self->c, 2, P9_RDWR | P9_DOTL_TRUNC));
 	/* A host-made block device neither. */
 	ASSERT_EQ(0, mknod(hpath(self->dir, "blk"), S_IFBLK | 0600, makedev(7, 0)));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "blk", NULL));
@@ -833,7 +833,7 @@ TEST_F(ops, unlinkat_file_and_dir)
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "file"), &st));
 	EXPECT_EQ(ENOENT, errno);
 	ASSERT_EQ(0, mkdir(hpath(self->dir, "empty"), 0755));
-	EXPECT_EQ(0, unlinkat9(&self->c, ROOT, "empty", (__u32)V9P_AT_REMOVEDIR));
+	EXPECT_EQ(0, unlinkat9(&self->c, ROOT, "empty", (__u32)P9_DOTL_AT_REMOVEDIR));
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "empty"), &st));
 	/* A symlink goes, not its target. */
 	ASSERT_EQ(0, put_file(self->dir, "file", "x"));
@@ -850,9 +850,9 @@ TEST_F(ops, unlinkat_errors)
 {
 	struct stat st;
 
-	EXPECT_EQ(-ENOTEMPTY, unlinkat9(&self->c, ROOT, "sub", (__u32)V9P_AT_REMOVEDIR));
+	EXPECT_EQ(-ENOTEMPTY, unlinkat9(&self->c, ROOT, "sub", (__u32)P9_DOTL_AT_REMOVEDIR));
 	EXPECT_EQ(-ENOENT, unlinkat9(&self->c, ROOT, "missing", 0));
-	EXPECT_EQ(-ENOTDIR, unlinkat9(&self->c, ROOT, "file", (__u32)V9P_AT_REMOVEDIR));
+	EXPECT_EQ(-ENOTDIR, unlinkat9(&self->c, ROOT, "file", (__u32)P9_DOTL_AT_REMOVEDIR));
 	EXPECT_EQ(-EISDIR, unlinkat9(&self->c, ROOT, "sub", 0));
 	EXPECT_EQ(-EINVAL, unlinkat9(&self->c, ROOT, "file", 1U));
 	EXPECT_EQ(-EINVAL, unlinkat9(&self->c, ROOT, "..", 0));
@@ -870,13 +870,13 @@ TEST_F(ops, remove_removes_and_clunks)
 	struct stat st;
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 2U));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TREMOVE, "d", 2U));
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "file"), &st));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 	/* An empty directory too. */
 	ASSERT_EQ(0, mkdir(hpath(self->dir, "empty"), 0755));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "empty", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 3U));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TREMOVE, "d", 3U));
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "empty"), &st));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 3));
 }
@@ -887,22 +887,22 @@ TEST_F(ops, remove_errors_still_clunk)
 
 	/* The export root, through a clone of the root fid. */
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
-	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, V9P_TREMOVE, "d", 2U));
+	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, P9_TREMOVE, "d", 2U));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 	EXPECT_EQ(0, lstat(self->dir, &st));
 	/* A directory that is not empty. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
-	EXPECT_EQ(-ENOTEMPTY, p9c_rpc(&self->c, V9P_TREMOVE, "d", 3U));
+	EXPECT_EQ(-ENOTEMPTY, p9c_rpc(&self->c, P9_TREMOVE, "d", 3U));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 3));
 	EXPECT_EQ(0, lstat(hpath(self->dir, "sub"), &st));
 	/* Removed behind its back. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "file", NULL));
 	ASSERT_EQ(0, unlink(hpath(self->dir, "file")));
-	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, V9P_TREMOVE, "d", 4U));
+	EXPECT_EQ(-ENOENT, p9c_rpc(&self->c, P9_TREMOVE, "d", 4U));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 4));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TREMOVE, "d", 42U));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TREMOVE, "d", 42U));
 	/* The root fid itself: still busy, and gone afterwards. */
-	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, V9P_TREMOVE, "d", (__u32)ROOT));
+	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, P9_TREMOVE, "d", (__u32)ROOT));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, ROOT));
 	EXPECT_EQ(0, lstat(self->dir, &st));
 }
@@ -917,7 +917,7 @@ TEST_F(ops, rename_across_directories)
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &before));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TRENAME, "dds", 2U, 3U, P9S("moved")));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TRENAME, "dds", 2U, 3U, P9S("moved")));
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "file"), &st));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "sub/moved"), &st));
 	EXPECT_EQ(before.st_ino, st.st_ino);
@@ -928,7 +928,7 @@ TEST_F(ops, rename_across_directories)
 	ASSERT_EQ(0, put_file(self->dir, "other", "other data"));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "other"), &before));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 4, "other", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TRENAME, "dds", 4U, 3U, P9S("inner")));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TRENAME, "dds", 4U, 3U, P9S("inner")));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "sub/inner"), &st));
 	EXPECT_EQ(before.st_ino, st.st_ino);
 	EXPECT_EQ(10, read_text(hpath(self->dir, "sub/inner"), buf, sizeof(buf)));
@@ -941,14 +941,14 @@ TEST_F(ops, rename_errors)
 	struct stat st;
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TRENAME, "dds", 2U, 42U, P9S("x")));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TRENAME, "dds", 42U, (__u32)ROOT, P9S("x")));
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TRENAME, "dds", 2U, (__u32)ROOT, P9S("a/b")));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TRENAME, "dds", 2U, 42U, P9S("x")));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TRENAME, "dds", 42U, (__u32)ROOT, P9S("x")));
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TRENAME, "dds", 2U, (__u32)ROOT, P9S("a/b")));
 	/* Into a file. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "link", NULL));
-	EXPECT_EQ(-ENOTDIR, p9c_rpc(&self->c, V9P_TRENAME, "dds", 2U, 3U, P9S("x")));
+	EXPECT_EQ(-ENOTDIR, p9c_rpc(&self->c, P9_TRENAME, "dds", 2U, 3U, P9S("x")));
 	/* The export root cannot move. */
-	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, V9P_TRENAME, "dds", (__u32)ROOT, (__u32)ROOT,
+	EXPECT_EQ(-EBUSY, p9c_rpc(&self->c, P9_TRENAME, "dds", (__u32)ROOT, (__u32)ROOT,
 				  P9S("x")));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &st));
 	EXPECT_EQ(10, st.st_size);
@@ -1000,16 +1000,16 @@ TEST_F(ops, link_ok_and_errors)
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TLINK, "dds", 3U, 2U, P9S("hard")));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TLINK, "dds", 3U, 2U, P9S("hard")));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &a));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "sub/hard"), &b));
 	EXPECT_EQ(a.st_ino, b.st_ino);
 	EXPECT_EQ(2, a.st_nlink);
 	/* A directory cannot be linked. */
-	EXPECT_EQ(-EPERM, p9c_rpc(&self->c, V9P_TLINK, "dds", (__u32)ROOT, 3U, P9S("dirlink")));
+	EXPECT_EQ(-EPERM, p9c_rpc(&self->c, P9_TLINK, "dds", (__u32)ROOT, 3U, P9S("dirlink")));
 	EXPECT_EQ(-1, lstat(hpath(self->dir, "dirlink"), &b));
-	EXPECT_EQ(-EEXIST, p9c_rpc(&self->c, V9P_TLINK, "dds", (__u32)ROOT, 2U, P9S("sub")));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TLINK, "dds", (__u32)ROOT, 42U, P9S("x")));
+	EXPECT_EQ(-EEXIST, p9c_rpc(&self->c, P9_TLINK, "dds", (__u32)ROOT, 2U, P9S("sub")));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TLINK, "dds", (__u32)ROOT, 42U, P9S("x")));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &a));
 	EXPECT_EQ(2, a.st_nlink);
 }
@@ -1078,7 +1078,7 @@ TEST_F(ops, statfs_matches_host)
 	struct statfs sfs;
 
 	ASSERT_EQ(0, statfs(self->dir, &sfs));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TSTATFS, "d", (__u32)ROOT));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TSTATFS, "d", (__u32)ROOT));
 	ASSERT_EQ(0, p9c_get(&self->c, "ddqqqqqqd", &type, &bsize, &blocks, &bfree, &bavail,
 			     &files, &ffree, &fsid, &namelen));
 	EXPECT_EQ((__u32)sfs.f_type, type);
@@ -1086,7 +1086,7 @@ TEST_F(ops, statfs_matches_host)
 	EXPECT_EQ(sfs.f_blocks, blocks);
 	EXPECT_EQ(sfs.f_namelen, namelen);
 	EXPECT_EQ(sfs.f_files, files);
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TSTATFS, "d", 42U));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TSTATFS, "d", 42U));
 }
 
 /* Tfsync */
@@ -1094,12 +1094,12 @@ TEST_F(ops, statfs_matches_host)
 TEST_F(ops, fsync)
 {
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TFSYNC, "dd", 2U, 0U));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TFSYNC, "dd", 2U, 0U));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_WRONLY));
 	EXPECT_EQ(3, p9c_write(&self->c, 2, 0, "abc", 3));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TFSYNC, "dd", 2U, 0U));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TFSYNC, "dd", 2U, 1U));
-	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, V9P_TFSYNC, "dd", 42U, 0U));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TFSYNC, "dd", 2U, 0U));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TFSYNC, "dd", 2U, 1U));
+	EXPECT_EQ(-EBADF, p9c_rpc(&self->c, P9_TFSYNC, "dd", 42U, 0U));
 }
 
 /* Tlock and Tgetlock */
@@ -1115,7 +1115,7 @@ TEST_F(ops, lock_is_a_host_lock)
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 
 	/* A host process sees it, held by the VMM (not by "pid 1"). */
 	ASSERT_EQ(0, host_getlk(path, F_WRLCK, 0, 10, &fl));
@@ -1127,21 +1127,21 @@ TEST_F(ops, lock_is_a_host_lock)
 	EXPECT_EQ(F_UNLCK, fl.l_type);
 
 	/* Another guest process sees it too, and cannot take it. */
-	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 5, 20, 2, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_WRLCK, gl.type);
+	ASSERT_EQ(0, getlock9(&self->c, 3, P9_LOCK_TYPE_WRLCK, 5, 20, 2, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_WRLCK, gl.type);
 	EXPECT_EQ(0, gl.start);
 	EXPECT_EQ(10, gl.length);
 	EXPECT_EQ(1, gl.proc_id);
-	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 0, 9, 1, 2));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 10, 5, 2));
+	EXPECT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 3, P9_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
+	EXPECT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 3, P9_LOCK_TYPE_RDLCK, 0, 9, 1, 2));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 3, P9_LOCK_TYPE_WRLCK, 0, 10, 5, 2));
 	/* Its own lock does not conflict with itself. */
-	ASSERT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
+	ASSERT_EQ(0, getlock9(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_UNLCK, gl.type);
 
 	/* Unlocked by its owner: the other process gets it. */
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 3, P9_LOCK_TYPE_WRLCK, 0, 5, 20, 2));
 	ASSERT_EQ(0, host_getlk(path, F_RDLCK, 0, 0, &fl));
 	EXPECT_EQ(F_WRLCK, fl.l_type);
 	EXPECT_EQ(5, fl.l_start);
@@ -1158,16 +1158,16 @@ TEST_F(ops, lock_blocked_by_host_process)
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	ASSERT_EQ(0, host_hold_lock(path, 100, 10, &h));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
-	EXPECT_EQ(V9P_LOCK_BLOCKED, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 0, 3));
-	EXPECT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 3, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_WRLCK, gl.type);
+	EXPECT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
+	EXPECT_EQ(P9_LOCK_BLOCKED, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 0, 0, 3));
+	EXPECT_EQ(0, getlock9(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 0, 3, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_WRLCK, gl.type);
 	EXPECT_EQ(100, gl.start);
 	EXPECT_EQ(10, gl.length);
 	EXPECT_EQ(h.pid, gl.proc_id);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 100, 3));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 100, 3));
 	host_release_lock(&h);
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 105, 1, 3));
 }
 
 /*
@@ -1183,24 +1183,24 @@ TEST_F(ops, getlock_unlck_is_the_linux_clients_test)
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
-	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
+	ASSERT_EQ(0, getlock9(&self->c, 3, P9_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_UNLCK, gl.type);
 
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
-	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_WRLCK, gl.type);
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(0, getlock9(&self->c, 3, P9_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_WRLCK, gl.type);
 	EXPECT_EQ(0, gl.start);
 	EXPECT_EQ(10, gl.length);
 	EXPECT_EQ(1, gl.proc_id);
 	/* Its owner's own lock is no conflict. */
-	ASSERT_EQ(0, getlock9(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 1, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_UNLCK, gl.type);
+	ASSERT_EQ(0, getlock9(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 1, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_UNLCK, gl.type);
 
 	/* A read lock of another owner is named as one. */
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 20, 5, 1));
-	ASSERT_EQ(0, getlock9(&self->c, 3, V9P_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
-	EXPECT_EQ(V9P_LOCK_TYPE_RDLCK, gl.type);
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_UNLCK, 0, 0, 10, 1));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 20, 5, 1));
+	ASSERT_EQ(0, getlock9(&self->c, 3, P9_LOCK_TYPE_UNLCK, 0, 0, 2, &gl));
+	EXPECT_EQ(P9_LOCK_TYPE_RDLCK, gl.type);
 	EXPECT_EQ(20, gl.start);
 	EXPECT_EQ(5, gl.length);
 }
@@ -1213,8 +1213,8 @@ TEST_F(ops, clunk_releases_locks)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 50, 0, 7));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 50, 0, 7));
 	ASSERT_EQ(0, host_getlk(path, F_WRLCK, 0, 0, &fl));
 	ASSERT_NE(F_UNLCK, fl.l_type);
 	EXPECT_EQ(0, p9c_clunk(&self->c, 2));
@@ -1223,9 +1223,9 @@ TEST_F(ops, clunk_releases_locks)
 	/* Tremove clunks too. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_RDWR));
-	ASSERT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	ASSERT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 3, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	ASSERT_EQ(0, link(path, hpath(self->dir, "keep")));
-	EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TREMOVE, "d", 3U));
+	EXPECT_EQ(0, p9c_rpc(&self->c, P9_TREMOVE, "d", 3U));
 	ASSERT_EQ(0, host_getlk(hpath(self->dir, "keep"), F_WRLCK, 0, 0, &fl));
 	EXPECT_EQ(F_UNLCK, fl.l_type);
 }
@@ -1235,17 +1235,17 @@ TEST_F(ops, lock_errors)
 	struct glock gl;
 
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
-	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
-	EXPECT_EQ(-EBADF, getlock9(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
-	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 42, V9P_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
+	EXPECT_EQ(-EBADF, getlock9(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 10, 1, &gl));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 42, P9_LOCK_TYPE_WRLCK, 0, 0, 10, 1));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDWR));
 	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, 7, 0, 0, 10, 1));
 	EXPECT_EQ(-EINVAL, getlock9(&self->c, 2, 7, 0, 10, 1, &gl));
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TLOCK, "dbdqqds", 2U, 1U, 4U, (__u64)0,
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TLOCK, "dbdqqds", 2U, 1U, 4U, (__u64)0,
 				   (__u64)10, 1U, P9S("")));
 	/* A range past the largest offset. */
-	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 1ULL << 63, 1, 1));
-	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 10, ~0ULL, 1));
+	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 1ULL << 63, 1, 1));
+	EXPECT_EQ(-EINVAL, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 10, ~0ULL, 1));
 }
 
 /*
@@ -1261,31 +1261,31 @@ TEST_F(ops, lock_type_needs_open_mode)
 	snprintf(path, sizeof(path), "%s/file", self->dir);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, P9_RDONLY));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_RDLCK, 0, 0, 10, 1));
-	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, V9P_LOCK_TYPE_WRLCK, 0, 20, 10, 1));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 2, P9_LOCK_TYPE_RDLCK, 0, 0, 10, 1));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 2, P9_LOCK_TYPE_WRLCK, 0, 20, 10, 1));
 	ASSERT_EQ(0, host_getlk(path, F_RDLCK, 20, 10, &fl));
 	EXPECT_EQ(F_UNLCK, fl.l_type);
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "file", NULL));
 	ASSERT_EQ(0, p9c_lopen(&self->c, 3, P9_WRONLY));
-	EXPECT_EQ(V9P_LOCK_SUCCESS, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_WRLCK, 0, 40, 10, 2));
-	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 3, V9P_LOCK_TYPE_RDLCK, 0, 60, 10, 2));
+	EXPECT_EQ(P9_LOCK_SUCCESS, p9c_lock(&self->c, 3, P9_LOCK_TYPE_WRLCK, 0, 40, 10, 2));
+	EXPECT_EQ(-EBADF, p9c_lock(&self->c, 3, P9_LOCK_TYPE_RDLCK, 0, 60, 10, 2));
 }
 
 /* Tflush and Tclunk */
 
 TEST_F(ops, flush_answers_any_tag)
 {
-	static const unsigned int tags[] = { 0, 1, 1234, 0xfffe, V9P_NOTAG };
+	static const unsigned int tags[] = { 0, 1, 1234, 0xfffe, P9_NOTAG };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(tags); i++) {
-		EXPECT_EQ(0, p9c_rpc(&self->c, V9P_TFLUSH, "w", tags[i]));
-		EXPECT_EQ(V9P_RFLUSH, self->c.resp[4]);
+		EXPECT_EQ(0, p9c_rpc(&self->c, P9_TFLUSH, "w", tags[i]));
+		EXPECT_EQ(P9_RFLUSH, self->c.resp[4]);
 		EXPECT_EQ(V9P_HDR_SIZE, self->c.resp_len);
 	}
 	/* Without its oldtag. */
-	EXPECT_EQ(-EPROTO, p9c_rpc(&self->c, V9P_TFLUSH, ""));
-	EXPECT_EQ(V9P_RLERROR, self->c.resp[4]);
+	EXPECT_EQ(-EPROTO, p9c_rpc(&self->c, P9_TFLUSH, ""));
+	EXPECT_EQ(P9_RLERROR, self->c.resp[4]);
 }
 
 TEST_F(ops, clunk_twice)
@@ -1299,7 +1299,7 @@ TEST_F(ops, clunk_twice)
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
 	EXPECT_EQ(1, st.fids);
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
-	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, V9P_NOFID));
+	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, P9_NOFID));
 	/* The number is free again. */
 	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "sub", NULL));
 }
@@ -1308,7 +1308,7 @@ TEST_F(ops, clunk_twice)
 
 TEST_F(ops, readonly_export)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct p9c ro;
 	char buf[64] = {};
 	struct stat st;
@@ -1321,24 +1321,24 @@ TEST_F(ops, readonly_export)
 	EXPECT_EQ(-EROFS, symlink9(&ro, ROOT, "newlink", "file", NULL));
 	EXPECT_EQ(-EROFS, mknod9(&ro, ROOT, "newfifo", S_IFIFO | 0644U, 0, 0, NULL));
 	EXPECT_EQ(-EROFS, unlinkat9(&ro, ROOT, "file", 0));
-	EXPECT_EQ(-EROFS, unlinkat9(&ro, ROOT, "sub", (__u32)V9P_AT_REMOVEDIR));
+	EXPECT_EQ(-EROFS, unlinkat9(&ro, ROOT, "sub", (__u32)P9_DOTL_AT_REMOVEDIR));
 	EXPECT_EQ(-EROFS, renameat9(&ro, ROOT, "file", ROOT, "renamed"));
 	ASSERT_EQ(1, p9c_walk(&ro, ROOT, 3, "file", NULL));
 	EXPECT_EQ(-EROFS, setattr9(&ro, 3, V9P_SETATTR_MODE, 0600U, 0, 0, 0, 0, 0, 0, 0));
 	EXPECT_EQ(-EROFS, setattr9(&ro, 3, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0));
 	EXPECT_EQ(-EROFS, xattrcreate9(&ro, 3, "user.test", 1, 0));
-	EXPECT_EQ(-EROFS, p9c_rpc(&ro, V9P_TLINK, "dds", (__u32)ROOT, 3U, P9S("hard")));
-	EXPECT_EQ(-EROFS, p9c_rpc(&ro, V9P_TRENAME, "dds", 3U, (__u32)ROOT, P9S("renamed")));
+	EXPECT_EQ(-EROFS, p9c_rpc(&ro, P9_TLINK, "dds", (__u32)ROOT, 3U, P9S("hard")));
+	EXPECT_EQ(-EROFS, p9c_rpc(&ro, P9_TRENAME, "dds", 3U, (__u32)ROOT, P9S("renamed")));
 	EXPECT_EQ(-EROFS, p9c_lopen(&ro, 3, P9_WRONLY));
 	EXPECT_EQ(-EROFS, p9c_lopen(&ro, 3, P9_RDWR));
-	EXPECT_EQ(-EROFS, p9c_lopen(&ro, 3, P9_RDONLY | V9P_DOTL_TRUNC));
+	EXPECT_EQ(-EROFS, p9c_lopen(&ro, 3, P9_RDONLY | P9_DOTL_TRUNC));
 	/* Reading still works, from the same fid. */
-	ASSERT_EQ(0, p9c_rpc(&ro, V9P_TLOPEN, "dd", 3U, P9_RDONLY));
+	ASSERT_EQ(0, p9c_rpc(&ro, P9_TLOPEN, "dd", 3U, P9_RDONLY));
 	ASSERT_EQ(0, p9c_get(&ro, "Q", &qid));
 	EXPECT_EQ(10, p9c_read(&ro, 3, 0, buf, sizeof(buf)));
 	EXPECT_STREQ("0123456789", buf);
 	ASSERT_EQ(1, p9c_walk(&ro, ROOT, 4, "sub", NULL));
-	EXPECT_EQ(-EROFS, p9c_rpc(&ro, V9P_TREMOVE, "d", 4U));
+	EXPECT_EQ(-EROFS, p9c_rpc(&ro, P9_TREMOVE, "d", 4U));
 	EXPECT_EQ(-EBADF, p9c_clunk(&ro, 4));
 	p9c_close(&ro);
 
@@ -1380,7 +1380,7 @@ TEST_F(ops, fid_cap)
 	EXPECT_EQ(-EMFILE, p9c_walk(&c, ROOT, 9, "file", NULL));
 	EXPECT_EQ(-EMFILE, p9c_walk(&c, ROOT, 9, "", NULL));
 	EXPECT_EQ(-EMFILE, xattrwalk9(&c, ROOT, 9, "", &size));
-	EXPECT_EQ(-EMFILE, p9c_rpc(&c, V9P_TATTACH, "ddssd", 9U, V9P_NOFID, P9S("root"),
+	EXPECT_EQ(-EMFILE, p9c_rpc(&c, P9_TATTACH, "ddssd", 9U, P9_NOFID, P9S("root"),
 				   P9S(""), 0U));
 	ASSERT_EQ(0, ioctl(c.vq.fd, VHOST_9P_GET_STATS, &st));
 	EXPECT_EQ(8, st.fids);

@@ -208,7 +208,7 @@ static int finish_reply(struct p9c *c, __u8 type, __u16 tag)
 	if (v9p_readf(&c->reply, "dbw", &size, &rtype, &rtag) || size != c->resp_len ||
 	    rtag != tag)
 		return -EPROTO;
-	if (rtype == V9P_RLERROR) {
+	if (rtype == P9_RLERROR) {
 		if (v9p_readf(&c->reply, "d", &ecode))
 			return -EPROTO;
 		return -(int)ecode;
@@ -239,7 +239,7 @@ static int build(struct p9c *c, __u8 type, __u16 tag, const char *fmt, va_list a
  */
 int p9c_rpc(struct p9c *c, __u8 type, const char *fmt, ...)
 {
-	__u16 tag = type == V9P_TVERSION ? V9P_NOTAG : c->tag++ % 0xfff0;
+	__u16 tag = type == P9_TVERSION ? P9_NOTAG : c->tag++ % 0xfff0;
 	struct v9p_buf buf;
 	va_list ap;
 	int ret;
@@ -287,7 +287,7 @@ int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid)
 	__u32 msize;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TVERSION, "ds", (__u32)P9C_MSIZE, P9S("9P2000.L"));
+	ret = p9c_rpc(c, P9_TVERSION, "ds", (__u32)P9C_MSIZE, P9S("9P2000.L"));
 	if (!ret)
 		ret = p9c_get(c, "ds", &msize, &version);
 	if (ret)
@@ -295,7 +295,7 @@ int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid)
 	if (strcmp(version.str, "9P2000.L"))
 		return -EPROTO;
 	c->msize = msize;
-	return p9c_rpc(c, V9P_TATTACH, "ddssd", root_fid, (__u32)V9P_NOFID,
+	return p9c_rpc(c, P9_TATTACH, "ddssd", root_fid, (__u32)P9_NOFID,
 		       P9S("user"), P9S(""), uid);
 }
 
@@ -323,17 +323,17 @@ int p9c_session(struct p9c *c, __u32 root_fid)
  * the components), or -errno.
  */
 int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
-	     struct v9p_qid *last)
+	     struct p9_qid *last)
 {
 	struct v9p_buf buf;
 	char copy[4096], *name, *save = NULL;
 	__u16 n = 0, nwqid, i, tag = c->tag++ % 0xfff0;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	int ret;
 
 	snprintf(copy, sizeof(copy), "%s", path);
 	v9p_buf_init(&buf, c->req, c->msize, NULL, 0);
-	v9p_begin_reply(&buf, V9P_TWALK, tag);
+	v9p_begin_reply(&buf, P9_TWALK, tag);
 	v9p_writef(&buf, "ddw", fid, newfid, 0U);
 	for (name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
 		if (v9p_writef(&buf, "s", P9S(name)))
@@ -347,7 +347,7 @@ int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
 	ret = p9c_raw(c, c->req, buf.pos, c->msize);
 	if (ret < 0)
 		return ret;
-	ret = finish_reply(c, V9P_TWALK, tag);
+	ret = finish_reply(c, P9_TWALK, tag);
 	if (ret)
 		return ret;
 	if (p9c_get(c, "w", &nwqid))
@@ -370,7 +370,7 @@ int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
  */
 int p9c_lopen(struct p9c *c, __u32 fid, __u32 flags)
 {
-	return p9c_rpc(c, V9P_TLOPEN, "dd", fid, flags);
+	return p9c_rpc(c, P9_TLOPEN, "dd", fid, flags);
 }
 
 /**
@@ -396,7 +396,7 @@ ssize_t p9c_read(struct p9c *c, __u32 fid, __u64 offset, void *buf, __u32 count)
 
 	virtq_reset_alloc(&c->vq);
 	v9p_buf_init(&msg, c->req, c->msize, NULL, 0);
-	v9p_begin_reply(&msg, V9P_TREAD, tag);
+	v9p_begin_reply(&msg, P9_TREAD, tag);
 	v9p_writef(&msg, "dqd", fid, offset, count);
 	v9p_end_reply(&msg);
 	out.iov_len = msg.pos;
@@ -418,14 +418,14 @@ ssize_t p9c_read(struct p9c *c, __u32 fid, __u64 offset, void *buf, __u32 count)
 		return -EPROTO;
 	memcpy(c->resp, in[0].iov_base, V9P_IOHDR_SIZE);
 	c->resp_len = used;
-	if (c->resp[4] == V9P_RLERROR) {
+	if (c->resp[4] == P9_RLERROR) {
 		c->resp_len = V9P_IOHDR_SIZE;
-		return finish_reply(c, V9P_TREAD, tag);
+		return finish_reply(c, P9_TREAD, tag);
 	}
 	if (used - V9P_IOHDR_SIZE > count)
 		return -EPROTO;
 	memcpy(c->resp + V9P_IOHDR_SIZE, in[1].iov_base, used - V9P_IOHDR_SIZE);
-	ret = finish_reply(c, V9P_TREAD, tag);
+	ret = finish_reply(c, P9_TREAD, tag);
 	if (ret)
 		return ret;
 	if (p9c_get(c, "d", &n) || n != used - V9P_IOHDR_SIZE)
@@ -457,7 +457,7 @@ ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
 
 	virtq_reset_alloc(&c->vq);
 	v9p_buf_init(&msg, c->req, c->msize, NULL, 0);
-	v9p_begin_reply(&msg, V9P_TWRITE, tag);
+	v9p_begin_reply(&msg, P9_TWRITE, tag);
 	v9p_writef(&msg, "dqd", fid, offset, count);
 	/* The size covers the data that follows in the next descriptor. */
 	v9p_end_reply_sized(&msg, msg.pos + count);
@@ -481,7 +481,7 @@ ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
 		return -EPROTO;
 	memcpy(c->resp, in.iov_base, used);
 	c->resp_len = used;
-	ret = finish_reply(c, V9P_TWRITE, tag);
+	ret = finish_reply(c, P9_TWRITE, tag);
 	if (ret)
 		return ret;
 	return p9c_get(c, "d", &n) ? -EPROTO : (ssize_t)n;
@@ -496,15 +496,15 @@ ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
  */
 int p9c_clunk(struct p9c *c, __u32 fid)
 {
-	return p9c_rpc(c, V9P_TCLUNK, "d", fid);
+	return p9c_rpc(c, P9_TCLUNK, "d", fid);
 }
 
 /**
  * p9c_lock() - Tlock, as guest process @proc_id
  * @c: the client
  * @fid: an open fid
- * @type: V9P_LOCK_TYPE_*
- * @flags: V9P_LOCK_FLAGS_*
+ * @type: P9_LOCK_TYPE_*
+ * @flags: P9_LOCK_FLAGS_*
  * @start: the first byte
  * @length: how many bytes, 0 for all that follow
  * @proc_id: the guest process that locks
@@ -517,7 +517,7 @@ int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u6
 	__u8 status;
 	int ret;
 
-	ret = p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, type, flags, start, length, proc_id,
+	ret = p9c_rpc(c, P9_TLOCK, "dbdqqds", fid, type, flags, start, length, proc_id,
 		      P9S("kselftest"));
 	if (ret)
 		return ret;
@@ -534,7 +534,7 @@ int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u6
  */
 int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *a)
 {
-	int ret = p9c_rpc(c, V9P_TGETATTR, "dq", fid, (__u64)V9P_GETATTR_ALL);
+	int ret = p9c_rpc(c, P9_TGETATTR, "dq", fid, (__u64)P9_STATS_ALL);
 
 	if (ret)
 		return ret;
@@ -559,13 +559,13 @@ int p9c_readdir(struct p9c *c, __u32 fid, __u32 count, p9c_dirent_fn fn, void *a
 {
 	__u64 offset = 0, next;
 	struct v9p_str name;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	int ret, entries = 0;
 	__u32 n, end;
 	__u8 type;
 
 	for (;;) {
-		ret = p9c_rpc(c, V9P_TREADDIR, "dqd", fid, offset, count);
+		ret = p9c_rpc(c, P9_TREADDIR, "dqd", fid, offset, count);
 		if (!ret)
 			ret = p9c_get(c, "d", &n);
 		if (ret)

@@ -57,7 +57,7 @@ struct p9c {
  */
 struct p9c_attr {
 	__u64 valid;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	__u32 mode, uid, gid;
 	__u64 nlink, rdev, size, blksize, blocks;
 	__u64 atime_sec, atime_nsec, mtime_sec, mtime_nsec;
@@ -77,7 +77,7 @@ void *p9c_post(struct p9c *c, __u8 type, __u16 tag, size_t cap, const char *fmt,
 int p9c_session(struct p9c *c, __u32 root_fid);
 int p9c_session_as(struct p9c *c, __u32 root_fid, __u32 uid);
 int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
-	     struct v9p_qid *last);
+	     struct p9_qid *last);
 int p9c_lopen(struct p9c *c, __u32 fid, __u32 flags);
 ssize_t p9c_read(struct p9c *c, __u32 fid, __u64 offset, void *buf, __u32 count);
 ssize_t p9c_write(struct p9c *c, __u32 fid, __u64 offset, const void *buf,
@@ -87,7 +87,7 @@ int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u6
 	     __u32 proc_id);
 int p9c_getattr(struct p9c *c, __u32 fid, struct p9c_attr *attr);
 
-typedef int (*p9c_dirent_fn)(const struct v9p_str *name, const struct v9p_qid *qid,
+typedef int (*p9c_dirent_fn)(const struct v9p_str *name, const struct p9_qid *qid,
 			     __u8 type, void *arg);
 int p9c_readdir(struct p9c *c, __u32 fid, __u32 count, p9c_dirent_fn fn, void *arg);
 

@@ -62,72 +62,72 @@ static size_t seed_message(__u8 *buf, size_t cap)
 	v9p_buf_init(&b, buf, cap, NULL, 0);
 	switch (rng_below(16)) {
 	case 0:
-		v9p_begin_reply(&b, V9P_TVERSION, V9P_NOTAG);
+		v9p_begin_reply(&b, P9_TVERSION, P9_NOTAG);
 		v9p_writef(&b, "ds", rng_below(2) ? P9C_MSIZE : rng_next(), P9S("9P2000.L"));
 		break;
 	case 1:
-		v9p_begin_reply(&b, V9P_TATTACH, tag);
-		v9p_writef(&b, "ddssd", fid, (__u32)V9P_NOFID, P9S("u"), P9S(""), 0U);
+		v9p_begin_reply(&b, P9_TATTACH, tag);
+		v9p_writef(&b, "ddssd", fid, (__u32)P9_NOFID, P9S("u"), P9S(""), 0U);
 		break;
 	case 2:
-		v9p_begin_reply(&b, V9P_TWALK, tag);
+		v9p_begin_reply(&b, P9_TWALK, tag);
 		v9p_writef(&b, "ddwss", fid, newfid, 2U, P9S("sub"),
 			   P9S(rng_below(2) ? ".." : "f"));
 		break;
 	case 3:
-		v9p_begin_reply(&b, V9P_TLOPEN, tag);
+		v9p_begin_reply(&b, P9_TLOPEN, tag);
 		v9p_writef(&b, "dd", fid, rng_below(4));
 		break;
 	case 4:
-		v9p_begin_reply(&b, V9P_TREAD, tag);
+		v9p_begin_reply(&b, P9_TREAD, tag);
 		v9p_writef(&b, "dqd", fid, (__u64)rng_below(8192), rng_below(1 << 20));
 		break;
 	case 5:
-		v9p_begin_reply(&b, V9P_TWRITE, tag);
+		v9p_begin_reply(&b, P9_TWRITE, tag);
 		v9p_writef(&b, "dqd", fid, (__u64)rng_below(8192), 8U);
 		v9p_writef(&b, "q", (__u64)rng_next() << 32 | rng_next());
 		break;
 	case 6:
-		v9p_begin_reply(&b, V9P_TREADDIR, tag);
+		v9p_begin_reply(&b, P9_TREADDIR, tag);
 		v9p_writef(&b, "dqd", fid, (__u64)rng_below(4), rng_below(65536));
 		break;
 	case 7:
-		v9p_begin_reply(&b, V9P_TGETATTR, tag);
+		v9p_begin_reply(&b, P9_TGETATTR, tag);
 		v9p_writef(&b, "dq", fid, (__u64)0x3fff);
 		break;
 	case 8:
-		v9p_begin_reply(&b, V9P_TSETATTR, tag);
+		v9p_begin_reply(&b, P9_TSETATTR, tag);
 		v9p_writef(&b, "ddddqqqqq", fid, rng_below(128), 0600U, 0U, 0U,
 			   (__u64)rng_below(65536), (__u64)0, (__u64)0, (__u64)0, (__u64)0);
 		break;
 	case 9:
-		v9p_begin_reply(&b, V9P_TXATTRWALK, tag);
+		v9p_begin_reply(&b, P9_TXATTRWALK, tag);
 		v9p_writef(&b, "dds", fid, newfid, P9S(rng_below(2) ? "user.a" : ""));
 		break;
 	case 10:
-		v9p_begin_reply(&b, V9P_TXATTRCREATE, tag);
+		v9p_begin_reply(&b, P9_TXATTRCREATE, tag);
 		v9p_writef(&b, "dsqd", fid, P9S("user.a"), (__u64)rng_below(1 << 17), 0U);
 		break;
 	case 11:
-		v9p_begin_reply(&b, V9P_TLCREATE, tag);
+		v9p_begin_reply(&b, P9_TLCREATE, tag);
 		v9p_writef(&b, "dsddd", fid, P9S(rng_below(2) ? "new" : "../escape"), 2U,
 			   0644U, 0U);
 		break;
 	case 12:
-		v9p_begin_reply(&b, V9P_TMKDIR, tag);
+		v9p_begin_reply(&b, P9_TMKDIR, tag);
 		v9p_writef(&b, "dsdd", fid, P9S("d"), 0755U, 0U);
 		break;
 	case 13:
-		v9p_begin_reply(&b, V9P_TUNLINKAT, tag);
+		v9p_begin_reply(&b, P9_TUNLINKAT, tag);
 		v9p_writef(&b, "dsd", fid, P9S(rng_below(2) ? "new" : "d"),
 			   rng_below(2) ? 0x200U : 0U);
 		break;
 	case 14:
-		v9p_begin_reply(&b, V9P_TFLUSH, tag);
+		v9p_begin_reply(&b, P9_TFLUSH, tag);
 		v9p_writef(&b, "w", rng_below(8));
 		break;
 	default:
-		v9p_begin_reply(&b, V9P_TCLUNK, tag);
+		v9p_begin_reply(&b, P9_TCLUNK, tag);
 		v9p_writef(&b, "d", fid);
 		break;
 	}

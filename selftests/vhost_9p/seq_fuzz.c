@@ -101,7 +101,7 @@ static void note_outside(const char *path)
 }
 
 /* A qid from a reply: does it name something outside the export? */
-static void check_qid(const struct v9p_qid *qid, const char *what)
+static void check_qid(const struct p9_qid *qid, const char *what)
 {
 	__u64 dev = qid->path >> 48, ino = qid->path & ((1ULL << 48) - 1);
 	unsigned int i;
@@ -162,22 +162,22 @@ static int walk(struct p9c *c, __u32 fid, __u32 newfid)
 {
 	unsigned int n = rng_below(4), i;
 	const char *w[3] = { pick_name(), pick_name(), pick_name() };
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	__u16 got;
 	int ret;
 
 	switch (n) {
 	case 0:
-		ret = p9c_rpc(c, V9P_TWALK, "ddw", fid, newfid, 0U);
+		ret = p9c_rpc(c, P9_TWALK, "ddw", fid, newfid, 0U);
 		break;
 	case 1:
-		ret = p9c_rpc(c, V9P_TWALK, "ddws", fid, newfid, 1U, P9S(w[0]));
+		ret = p9c_rpc(c, P9_TWALK, "ddws", fid, newfid, 1U, P9S(w[0]));
 		break;
 	case 2:
-		ret = p9c_rpc(c, V9P_TWALK, "ddwss", fid, newfid, 2U, P9S(w[0]), P9S(w[1]));
+		ret = p9c_rpc(c, P9_TWALK, "ddwss", fid, newfid, 2U, P9S(w[0]), P9S(w[1]));
 		break;
 	default:
-		ret = p9c_rpc(c, V9P_TWALK, "ddwsss", fid, newfid, 3U, P9S(w[0]), P9S(w[1]),
+		ret = p9c_rpc(c, P9_TWALK, "ddwsss", fid, newfid, 3U, P9S(w[0]), P9S(w[1]),
 			      P9S(w[2]));
 		break;
 	}
@@ -193,7 +193,7 @@ static int walk(struct p9c *c, __u32 fid, __u32 newfid)
 
 static int got_qid(struct p9c *c, int ret, const char *fmt, const char *what)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	__u32 iounit;
 
 	if (sent(ret))
@@ -213,7 +213,7 @@ static void one_request(struct p9c *c)
 
 	switch (rng_below(24)) {
 	case 0:
-		if (!got_qid(c, p9c_rpc(c, V9P_TATTACH, "ddssd", free_fid, V9P_NOFID, P9S("u"),
+		if (!got_qid(c, p9c_rpc(c, P9_TATTACH, "ddssd", free_fid, P9_NOFID, P9S("u"),
 					P9S(""), rng_below(2) ? 0U : 1000U), "Q", "Rattach"))
 			live[free_fid] = true;
 		break;
@@ -221,30 +221,30 @@ static void one_request(struct p9c *c)
 		walk(c, fid, rng_below(3) ? free_fid : fid);
 		break;
 	case 6:
-		got_qid(c, p9c_rpc(c, V9P_TLOPEN, "dd", fid,
+		got_qid(c, p9c_rpc(c, P9_TLOPEN, "dd", fid,
 				   rng_below(3) | (rng_below(4) ? 0 : 01000)), "Qd", "Rlopen");
 		break;
 	case 7:
-		got_qid(c, p9c_rpc(c, V9P_TLCREATE, "dsddd", fid, P9S(pick_name()), 2U, 0644U,
-				   V9P_NOFID), "Qd", "Rlcreate");
+		got_qid(c, p9c_rpc(c, P9_TLCREATE, "dsddd", fid, P9S(pick_name()), 2U, 0644U,
+				   P9_NOFID), "Qd", "Rlcreate");
 		break;
 	case 8:
-		got_qid(c, p9c_rpc(c, V9P_TMKDIR, "dsdd", fid, P9S(pick_name()), 0755U,
-				   V9P_NOFID), "Q", "Rmkdir");
+		got_qid(c, p9c_rpc(c, P9_TMKDIR, "dsdd", fid, P9S(pick_name()), 0755U,
+				   P9_NOFID), "Q", "Rmkdir");
 		break;
 	case 9:
-		sent(p9c_rpc(c, V9P_TRENAMEAT, "dsds", fid, P9S(pick_name()), other,
+		sent(p9c_rpc(c, P9_TRENAMEAT, "dsds", fid, P9S(pick_name()), other,
 			     P9S(pick_name())));
 		break;
 	case 10:
-		sent(p9c_rpc(c, V9P_TUNLINKAT, "dsd", fid, P9S(pick_name()),
-			     rng_below(2) ? V9P_AT_REMOVEDIR : 0U));
+		sent(p9c_rpc(c, P9_TUNLINKAT, "dsd", fid, P9S(pick_name()),
+			     rng_below(2) ? P9_DOTL_AT_REMOVEDIR : 0U));
 		break;
 	case 11:
-		sent(p9c_rpc(c, V9P_TLINK, "dds", fid, other, P9S(pick_name())));
+		sent(p9c_rpc(c, P9_TLINK, "dds", fid, other, P9S(pick_name())));
 		break;
 	case 12:
-		if (!sent(p9c_rpc(c, V9P_TXATTRWALK, "dds", fid, free_fid,
+		if (!sent(p9c_rpc(c, P9_TXATTRWALK, "dds", fid, free_fid,
 				  P9S(rng_below(2) ? "user.x" : "")))) {
 			live[free_fid] = true;
 			sent(p9c_read(c, free_fid, 0, buf, sizeof(buf)));
@@ -252,18 +252,18 @@ static void one_request(struct p9c *c)
 		break;
 	case 13:
 		size = rng_below(64);
-		if (!sent(p9c_rpc(c, V9P_TXATTRCREATE, "dsqd", fid, P9S("user.x"), size, 0U))) {
+		if (!sent(p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S("user.x"), size, 0U))) {
 			sent(p9c_write(c, fid, 0, buf, rng_below(2) ? size : size / 2));
 			sent(p9c_clunk(c, fid));
 			live[fid] = false;
 		}
 		break;
 	case 14:
-		sent(p9c_rpc(c, V9P_TLOCK, "dbdqqds", fid, rng_below(3), 0U, (__u64)rng_below(64),
+		sent(p9c_rpc(c, P9_TLOCK, "dbdqqds", fid, rng_below(3), 0U, (__u64)rng_below(64),
 			     (__u64)rng_below(16), rng_below(2000), P9S("seq_fuzz")));
 		break;
 	case 15:
-		sent(p9c_rpc(c, V9P_TGETLOCK, "dbqqds", fid, rng_below(2), (__u64)0, (__u64)0,
+		sent(p9c_rpc(c, P9_TGETLOCK, "dbqqds", fid, rng_below(2), (__u64)0, (__u64)0,
 			     rng_below(2000), P9S("seq_fuzz")));
 		break;
 	case 16:
@@ -278,21 +278,21 @@ static void one_request(struct p9c *c)
 		break;
 	case 18:
 		/* Clunks the fid, whatever the answer. */
-		sent(p9c_rpc(c, V9P_TREMOVE, "d", fid));
+		sent(p9c_rpc(c, P9_TREMOVE, "d", fid));
 		live[fid] = false;
 		break;
 	case 19:
-		sent(p9c_rpc(c, V9P_TSETATTR, "dddddqqqqq", fid,
+		sent(p9c_rpc(c, P9_TSETATTR, "dddddqqqqq", fid,
 			     rng_below(2) ? V9P_SETATTR_MODE : V9P_SETATTR_SIZE, 0640U, 0U, 0U,
 			     (__u64)rng_below(4096), (__u64)0, (__u64)0, (__u64)0, (__u64)0));
 		break;
 	case 20:
-		got_qid(c, p9c_rpc(c, V9P_TSYMLINK, "dssd", fid, P9S(pick_name()),
-				   P9S(rng_below(2) ? "../../outside/secret" : "/"), V9P_NOFID),
+		got_qid(c, p9c_rpc(c, P9_TSYMLINK, "dssd", fid, P9S(pick_name()),
+				   P9S(rng_below(2) ? "../../outside/secret" : "/"), P9_NOFID),
 			"Q", "Rsymlink");
 		break;
 	case 21:
-		sent(p9c_rpc(c, V9P_TREADLINK, "d", fid));
+		sent(p9c_rpc(c, P9_TREADLINK, "d", fid));
 		break;
 	case 22:
 		if (!sent(p9c_getattr(c, fid, &attr)))

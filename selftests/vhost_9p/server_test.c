@@ -66,12 +66,12 @@ TEST_F(srv, version_negotiates_msize)
 	struct v9p_str version;
 	__u32 msize;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TVERSION, "ds", 8192U, P9S("9P2000.L")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TVERSION, "ds", 8192U, P9S("9P2000.L")));
 	ASSERT_EQ(0, p9c_get(&self->c, "ds", &msize, &version));
 	EXPECT_EQ(8192, msize);
 	EXPECT_STREQ("9P2000.L", version.str);
 	/* More than the export allows is cut to its maximum. */
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TVERSION, "ds", 1U << 30, P9S("9P2000.L")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TVERSION, "ds", 1U << 30, P9S("9P2000.L")));
 	ASSERT_EQ(0, p9c_get(&self->c, "ds", &msize, &version));
 	EXPECT_EQ(VHOST_9P_DEFAULT_MAX_MSIZE, msize);
 }
@@ -81,17 +81,17 @@ TEST_F(srv, version_unknown_dialect)
 	struct v9p_str version;
 	__u32 msize;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TVERSION, "ds", 8192U, P9S("9P2000.u")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TVERSION, "ds", 8192U, P9S("9P2000.u")));
 	ASSERT_EQ(0, p9c_get(&self->c, "ds", &msize, &version));
 	EXPECT_STREQ("unknown", version.str);
 	/* No session: nothing else is served. */
-	EXPECT_EQ(-EPROTO, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", 5U, V9P_NOFID,
+	EXPECT_EQ(-EPROTO, p9c_rpc(&self->c, P9_TATTACH, "ddssd", 5U, P9_NOFID,
 				   P9S(""), P9S(""), 0U));
 }
 
 TEST_F(srv, version_msize_too_small)
 {
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TVERSION, "ds", 512U, P9S("9P2000.L")));
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TVERSION, "ds", 512U, P9S("9P2000.L")));
 }
 
 TEST_F(srv, version_clunks_every_fid)
@@ -100,42 +100,42 @@ TEST_F(srv, version_clunks_every_fid)
 	EXPECT_EQ(0, p9c_clunk(&self->c, ROOT));
 	ASSERT_EQ(0, p9c_session(&self->c, ROOT));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "hello", NULL));
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TVERSION, "ds", 8192U, P9S("9P2000.L")));
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TVERSION, "ds", 8192U, P9S("9P2000.L")));
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 }
 
 TEST_F(srv, attach_root_is_a_directory)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 
-	ASSERT_EQ(0, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", 7U, V9P_NOFID,
+	ASSERT_EQ(0, p9c_rpc(&self->c, P9_TATTACH, "ddssd", 7U, P9_NOFID,
 			     P9S("root"), P9S(""), 0U));
 	ASSERT_EQ(0, p9c_get(&self->c, "Q", &qid));
-	EXPECT_EQ(V9P_QTDIR, qid.type);
+	EXPECT_EQ(P9_QTDIR, qid.type);
 }
 
 TEST_F(srv, attach_errors)
 {
 	/* Fid in use, and an afid although no Tauth ever succeeds. */
-	EXPECT_EQ(-EEXIST, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", ROOT, V9P_NOFID,
+	EXPECT_EQ(-EEXIST, p9c_rpc(&self->c, P9_TATTACH, "ddssd", ROOT, P9_NOFID,
 				   P9S("root"), P9S(""), 0U));
-	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TATTACH, "ddssd", 8U, 9U,
+	EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TATTACH, "ddssd", 8U, 9U,
 				   P9S("root"), P9S(""), 0U));
 }
 
 TEST_F(srv, auth_refused)
 {
-	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, V9P_TAUTH, "dssd", 3U, P9S("root"),
+	EXPECT_EQ(-EOPNOTSUPP, p9c_rpc(&self->c, P9_TAUTH, "dssd", 3U, P9S("root"),
 				       P9S(""), 0U));
 }
 
 TEST_F(srv, walk_and_read)
 {
 	char buf[64] = {};
-	struct v9p_qid qid;
+	struct p9_qid qid;
 
 	ASSERT_EQ(2, p9c_walk(&self->c, ROOT, 2, "sub/inner", &qid));
-	EXPECT_EQ(V9P_QTFILE, qid.type);
+	EXPECT_EQ(P9_QTFILE, qid.type);
 	ASSERT_EQ(0, p9c_lopen(&self->c, 2, 0));
 	ASSERT_EQ(11, p9c_read(&self->c, 2, 0, buf, sizeof(buf)));
 	EXPECT_STREQ("inner file\n", buf);
@@ -150,12 +150,12 @@ TEST_F(srv, walk_and_read)
 
 TEST_F(srv, walk_partial_and_errors)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 
 	/* The first name missing is an error; a later one, a partial walk. */
 	EXPECT_EQ(-ENOENT, p9c_walk(&self->c, ROOT, 2, "missing", NULL));
 	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 2, "sub/missing", &qid));
-	EXPECT_EQ(V9P_QTDIR, qid.type);
+	EXPECT_EQ(P9_QTDIR, qid.type);
 	/* A partial walk creates no fid. */
 	EXPECT_EQ(-EBADF, p9c_clunk(&self->c, 2));
 	EXPECT_EQ(-EBADF, p9c_walk(&self->c, 99, 2, "sub", NULL));
@@ -170,7 +170,7 @@ TEST_F(srv, walk_partial_and_errors)
 TEST_F(srv, walk_clone_and_dotdot_stays_in_export)
 {
 	struct p9c_attr root, up;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 
 	ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
 	ASSERT_EQ(0, p9c_getattr(&self->c, ROOT, &root));
@@ -184,12 +184,12 @@ TEST_F(srv, walk_clone_and_dotdot_stays_in_export)
 
 TEST_F(srv, walk_never_follows_symlinks)
 {
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	char path[512];
 
 	/* The link itself can be walked to, not through. */
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "link", &qid));
-	EXPECT_EQ(V9P_QTSYMLINK, qid.type);
+	EXPECT_EQ(P9_QTSYMLINK, qid.type);
 	EXPECT_EQ(1, p9c_walk(&self->c, ROOT, 3, "link/inner", NULL));
 	snprintf(path, sizeof(path), "%s/abs", self->dir);
 	ASSERT_EQ(0, symlink("/etc", path));
@@ -207,7 +207,7 @@ TEST_F(srv, walk_refuses_bad_names)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, V9P_TWALK, "ddws", ROOT, 2U, 1U,
+		EXPECT_EQ(-EINVAL, p9c_rpc(&self->c, P9_TWALK, "ddws", ROOT, 2U, 1U,
 					   &bad[i]));
 }
 
@@ -221,7 +221,7 @@ TEST_F(srv, getattr_matches_host)
 	ASSERT_EQ(0, lstat(path, &st));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 2, "hello", NULL));
 	ASSERT_EQ(0, p9c_getattr(&self->c, 2, &a));
-	EXPECT_EQ(V9P_GETATTR_BASIC, a.valid & V9P_GETATTR_BASIC);
+	EXPECT_EQ(P9_STATS_BASIC, a.valid & P9_STATS_BASIC);
 	EXPECT_EQ(st.st_mode, a.mode);
 	EXPECT_EQ(st.st_size, a.size);
 	EXPECT_EQ(st.st_nlink, a.nlink);
@@ -238,9 +238,9 @@ TEST_F(srv, malformed_messages_get_rlerror)
 	__u32 ecode;
 
 	/* Size field larger than what was sent. */
-	msg[0] = 40; msg[4] = V9P_TCLUNK; msg[5] = 1;
+	msg[0] = 40; msg[4] = P9_TCLUNK; msg[5] = 1;
 	ASSERT_EQ(11, p9c_raw(&self->c, msg, 11, 64));
-	EXPECT_EQ(V9P_RLERROR, self->c.resp[4]);
+	EXPECT_EQ(P9_RLERROR, self->c.resp[4]);
 	memcpy(&ecode, self->c.resp + 7, 4);
 	EXPECT_EQ(EPROTO, ecode);
 	/* A message shorter than its fields. */
@@ -254,13 +254,13 @@ TEST_F(srv, malformed_messages_get_rlerror)
 	memcpy(&ecode, self->c.resp + 7, 4);
 	EXPECT_EQ(EOPNOTSUPP, ecode);
 	/* A string whose length runs past the end. */
-	msg[0] = 15; msg[4] = V9P_TWALK; msg[13] = 1; msg[14] = 0;
+	msg[0] = 15; msg[4] = P9_TWALK; msg[13] = 1; msg[14] = 0;
 	ASSERT_EQ(11, p9c_raw(&self->c, msg, 15, 64));
 	memcpy(&ecode, self->c.resp + 7, 4);
 	EXPECT_EQ(EPROTO, ecode);
 	/* Too short for a header, or no room for a reply: dropped. */
 	EXPECT_EQ(0, p9c_raw(&self->c, msg, 3, 64));
-	msg[0] = 11; msg[4] = V9P_TCLUNK;
+	msg[0] = 11; msg[4] = P9_TCLUNK;
 	EXPECT_EQ(0, p9c_raw(&self->c, msg, 11, 4));
 	/* And the session still works. */
 	EXPECT_EQ(0, p9c_walk(&self->c, ROOT, 2, "", NULL));
@@ -273,8 +273,8 @@ TEST_F(srv, stats_count_requests)
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
 	EXPECT_EQ(sizeof(st), st.size);
 	EXPECT_EQ(1, st.fids);
-	EXPECT_EQ(1, st.msg_count[V9P_TVERSION]);
-	EXPECT_EQ(1, st.msg_count[V9P_TATTACH]);
+	EXPECT_EQ(1, st.msg_count[P9_TVERSION]);
+	EXPECT_EQ(1, st.msg_count[P9_TATTACH]);
 	EXPECT_EQ(P9C_MSIZE, st.msize);
 	EXPECT_EQ(VHOST_9P_DEFAULT_MAX_FIDS, st.max_fids);
 }
@@ -288,11 +288,11 @@ TEST_F(srv, stats_time_requests)
 	for (i = 0; i < 10; i++)
 		ASSERT_EQ(0, p9c_walk(&self->c, ROOT, 10 + i, "", NULL));
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
-	EXPECT_EQ(10, st.msg_count[V9P_TWALK]);
+	EXPECT_EQ(10, st.msg_count[P9_TWALK]);
 	/* Each request takes some time, and none takes a second. */
-	EXPECT_GE(st.msg_time_ns[V9P_TWALK], 10);
-	EXPECT_LT(st.msg_time_ns[V9P_TWALK], 10 * 1000000000ULL);
-	EXPECT_GT(st.msg_time_ns[V9P_TVERSION], 0);
+	EXPECT_GE(st.msg_time_ns[P9_TWALK], 10);
+	EXPECT_LT(st.msg_time_ns[P9_TWALK], 10 * 1000000000ULL);
+	EXPECT_GT(st.msg_time_ns[P9_TVERSION], 0);
 	for (i = 0; i < VHOST_9P_LATENCY_BUCKETS; i++)
 		in_hist += st.latency_hist[i];
 	EXPECT_EQ(st.requests, in_hist);
@@ -309,8 +309,8 @@ TEST_F(srv, stats_size_of_older_callers)
 	st.size = first;
 	ASSERT_EQ(0, ioctl(self->c.vq.fd, VHOST_9P_GET_STATS, &st));
 	EXPECT_EQ(first, st.size);
-	EXPECT_EQ(1, st.msg_count[V9P_TATTACH]);
-	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.msg_time_ns[V9P_TVERSION]);
+	EXPECT_EQ(1, st.msg_count[P9_TATTACH]);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.msg_time_ns[P9_TVERSION]);
 }
 
 static struct vhost_9p_stats stats_of(struct p9c *c)

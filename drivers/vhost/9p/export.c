@@ -554,14 +554,14 @@ u64 v9p_qid_path(u32 dev_index, u64 ino)
  * of the export differ.
  */
 void v9p_make_qid(struct v9p_server *srv, const struct path *path,
-		  const struct kstat *stat, struct v9p_qid *qid)
+		  const struct kstat *stat, struct p9_qid *qid)
 {
 	if (S_ISDIR(stat->mode))
-		qid->type = V9P_QTDIR;
+		qid->type = P9_QTDIR;
 	else if (S_ISLNK(stat->mode))
-		qid->type = V9P_QTSYMLINK;
+		qid->type = P9_QTSYMLINK;
 	else
-		qid->type = V9P_QTFILE;
+		qid->type = P9_QTFILE;
 	/*
 	 * Any change of the time or size changes the version, as QEMU's.
 	 * Never 0: the Linux client (6.6 and later) takes it for a
@@ -580,7 +580,7 @@ void v9p_make_qid(struct v9p_server *srv, const struct path *path,
  * Return: 0, or the error of vfs_getattr().
  */
 int v9p_path_qid(struct v9p_server *srv, const struct path *path,
-		 struct v9p_qid *qid)
+		 struct p9_qid *qid)
 {
 	struct kstat stat;
 	int ret;

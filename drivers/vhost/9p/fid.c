@@ -119,7 +119,7 @@ struct v9p_fid *v9p_fid_publish(struct v9p_server *srv, struct v9p_fid *fid)
 	int ret;
 
 	ret = -EINVAL;
-	if (fid->id == V9P_NOFID)
+	if (fid->id == P9_NOFID)
 		goto err_discard;
 	ret = -EMFILE;
 	if (atomic_inc_return(&srv->nr_fids) > srv->max_fids)

@@ -144,7 +144,7 @@ static struct v9p_fid *new_fid(struct v9p_server *srv, struct v9p_request *req,
 	return ret ? ERR_PTR(ret) : v9p_fid_create(srv, id, path, uid);
 }
 
-static int reply_qid(struct v9p_request *req, const struct v9p_qid *qid)
+static int reply_qid(struct v9p_request *req, const struct p9_qid *qid)
 {
 	return v9p_writef(&req->out, "Q", qid);
 }
@@ -158,13 +158,13 @@ static kgid_t wire_gid(u32 gid)
 static int open_flags(u32 flags)
 {
 	static const struct { u32 wire; int host; } map[] = {
-		{ V9P_DOTL_TRUNC, O_TRUNC },
-		{ V9P_DOTL_APPEND, O_APPEND },
-		{ V9P_DOTL_DSYNC, O_DSYNC },
-		{ V9P_DOTL_LARGEFILE, O_LARGEFILE },
-		{ V9P_DOTL_DIRECTORY, O_DIRECTORY },
-		{ V9P_DOTL_NOFOLLOW, O_NOFOLLOW },
-		{ V9P_DOTL_SYNC, O_SYNC },
+		{ P9_DOTL_TRUNC, O_TRUNC },
+		{ P9_DOTL_APPEND, O_APPEND },
+		{ P9_DOTL_DSYNC, O_DSYNC },
+		{ P9_DOTL_LARGEFILE, O_LARGEFILE },
+		{ P9_DOTL_DIRECTORY, O_DIRECTORY },
+		{ P9_DOTL_NOFOLLOW, O_NOFOLLOW },
+		{ P9_DOTL_SYNC, O_SYNC },
 	};
 	int host = flags & V9P_DOTL_ACCMODE;
 	unsigned int i;
@@ -238,7 +238,7 @@ static int lease_nowait(struct v9p_request *req, struct inode *inode, int flags)
  * nothing can fail: a guest told Tlopen failed must find it unopened.
  */
 static int open_fid(struct v9p_server *srv, struct v9p_request *req,
-		    struct v9p_fid *fid, int flags, struct v9p_qid *qid)
+		    struct v9p_fid *fid, int flags, struct p9_qid *qid)
 {
 	struct file *file;
 	int ret;
@@ -296,7 +296,7 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str uname, aname;
 	u32 fid_id, afid, n_uname;
 	struct v9p_fid *fid;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	int ret;
 
 	if (v9p_readf(&req->in, "ddssd", &fid_id, &afid, &uname, &aname, &n_uname))
@@ -304,7 +304,7 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 	if (!srv->msize)
 		return -EPROTO;
 	/* No Tauth is ever answered, so no afid can be valid. */
-	if (afid != V9P_NOFID)
+	if (afid != P9_NOFID)
 		return -EINVAL;
 	ret = v9p_fault(req) ?: v9p_path_qid(srv, &srv->root, &qid);
 	if (ret)
@@ -318,8 +318,8 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 
 static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 {
-	struct v9p_str names[V9P_MAXWELEM];
-	struct v9p_qid qids[V9P_MAXWELEM];
+	struct v9p_str names[P9_MAXWELEM];
+	struct p9_qid qids[P9_MAXWELEM];
 	u32 fid_id, newfid_id;
 	struct v9p_fid *fid, *newfid;
 	struct path path;
@@ -328,7 +328,7 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "ddw", &fid_id, &newfid_id, &nwname))
 		return -EPROTO;
-	if (nwname > V9P_MAXWELEM)
+	if (nwname > P9_MAXWELEM)
 		return -EINVAL;
 	/* Room for every qid, before newfid exists (see v9p_op.fixed_reply). */
 	if (req->reply_cap < V9P_HDR_SIZE + 2 + nwname * V9P_QID_SIZE)
@@ -400,7 +400,7 @@ static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid;
 	struct kstat st;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	u64 mask, valid;
 	u32 fid_id;
 	int ret;
@@ -419,9 +419,9 @@ static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
 	v9p_fid_put(fid);
 	if (ret)
 		return ret;
-	valid = V9P_GETATTR_BASIC;
+	valid = P9_STATS_BASIC;
 	if (st.result_mask & STATX_BTIME)
-		valid |= V9P_GETATTR_BTIME;
+		valid |= P9_STATS_BTIME;
 	else
 		st.btime = (struct timespec64){};
 	return v9p_writef(&req->out, "qQdddqqqqqqqqqqqqqqq", valid, &qid,
@@ -653,7 +653,7 @@ static int op_statfs(struct v9p_server *srv, struct v9p_request *req)
 static int op_lopen(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *fid;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	u32 fid_id, flags;
 	int ret;
 
@@ -743,7 +743,7 @@ static int finish_create(struct v9p_server *srv, const struct path *dir,
 
 	if (v9p_mapped(srv))
 		return v9p_mapped_set(&path, BIT(V9P_MAPPED_UID) | BIT(V9P_MAPPED_MODE) |
-				      (gid != V9P_NOFID ? BIT(V9P_MAPPED_GID) : 0) |
+				      (gid != P9_NOFID ? BIT(V9P_MAPPED_GID) : 0) |
 				      (rdev ? BIT(V9P_MAPPED_RDEV) : 0),
 				      uid, gid, mode, new_encode_dev(rdev));
 	kuid = make_kuid(current_user_ns(), uid);
@@ -751,7 +751,7 @@ static int finish_create(struct v9p_server *srv, const struct path *dir,
 		attr.ia_valid |= ATTR_UID;
 		attr.ia_uid = kuid;
 	}
-	if (gid != V9P_NOFID) {
+	if (gid != P9_NOFID) {
 		attr.ia_valid |= ATTR_GID;
 		attr.ia_gid = wire_gid(gid);
 	}
@@ -818,7 +818,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	struct dentry *dentry;
 	struct v9p_str name;
 	struct v9p_fid *fid;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct path path;
 	struct file *file;
 	int ret;
@@ -998,7 +998,7 @@ static int drop_privs_for(struct v9p_server *srv, struct v9p_fid *fid,
 	bool mapped = v9p_mapped(srv);
 	umode_t mode;
 
-	if (!fid->uid || fid->uid == V9P_NOFID)
+	if (!fid->uid || fid->uid == P9_NOFID)
 		return 0;
 	mode = mapped ? v9p_mapped_mode(&file->f_path) : file_inode(file)->i_mode;
 	if (!(mode & S_ISUID) && (mode & (S_ISGID | 0010)) != (S_ISGID | 0010))
@@ -1125,7 +1125,7 @@ static bool readdir_actor(struct dir_context *dctx, const char *name, int len,
 {
 	struct readdir_ctx *rc = container_of(dctx, struct readdir_ctx, ctx);
 	struct v9p_str str = { .len = len, .str = name };
-	struct v9p_qid qid = {};
+	struct p9_qid qid = {};
 	u32 at, need;
 
 	if (rc->pending) {
@@ -1145,7 +1145,7 @@ static bool readdir_actor(struct dir_context *dctx, const char *name, int len,
 	/* The export root's parent is not the guest's to see. */
 	if (rc->root_ino && len == 2 && !memcmp(name, "..", 2))
 		ino = rc->root_ino;
-	qid.type = type == DT_DIR ? V9P_QTDIR : type == DT_LNK ? V9P_QTSYMLINK : V9P_QTFILE;
+	qid.type = type == DT_DIR ? P9_QTDIR : type == DT_LNK ? P9_QTSYMLINK : P9_QTFILE;
 	qid.path = v9p_qid_path(rc->dev_index, ino);
 	v9p_writef(rc->out, "Q", &qid);
 	at = rc->out->pos;
@@ -1276,7 +1276,7 @@ static int make_file(struct v9p_server *srv, struct v9p_request *req,
 	struct v9p_fid *dfid;
 	struct dentry *dentry;
 	struct inode *dir;
-	struct v9p_qid qid;
+	struct p9_qid qid;
 	struct path path;
 	v9p_idmap_t *idmap;
 	int ret;
@@ -1489,7 +1489,7 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dsd", &dfid_id, &name, &flags))
 		return -EPROTO;
-	if (flags & ~V9P_AT_REMOVEDIR)
+	if (flags & ~P9_DOTL_AT_REMOVEDIR)
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
@@ -1508,7 +1508,7 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 	ret = PTR_ERR_OR_ZERO(dentry);
 	if (!ret) {
 		ret = v9p_fault(req) ?:
-		      unlink_dentry(&dfid->path, dentry, flags & V9P_AT_REMOVEDIR);
+		      unlink_dentry(&dfid->path, dentry, flags & P9_DOTL_AT_REMOVEDIR);
 		dput(dentry);
 	}
 	inode_unlock(d_inode(dfid->path.dentry));
@@ -2126,11 +2126,11 @@ static int lock_range(u64 start, u64 length, struct file_lock *fl)
 static int lock_type(u8 type)
 {
 	switch (type) {
-	case V9P_LOCK_TYPE_RDLCK:
+	case P9_LOCK_TYPE_RDLCK:
 		return F_RDLCK;
-	case V9P_LOCK_TYPE_WRLCK:
+	case P9_LOCK_TYPE_WRLCK:
 		return F_WRLCK;
-	case V9P_LOCK_TYPE_UNLCK:
+	case P9_LOCK_TYPE_UNLCK:
 		return F_UNLCK;
 	}
 	return -EINVAL;
@@ -2153,7 +2153,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 		      &proc_id, &client_id))
 		return -EPROTO;
 	ftype = lock_type(type);
-	if (ftype < 0 || (flags & ~(V9P_LOCK_FLAGS_BLOCK | V9P_LOCK_FLAGS_RECLAIM)))
+	if (ftype < 0 || (flags & ~(P9_LOCK_FLAGS_BLOCK | P9_LOCK_FLAGS_RECLAIM)))
 		return -EINVAL;
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
@@ -2185,7 +2185,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	if (ret < 0)
 		goto out;
 	/* An unlock by a process that holds nothing here has nothing to do. */
-	status = V9P_LOCK_SUCCESS;
+	status = P9_LOCK_SUCCESS;
 	if (!owner)
 		goto reply;
 
@@ -2193,7 +2193,7 @@ static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
 	locks_release_private(&fl);
 	if (ret == -EAGAIN)
-		status = V9P_LOCK_BLOCKED;
+		status = P9_LOCK_BLOCKED;
 
 	mutex_lock(&srv->lock_mutex);
 	if (!lock_owner_needed(file, owner, new, ret))
@@ -2281,13 +2281,13 @@ static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 	if (ret)
 		goto out_fl;
 	if (v9p_lock_type(&fl) == F_UNLCK) {
-		ret = v9p_writef(&req->out, "bqqds", (unsigned int)V9P_LOCK_TYPE_UNLCK,
+		ret = v9p_writef(&req->out, "bqqds", (unsigned int)P9_LOCK_TYPE_UNLCK,
 				 start, length, proc_id, &client_id);
 	} else {
 		/* The conflicting lock: someone else's, maybe a host process. */
 		ret = v9p_writef(&req->out, "bqqds",
-				 v9p_lock_type(&fl) == F_RDLCK ? V9P_LOCK_TYPE_RDLCK :
-								  V9P_LOCK_TYPE_WRLCK,
+				 v9p_lock_type(&fl) == F_RDLCK ? P9_LOCK_TYPE_RDLCK :
+								  P9_LOCK_TYPE_WRLCK,
 				 (u64)fl.fl_start,
 				 (u64)(fl.fl_end == OFFSET_MAX ? 0 : fl.fl_end - fl.fl_start + 1),
 				 lock_holder_pid(srv, &fl), &client_id);
@@ -2400,77 +2400,77 @@ struct v9p_op {
 };
 
 static const struct v9p_op v9p_ops[V9P_MSG_TYPE_MAX] = {
-	[V9P_TSTATFS] = { .serve = op_statfs },
-	[V9P_TLOPEN] = {
+	[P9_TSTATFS] = { .serve = op_statfs },
+	[P9_TLOPEN] = {
 		.serve = op_lopen,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
 		.flags = V9P_OP_NOWAIT,
 	},
-	[V9P_TLCREATE] = {
+	[P9_TLCREATE] = {
 		.serve = op_lcreate,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE + 4,
 	},
-	[V9P_TSYMLINK] = {
+	[P9_TSYMLINK] = {
 		.serve = op_symlink,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
 	},
-	[V9P_TMKNOD] = {
+	[P9_TMKNOD] = {
 		.serve = op_mknod,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
 	},
-	[V9P_TRENAME] = { .serve = op_rename },
-	[V9P_TREADLINK] = { .serve = op_readlink },
-	[V9P_TGETATTR] = { .serve = op_getattr },
-	[V9P_TSETATTR] = {
+	[P9_TRENAME] = { .serve = op_rename },
+	[P9_TREADLINK] = { .serve = op_readlink },
+	[P9_TGETATTR] = { .serve = op_getattr },
+	[P9_TSETATTR] = {
 		.serve = op_setattr,
 		.flags = V9P_OP_NOWAIT,
 	},
-	[V9P_TXATTRWALK] = {
+	[P9_TXATTRWALK] = {
 		.serve = op_xattrwalk,
 		.fixed_reply = V9P_HDR_SIZE + 8,
 	},
-	[V9P_TXATTRCREATE] = { .serve = op_xattrcreate },
-	[V9P_TREADDIR] = {
+	[P9_TXATTRCREATE] = { .serve = op_xattrcreate },
+	[P9_TREADDIR] = {
 		.serve = op_readdir,
 		.flags = V9P_OP_BLOCKS,
 	},
-	[V9P_TFSYNC] = {
+	[P9_TFSYNC] = {
 		.serve = op_fsync,
 		.flags = V9P_OP_BLOCKS,
 	},
-	[V9P_TLOCK] = {
+	[P9_TLOCK] = {
 		.serve = op_lock,
 		.fixed_reply = V9P_HDR_SIZE + 1,
 	},
-	[V9P_TGETLOCK] = { .serve = op_getlock },
-	[V9P_TLINK] = { .serve = op_link },
-	[V9P_TMKDIR] = {
+	[P9_TGETLOCK] = { .serve = op_getlock },
+	[P9_TLINK] = { .serve = op_link },
+	[P9_TMKDIR] = {
 		.serve = op_mkdir,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
 	},
-	[V9P_TRENAMEAT] = { .serve = op_renameat },
-	[V9P_TUNLINKAT] = { .serve = op_unlinkat },
-	[V9P_TVERSION] = {
+	[P9_TRENAMEAT] = { .serve = op_renameat },
+	[P9_TUNLINKAT] = { .serve = op_unlinkat },
+	[P9_TVERSION] = {
 		.serve = op_version,
 		.fixed_reply = V9P_HDR_SIZE + 4 + 2 + 8,	/* msize, "9P2000.L" */
 	},
-	[V9P_TAUTH] = { .serve = op_auth },
-	[V9P_TATTACH] = {
+	[P9_TAUTH] = { .serve = op_auth },
+	[P9_TATTACH] = {
 		.serve = op_attach,
 		.fixed_reply = V9P_HDR_SIZE + V9P_QID_SIZE,
 	},
-	[V9P_TFLUSH] = { .serve = op_flush },
-	[V9P_TWALK] = { .serve = op_walk },
-	[V9P_TREAD] = {
+	[P9_TFLUSH] = { .serve = op_flush },
+	[P9_TWALK] = { .serve = op_walk },
+	[P9_TREAD] = {
 		.serve = op_read,
 		.flags = V9P_OP_BLOCKS | V9P_OP_NOWAIT,
 	},
-	[V9P_TWRITE] = {
+	[P9_TWRITE] = {
 		.serve = op_write,
 		.flags = V9P_OP_BLOCKS,
 	},
-	[V9P_TCLUNK] = { .serve = op_clunk },
-	[V9P_TREMOVE] = { .serve = op_remove },
+	[P9_TCLUNK] = { .serve = op_clunk },
+	[P9_TREMOVE] = { .serve = op_remove },
 };
 
 /**
@@ -2515,7 +2515,7 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 		ret = -EOPNOTSUPP;
 	} else if (req->reply_cap < op->fixed_reply) {
 		ret = -EMSGSIZE;
-	} else if (!srv->msize && req->type != V9P_TVERSION) {
+	} else if (!srv->msize && req->type != P9_TVERSION) {
 		ret = -EPROTO;	/* no session yet */
 	} else {
 		old = override_creds(srv->cred);

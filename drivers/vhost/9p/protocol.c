@@ -10,7 +10,7 @@
  *   d  u32         (read: u32 *,               write: u32)
  *   q  u64         (read: u64 *,               write: u64)
  *   s  string      (read: struct v9p_str *,    write: const struct v9p_str *)
- *   Q  qid         (read: struct v9p_qid *,    write: const struct v9p_qid *)
+ *   Q  qid         (read: struct p9_qid *,    write: const struct p9_qid *)
  *
  * Everything is little-endian on the wire.  A read that would run past the
  * end of the message fails with -EPROTO and leaves the cursor where the
@@ -111,7 +111,7 @@ static int write_str(struct v9p_buf *buf, const struct v9p_str *str)
 	return 0;
 }
 
-static int read_qid(struct v9p_buf *buf, struct v9p_qid *qid)
+static int read_qid(struct v9p_buf *buf, struct p9_qid *qid)
 {
 	if (!room(buf, V9P_QID_SIZE))
 		return -EPROTO;
@@ -122,7 +122,7 @@ static int read_qid(struct v9p_buf *buf, struct v9p_qid *qid)
 	return 0;
 }
 
-static int write_qid(struct v9p_buf *buf, const struct v9p_qid *qid)
+static int write_qid(struct v9p_buf *buf, const struct p9_qid *qid)
 {
 	if (!room(buf, V9P_QID_SIZE))
 		return -EMSGSIZE;
@@ -172,7 +172,7 @@ int v9p_vreadf(struct v9p_buf *buf, const char *fmt, va_list ap)
 			ret = read_str(buf, va_arg(ap, struct v9p_str *));
 			break;
 		case 'Q':
-			ret = read_qid(buf, va_arg(ap, struct v9p_qid *));
+			ret = read_qid(buf, va_arg(ap, struct p9_qid *));
 			break;
 		default:
 			return -EINVAL;
@@ -229,7 +229,7 @@ int v9p_vwritef(struct v9p_buf *buf, const char *fmt, va_list ap)
 			ret = write_str(buf, va_arg(ap, const struct v9p_str *));
 			break;
 		case 'Q':
-			ret = write_qid(buf, va_arg(ap, const struct v9p_qid *));
+			ret = write_qid(buf, va_arg(ap, const struct p9_qid *));
 			break;
 		default:
 			return -EINVAL;
@@ -321,7 +321,7 @@ void v9p_end_reply_sized(struct v9p_buf *buf, u32 size)
  */
 void v9p_put_error(struct v9p_buf *buf, u16 tag, int err)
 {
-	v9p_begin_reply(buf, V9P_RLERROR, tag);
+	v9p_begin_reply(buf, P9_RLERROR, tag);
 	v9p_writef(buf, "d", (u32)(err < 0 ? -err : err));
 	v9p_end_reply(buf);
 }
@@ -345,36 +345,36 @@ bool v9p_name_ok(const struct v9p_str *name)
 }
 
 static const char *const msg_names[V9P_MSG_TYPE_MAX] = {
-	[V9P_TLERROR] = "Tlerror",	[V9P_RLERROR] = "Rlerror",
-	[V9P_TSTATFS] = "Tstatfs",	[V9P_RSTATFS] = "Rstatfs",
-	[V9P_TLOPEN] = "Tlopen",	[V9P_RLOPEN] = "Rlopen",
-	[V9P_TLCREATE] = "Tlcreate",	[V9P_RLCREATE] = "Rlcreate",
-	[V9P_TSYMLINK] = "Tsymlink",	[V9P_RSYMLINK] = "Rsymlink",
-	[V9P_TMKNOD] = "Tmknod",	[V9P_RMKNOD] = "Rmknod",
-	[V9P_TRENAME] = "Trename",	[V9P_RRENAME] = "Rrename",
-	[V9P_TREADLINK] = "Treadlink",	[V9P_RREADLINK] = "Rreadlink",
-	[V9P_TGETATTR] = "Tgetattr",	[V9P_RGETATTR] = "Rgetattr",
-	[V9P_TSETATTR] = "Tsetattr",	[V9P_RSETATTR] = "Rsetattr",
-	[V9P_TXATTRWALK] = "Txattrwalk", [V9P_RXATTRWALK] = "Rxattrwalk",
-	[V9P_TXATTRCREATE] = "Txattrcreate", [V9P_RXATTRCREATE] = "Rxattrcreate",
-	[V9P_TREADDIR] = "Treaddir",	[V9P_RREADDIR] = "Rreaddir",
-	[V9P_TFSYNC] = "Tfsync",	[V9P_RFSYNC] = "Rfsync",
-	[V9P_TLOCK] = "Tlock",		[V9P_RLOCK] = "Rlock",
-	[V9P_TGETLOCK] = "Tgetlock",	[V9P_RGETLOCK] = "Rgetlock",
-	[V9P_TLINK] = "Tlink",		[V9P_RLINK] = "Rlink",
-	[V9P_TMKDIR] = "Tmkdir",	[V9P_RMKDIR] = "Rmkdir",
-	[V9P_TRENAMEAT] = "Trenameat",	[V9P_RRENAMEAT] = "Rrenameat",
-	[V9P_TUNLINKAT] = "Tunlinkat",	[V9P_RUNLINKAT] = "Runlinkat",
-	[V9P_TVERSION] = "Tversion",	[V9P_RVERSION] = "Rversion",
-	[V9P_TAUTH] = "Tauth",		[V9P_RAUTH] = "Rauth",
-	[V9P_TATTACH] = "Tattach",	[V9P_RATTACH] = "Rattach",
-	[V9P_TERROR] = "Terror",	[V9P_RERROR] = "Rerror",
-	[V9P_TFLUSH] = "Tflush",	[V9P_RFLUSH] = "Rflush",
-	[V9P_TWALK] = "Twalk",		[V9P_RWALK] = "Rwalk",
-	[V9P_TREAD] = "Tread",		[V9P_RREAD] = "Rread",
-	[V9P_TWRITE] = "Twrite",	[V9P_RWRITE] = "Rwrite",
-	[V9P_TCLUNK] = "Tclunk",	[V9P_RCLUNK] = "Rclunk",
-	[V9P_TREMOVE] = "Tremove",	[V9P_RREMOVE] = "Rremove",
+	[P9_TLERROR] = "Tlerror",	[P9_RLERROR] = "Rlerror",
+	[P9_TSTATFS] = "Tstatfs",	[P9_RSTATFS] = "Rstatfs",
+	[P9_TLOPEN] = "Tlopen",	[P9_RLOPEN] = "Rlopen",
+	[P9_TLCREATE] = "Tlcreate",	[P9_RLCREATE] = "Rlcreate",
+	[P9_TSYMLINK] = "Tsymlink",	[P9_RSYMLINK] = "Rsymlink",
+	[P9_TMKNOD] = "Tmknod",	[P9_RMKNOD] = "Rmknod",
+	[P9_TRENAME] = "Trename",	[P9_RRENAME] = "Rrename",
+	[P9_TREADLINK] = "Treadlink",	[P9_RREADLINK] = "Rreadlink",
+	[P9_TGETATTR] = "Tgetattr",	[P9_RGETATTR] = "Rgetattr",
+	[P9_TSETATTR] = "Tsetattr",	[P9_RSETATTR] = "Rsetattr",
+	[P9_TXATTRWALK] = "Txattrwalk", [P9_RXATTRWALK] = "Rxattrwalk",
+	[P9_TXATTRCREATE] = "Txattrcreate", [P9_RXATTRCREATE] = "Rxattrcreate",
+	[P9_TREADDIR] = "Treaddir",	[P9_RREADDIR] = "Rreaddir",
+	[P9_TFSYNC] = "Tfsync",	[P9_RFSYNC] = "Rfsync",
+	[P9_TLOCK] = "Tlock",		[P9_RLOCK] = "Rlock",
+	[P9_TGETLOCK] = "Tgetlock",	[P9_RGETLOCK] = "Rgetlock",
+	[P9_TLINK] = "Tlink",		[P9_RLINK] = "Rlink",
+	[P9_TMKDIR] = "Tmkdir",	[P9_RMKDIR] = "Rmkdir",
+	[P9_TRENAMEAT] = "Trenameat",	[P9_RRENAMEAT] = "Rrenameat",
+	[P9_TUNLINKAT] = "Tunlinkat",	[P9_RUNLINKAT] = "Runlinkat",
+	[P9_TVERSION] = "Tversion",	[P9_RVERSION] = "Rversion",
+	[P9_TAUTH] = "Tauth",		[P9_RAUTH] = "Rauth",
+	[P9_TATTACH] = "Tattach",	[P9_RATTACH] = "Rattach",
+	[P9_TERROR] = "Terror",	[P9_RERROR] = "Rerror",
+	[P9_TFLUSH] = "Tflush",	[P9_RFLUSH] = "Rflush",
+	[P9_TWALK] = "Twalk",		[P9_RWALK] = "Rwalk",
+	[P9_TREAD] = "Tread",		[P9_RREAD] = "Rread",
+	[P9_TWRITE] = "Twrite",	[P9_RWRITE] = "Rwrite",
+	[P9_TCLUNK] = "Tclunk",	[P9_RCLUNK] = "Rclunk",
+	[P9_TREMOVE] = "Tremove",	[P9_RREMOVE] = "Rremove",
 };
 
 /**

@@ -14,6 +14,8 @@
 #include <linux/stdarg.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>	/* net/9p/9p.h's structs use kuid_t */
+#include <net/9p/9p.h>
 #else
 /* Userspace: the unit tests, the fuzzer and the selftests' client. */
 #include <errno.h>
@@ -28,126 +30,153 @@ typedef __u32 u32;
 typedef __u64 u64;
 #endif
 
-/* 9P2000.L message types, T-message numbers; the R-message is T + 1. */
-enum v9p_msg_type {
-	V9P_TLERROR = 6,
-	V9P_RLERROR,
-	V9P_TSTATFS = 8,
-	V9P_RSTATFS,
-	V9P_TLOPEN = 12,
-	V9P_RLOPEN,
-	V9P_TLCREATE = 14,
-	V9P_RLCREATE,
-	V9P_TSYMLINK = 16,
-	V9P_RSYMLINK,
-	V9P_TMKNOD = 18,
-	V9P_RMKNOD,
-	V9P_TRENAME = 20,
-	V9P_RRENAME,
-	V9P_TREADLINK = 22,
-	V9P_RREADLINK,
-	V9P_TGETATTR = 24,
-	V9P_RGETATTR,
-	V9P_TSETATTR = 26,
-	V9P_RSETATTR,
-	V9P_TXATTRWALK = 30,
-	V9P_RXATTRWALK,
-	V9P_TXATTRCREATE = 32,
-	V9P_RXATTRCREATE,
-	V9P_TREADDIR = 40,
-	V9P_RREADDIR,
-	V9P_TFSYNC = 50,
-	V9P_RFSYNC,
-	V9P_TLOCK = 52,
-	V9P_RLOCK,
-	V9P_TGETLOCK = 54,
-	V9P_RGETLOCK,
-	V9P_TLINK = 70,
-	V9P_RLINK,
-	V9P_TMKDIR = 72,
-	V9P_RMKDIR,
-	V9P_TRENAMEAT = 74,
-	V9P_RRENAMEAT,
-	V9P_TUNLINKAT = 76,
-	V9P_RUNLINKAT,
-	V9P_TVERSION = 100,
-	V9P_RVERSION,
-	V9P_TAUTH = 102,
-	V9P_RAUTH,
-	V9P_TATTACH = 104,
-	V9P_RATTACH,
-	V9P_TERROR = 106,
-	V9P_RERROR,
-	V9P_TFLUSH = 108,
-	V9P_RFLUSH,
-	V9P_TWALK = 110,
-	V9P_RWALK,
-	V9P_TREAD = 116,
-	V9P_RREAD,
-	V9P_TWRITE = 118,
-	V9P_RWRITE,
-	V9P_TCLUNK = 120,
-	V9P_RCLUNK,
-	V9P_TREMOVE = 122,
-	V9P_RREMOVE,
-	V9P_MSG_TYPE_MAX = 256,
+#ifndef __KERNEL__
+/*
+ * The kernel's <net/9p/9p.h> names, for userspace: the 9P2000.L message
+ * types (T-message numbers; the R-message is T + 1) and the constants of
+ * the messages' fields, with their wire values.
+ */
+enum p9_msg_t {
+	P9_TLERROR = 6,
+	P9_RLERROR,
+	P9_TSTATFS = 8,
+	P9_RSTATFS,
+	P9_TLOPEN = 12,
+	P9_RLOPEN,
+	P9_TLCREATE = 14,
+	P9_RLCREATE,
+	P9_TSYMLINK = 16,
+	P9_RSYMLINK,
+	P9_TMKNOD = 18,
+	P9_RMKNOD,
+	P9_TRENAME = 20,
+	P9_RRENAME,
+	P9_TREADLINK = 22,
+	P9_RREADLINK,
+	P9_TGETATTR = 24,
+	P9_RGETATTR,
+	P9_TSETATTR = 26,
+	P9_RSETATTR,
+	P9_TXATTRWALK = 30,
+	P9_RXATTRWALK,
+	P9_TXATTRCREATE = 32,
+	P9_RXATTRCREATE,
+	P9_TREADDIR = 40,
+	P9_RREADDIR,
+	P9_TFSYNC = 50,
+	P9_RFSYNC,
+	P9_TLOCK = 52,
+	P9_RLOCK,
+	P9_TGETLOCK = 54,
+	P9_RGETLOCK,
+	P9_TLINK = 70,
+	P9_RLINK,
+	P9_TMKDIR = 72,
+	P9_RMKDIR,
+	P9_TRENAMEAT = 74,
+	P9_RRENAMEAT,
+	P9_TUNLINKAT = 76,
+	P9_RUNLINKAT,
+	P9_TVERSION = 100,
+	P9_RVERSION,
+	P9_TAUTH = 102,
+	P9_RAUTH,
+	P9_TATTACH = 104,
+	P9_RATTACH,
+	P9_TERROR = 106,
+	P9_RERROR,
+	P9_TFLUSH = 108,
+	P9_RFLUSH,
+	P9_TWALK = 110,
+	P9_RWALK,
+	P9_TREAD = 116,
+	P9_RREAD,
+	P9_TWRITE = 118,
+	P9_RWRITE,
+	P9_TCLUNK = 120,
+	P9_RCLUNK,
+	P9_TREMOVE = 122,
+	P9_RREMOVE,
 };
+
+#define P9_NOTAG		((u16)~0)
+#define P9_NOFID		((u32)~0)
+#define P9_MAXWELEM		16
+
+/* qid.type */
+#define P9_QTDIR		0x80
+#define P9_QTAPPEND		0x40
+#define P9_QTSYMLINK		0x02
+#define P9_QTFILE		0x00
+
+/* Tlopen and Tlcreate flags: Linux's O_* flags, in octal as on x86 */
+#define P9_DOTL_CREATE		00000100
+#define P9_DOTL_EXCL		00000200
+#define P9_DOTL_NOCTTY		00000400
+#define P9_DOTL_TRUNC		00001000
+#define P9_DOTL_APPEND		00002000
+#define P9_DOTL_NONBLOCK	00004000
+#define P9_DOTL_DSYNC		00010000
+#define P9_DOTL_FASYNC		00020000
+#define P9_DOTL_DIRECT		00040000
+#define P9_DOTL_LARGEFILE	00100000
+#define P9_DOTL_DIRECTORY	00200000
+#define P9_DOTL_NOFOLLOW	00400000
+#define P9_DOTL_NOATIME		01000000
+#define P9_DOTL_CLOEXEC		02000000
+#define P9_DOTL_SYNC		04000000
+/* Tunlinkat flags */
+#define P9_DOTL_AT_REMOVEDIR	0x200
+
+/* Tgetattr request_mask and Rgetattr valid */
+#define P9_STATS_MODE		0x00000001ULL
+#define P9_STATS_NLINK		0x00000002ULL
+#define P9_STATS_UID		0x00000004ULL
+#define P9_STATS_GID		0x00000008ULL
+#define P9_STATS_RDEV		0x00000010ULL
+#define P9_STATS_ATIME		0x00000020ULL
+#define P9_STATS_MTIME		0x00000040ULL
+#define P9_STATS_CTIME		0x00000080ULL
+#define P9_STATS_INO		0x00000100ULL
+#define P9_STATS_SIZE		0x00000200ULL
+#define P9_STATS_BLOCKS		0x00000400ULL
+#define P9_STATS_BTIME		0x00000800ULL
+#define P9_STATS_GEN		0x00001000ULL
+#define P9_STATS_DATA_VERSION	0x00002000ULL
+#define P9_STATS_BASIC		0x000007ffULL
+#define P9_STATS_ALL		0x00003fffULL
+
+/* Tlock and Tgetlock */
+#define P9_LOCK_TYPE_RDLCK	0
+#define P9_LOCK_TYPE_WRLCK	1
+#define P9_LOCK_TYPE_UNLCK	2
+#define P9_LOCK_SUCCESS		0
+#define P9_LOCK_BLOCKED		1
+#define P9_LOCK_ERROR		2
+#define P9_LOCK_GRACE		3
+#define P9_LOCK_FLAGS_BLOCK	1
+#define P9_LOCK_FLAGS_RECLAIM	2
+
+struct p9_qid {
+	u8 type;
+	u32 version;
+	u64 path;
+};
+#endif /* !__KERNEL__ */
+
+/* Message types are a byte: tables indexed by one have this many entries. */
+#define V9P_MSG_TYPE_MAX	256
 
 /* size[4] type[1] tag[2] */
 #define V9P_HDR_SIZE		7
-#define V9P_NOTAG		((u16)~0)
-#define V9P_NOFID		((u32)~0)
-#define V9P_MAXWELEM		16
 #define V9P_QID_SIZE		13
 /* Rread and Rreaddir: the header, then count[4], then the data. */
 #define V9P_IOHDR_SIZE		(V9P_HDR_SIZE + 4)
 /* Twrite: the header, then fid[4] offset[8] count[4], then the data. */
 #define V9P_TWRITE_HDR_SIZE	(V9P_HDR_SIZE + 4 + 8 + 4)
 
-/* qid.type */
-#define V9P_QTDIR		0x80
-#define V9P_QTAPPEND		0x40
-#define V9P_QTSYMLINK		0x02
-#define V9P_QTFILE		0x00
-
-/* Tlopen and Tlcreate flags are Linux's O_* flags, in octal as on x86. */
+/* Tlopen and Tlcreate flags (P9_DOTL_*): the access mode. */
 #define V9P_DOTL_ACCMODE	00000003
-#define V9P_DOTL_CREATE		00000100
-#define V9P_DOTL_EXCL		00000200
-#define V9P_DOTL_NOCTTY		00000400
-#define V9P_DOTL_TRUNC		00001000
-#define V9P_DOTL_APPEND		00002000
-#define V9P_DOTL_NONBLOCK	00004000
-#define V9P_DOTL_DSYNC		00010000
-#define V9P_DOTL_FASYNC		00020000
-#define V9P_DOTL_DIRECT		00040000
-#define V9P_DOTL_LARGEFILE	00100000
-#define V9P_DOTL_DIRECTORY	00200000
-#define V9P_DOTL_NOFOLLOW	00400000
-#define V9P_DOTL_NOATIME	01000000
-#define V9P_DOTL_CLOEXEC	02000000
-#define V9P_DOTL_SYNC		04000000
-
-/* Tunlinkat flags */
-#define V9P_AT_REMOVEDIR	0x200
-
-/* Tgetattr request_mask and Rgetattr valid */
-#define V9P_GETATTR_MODE	0x00000001ULL
-#define V9P_GETATTR_NLINK	0x00000002ULL
-#define V9P_GETATTR_UID		0x00000004ULL
-#define V9P_GETATTR_GID		0x00000008ULL
-#define V9P_GETATTR_RDEV	0x00000010ULL
-#define V9P_GETATTR_ATIME	0x00000020ULL
-#define V9P_GETATTR_MTIME	0x00000040ULL
-#define V9P_GETATTR_CTIME	0x00000080ULL
-#define V9P_GETATTR_INO		0x00000100ULL
-#define V9P_GETATTR_SIZE	0x00000200ULL
-#define V9P_GETATTR_BLOCKS	0x00000400ULL
-#define V9P_GETATTR_BTIME	0x00000800ULL
-#define V9P_GETATTR_GEN		0x00001000ULL
-#define V9P_GETATTR_DATA_VERSION 0x00002000ULL
-#define V9P_GETATTR_BASIC	0x000007ffULL
-#define V9P_GETATTR_ALL		0x00003fffULL
 
 /* Tsetattr valid */
 #define V9P_SETATTR_MODE	0x00000001
@@ -159,17 +188,6 @@ enum v9p_msg_type {
 #define V9P_SETATTR_CTIME	0x00000040
 #define V9P_SETATTR_ATIME_SET	0x00000080
 #define V9P_SETATTR_MTIME_SET	0x00000100
-
-/* Tlock and Tgetlock */
-#define V9P_LOCK_TYPE_RDLCK	0
-#define V9P_LOCK_TYPE_WRLCK	1
-#define V9P_LOCK_TYPE_UNLCK	2
-#define V9P_LOCK_SUCCESS	0
-#define V9P_LOCK_BLOCKED	1
-#define V9P_LOCK_ERROR		2
-#define V9P_LOCK_GRACE		3
-#define V9P_LOCK_FLAGS_BLOCK	1
-#define V9P_LOCK_FLAGS_RECLAIM	2
 
 /* Txattrcreate flags */
 #define V9P_XATTR_CREATE	1
@@ -184,18 +202,6 @@ enum v9p_msg_type {
 struct v9p_str {
 	u16 len;
 	const char *str;
-};
-
-/**
- * struct v9p_qid - the server's identity of a file
- * @type: V9P_QT*
- * @version: changes when the file changes (0: not tracked)
- * @path: unique among all files of the export
- */
-struct v9p_qid {
-	u8 type;
-	u32 version;
-	u64 path;
 };
 
 /**

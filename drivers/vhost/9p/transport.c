@@ -157,9 +157,9 @@ static void account(struct v9p_server *srv, const struct v9p_request *req, u32 l
 		if (req->err == -EPROTO)
 			srv->stats.bad_requests++;
 	}
-	if (req->type == V9P_TREAD)
+	if (req->type == P9_TREAD)
 		srv->stats.read_bytes += req->io_bytes;
-	else if (req->type == V9P_TWRITE)
+	else if (req->type == P9_TWRITE)
 		srv->stats.write_bytes += req->io_bytes;
 }
 
@@ -289,9 +289,9 @@ static u32 first_fid(const struct v9p_request *req)
 {
 	__le32 fid;
 
-	if (req->type == V9P_TVERSION || req->type == V9P_TFLUSH ||
+	if (req->type == P9_TVERSION || req->type == P9_TFLUSH ||
 	    req->in.size < V9P_HDR_SIZE + sizeof(fid))
-		return V9P_NOFID;
+		return P9_NOFID;
 	memcpy(&fid, req->in.data + V9P_HDR_SIZE, sizeof(fid));
 	return le32_to_cpu(fid);
 }
@@ -373,14 +373,14 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	v9p_readf(&hdr, "dbw", &size, &req.type, &req.tag);
 
 	/* A new session waits for the old one's requests to end. */
-	if (req.type == V9P_TVERSION && srv->inflight) {
+	if (req.type == P9_TVERSION && srv->inflight) {
 		srv->barrier = true;
 		return V9P_RETRY;
 	}
 	srv->barrier = false;
 
 	/* Twrite data stays in guest memory: copy only its header. */
-	copy = req.type == V9P_TWRITE ? min_t(size_t, req_len, V9P_TWRITE_HDR_SIZE) : req_len;
+	copy = req.type == P9_TWRITE ? min_t(size_t, req_len, V9P_TWRITE_HDR_SIZE) : req_len;
 	req.reply_cap = min_t(size_t, resp_len, srv->max_msize);
 	v9p_buf_init(&req.out, srv->reply_buf, req.reply_cap, NULL, 0);
 	if (size != req_len || copy > V9P_REQ_MAX ||
@@ -421,7 +421,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 			goto reply;
 		}
 	}
-	if (req.type == V9P_TFLUSH)
+	if (req.type == P9_TFLUSH)
 		target = flush_target(srv, &req);
 	v9p_hold(v9p, &req);
 	v9p_serve(srv, &req);

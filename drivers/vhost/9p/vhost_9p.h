@@ -281,9 +281,9 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 u32 v9p_dev_index(struct v9p_server *srv, dev_t dev);
 u64 v9p_qid_path(u32 dev_index, u64 ino);
 void v9p_make_qid(struct v9p_server *srv, const struct path *path,
-		  const struct kstat *stat, struct v9p_qid *qid);
+		  const struct kstat *stat, struct p9_qid *qid);
 int v9p_path_qid(struct v9p_server *srv, const struct path *path,
-		 struct v9p_qid *qid);
+		 struct p9_qid *qid);
 
 /* fid.c */
 struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id);
