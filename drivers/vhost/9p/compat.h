@@ -14,6 +14,17 @@
 #include <linux/posix_acl_xattr.h>
 #include <linux/version.h>
 #include <linux/xattr.h>
+
+/*
+ * Built and tested on 6.1 and 6.12 only: elsewhere the VFS calls below
+ * differ in ways this file does not know (vfs_mkdir() returns a dentry
+ * from 6.15), and a build would fail far from the cause, or not at all.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "vhost_9p builds for Linux 6.1 to 6.12 (Documentation/admin-guide.rst, What the build needs)"
+#endif
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #include <linux/filelock.h>
 #endif
