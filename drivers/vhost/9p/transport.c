@@ -271,14 +271,23 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	iov_iter_advance(&a->req_iter, copied);
 	iov_iter_init(&a->resp_iter, ITER_DEST, a->iov + out, in, resp_len);
 
-	a->req = *req;
-	a->req.async = true;
+	/*
+	 * Only what the worker decoded: @req's buffers and iterators are the
+	 * worker's, and its next request reuses them.
+	 */
+	a->req = (struct v9p_request) {
+		.tag = req->tag,
+		.type = req->type,
+		.reply_cap = req->reply_cap,
+		.start_ns = req->start_ns,
+		.async = true,
+		.data_in = &a->req_iter,
+		.data_out = &a->resp_iter,
+	};
 	v9p_buf_init(&a->req.in, a->msg, copied, NULL, 0);
 	a->req.in.pos = V9P_HDR_SIZE;
 	v9p_buf_init(&a->req.out, a->reply, min_t(size_t, resp_len, sizeof(a->reply)),
 		     NULL, 0);
-	a->req.data_in = &a->req_iter;
-	a->req.data_out = &a->resp_iter;
 	srv->inflight++;
 	queue_work(srv->wq, &a->work);
 	return 0;
