@@ -833,14 +833,15 @@ static long vhost_9p_ioctl(struct file *file, unsigned int ioctl,
 		ret = vhost_dev_ioctl(&v9p->dev, ioctl, argp);
 		if (ret == -ENOIOCTLCMD) {
 			ret = vhost_vring_ioctl(&v9p->dev, ioctl, argp);
-		} else {
+		} else if (ioctl == VHOST_SET_MEM_TABLE && !ret) {
 			/*
-			 * As vsock and net do, but the workqueue too: its
-			 * requests' buffers were translated with the memory
-			 * table VHOST_SET_MEM_TABLE replaced, and the VMM
-			 * unmaps what it removed once this returns.
+			 * The workqueue too: its requests' buffers were
+			 * translated with the table this replaced, and the
+			 * VMM unmaps what it removed once this returns.
 			 */
 			vhost_9p_flush(v9p);
+		} else {
+			vhost_dev_flush(&v9p->dev);
 		}
 		mutex_unlock(&v9p->dev.mutex);
 		return ret;
