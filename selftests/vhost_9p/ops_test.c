@@ -180,7 +180,7 @@ static int xattrcreate9(struct p9c *c, __u32 fid, const char *name, __u64 size, 
 	return p9c_rpc(c, P9_TXATTRCREATE, "dsqd", fid, P9S(name), size, flags);
 }
 
-/* Tlock: the status (V9P_LOCK_*) or -errno. */
+/* Tlock: the status (P9_LOCK_*) or -errno. */
 static int getlock9(struct p9c *c, __u32 fid, unsigned int type, __u64 start, __u64 length,
 		    __u32 proc_id, struct glock *out)
 {

@@ -364,7 +364,7 @@ int p9c_walk(struct p9c *c, __u32 fid, __u32 newfid, const char *path,
  * p9c_lopen() - Tlopen
  * @c: the client
  * @fid: the fid
- * @flags: Linux open flags as on the wire (V9P_DOTL_*)
+ * @flags: Linux open flags as on the wire (P9_DOTL_*)
  *
  * Return: 0 or -errno.
  */
@@ -509,7 +509,7 @@ int p9c_clunk(struct p9c *c, __u32 fid)
  * @length: how many bytes, 0 for all that follow
  * @proc_id: the guest process that locks
  *
- * Return: the status (V9P_LOCK_*), or -errno.
+ * Return: the status (P9_LOCK_*), or -errno.
  */
 int p9c_lock(struct p9c *c, __u32 fid, __u8 type, __u32 flags, __u64 start, __u64 length,
 	     __u32 proc_id)

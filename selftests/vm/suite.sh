@@ -519,7 +519,7 @@ if wanted e2e-twins && l2_ready; then
 		# Once: a second reset is a failure like any other.
 		for t in a b; do
 			l2_triple_faulted e2e-twin-$t || continue
-			retried="# vm-suite: NOTE e2e-twins ran twice: guest $t triple-faulted (KVM_EXIT_SHUTDOWN) the first time; its console's end:"
+			retried+="${retried:+$'\n'}# vm-suite: NOTE e2e-twins ran twice: guest $t triple-faulted (KVM_EXIT_SHUTDOWN) the first time; its console's end:"
 			retried+=$'\n'$(tr -d '\r' < "$V9P_OUT/e2e-twin-$t-console.log" | tail -n 5 | sed 's/^/# l2: /')
 		done
 		rm -rf "${tshare:?}/a" "$tshare/b" "$tshare"/*.done "$tshare"/lock* "$tshare/b.probed"
