@@ -363,6 +363,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	bool deferred = false;
 	struct v9p_buf hdr;
 	u32 size;
+	u8 flags;
 	int ret;
 
 	*len = 0;
@@ -408,12 +409,13 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
-	if ((v9p_op_flags(req.type) & V9P_OP_NOWAIT) && srv->msize && !v9p_hold_armed(&req)) {
+	flags = v9p_op_flags(req.type);
+	if ((flags & V9P_OP_NOWAIT) && srv->msize && !v9p_hold_armed(&req)) {
 		if (serve_at_once(srv, &req))
 			goto reply;
 		deferred = true;
 	}
-	if (((v9p_op_flags(req.type) & V9P_OP_BLOCKS) || deferred) && srv->msize) {
+	if (((flags & V9P_OP_BLOCKS) || deferred) && srv->msize) {
 		ret = queue_async(v9p, srv, &req, head, out, in,
 				  min_t(size_t, copy, V9P_ASYNC_MSG_MAX), req_len, resp_len);
 		if (!ret)
