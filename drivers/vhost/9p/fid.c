@@ -194,30 +194,25 @@ struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
 }
 
 /**
- * v9p_fid_clunk() - remove a fid from the table
+ * v9p_fid_remove() - take a fid out of the table, as Tclunk and Tremove do
  * @srv: the server
  * @id: the guest's fid number
  *
- * Requests still using the fid keep it until they finish.  A fid created by
- * Txattrcreate sets its attribute now, and the result is returned.
+ * Requests still using the fid keep it until they finish.
  *
- * Return: 0, -EBADF if there is no such fid, or the error of setting the
- * attribute.
+ * Return: the fid, with the table's reference, which the caller drops with
+ * v9p_fid_put(); NULL if there is no such fid.
  */
-int v9p_fid_clunk(struct v9p_server *srv, u32 id)
+struct v9p_fid *v9p_fid_remove(struct v9p_server *srv, u32 id)
 {
 	struct v9p_fid *fid;
-	int ret = 0;
 
 	fid = xa_erase(&srv->fids, id);
 	if (!fid)
-		return -EBADF;
+		return NULL;
 	atomic_dec(&srv->nr_fids);
 	v9p_fid_uncharge(srv, fid);
-	if (fid->kind == V9P_FID_XATTR_WRITE)
-		ret = v9p_xattr_commit(fid);
-	v9p_fid_put(fid);
-	return ret;
+	return fid;
 }
 
 /**

@@ -61,22 +61,6 @@ static struct v9p_fid *req_path_fid(struct v9p_server *srv, u32 id)
 }
 
 /*
- * A fid's open file: set once, by Tlopen or Tlcreate on the worker, and
- * read by requests on the workqueue, which must see it whole.
- */
-static struct file *fid_file(struct v9p_fid *fid)
-{
-	/* Pairs with set_fid_file(): the file is seen fully set up. */
-	return smp_load_acquire(&fid->file);
-}
-
-static void set_fid_file(struct v9p_fid *fid, struct file *file)
-{
-	/* Pairs with fid_file(). */
-	smp_store_release(&fid->file, file);
-}
-
-/*
  * A fid's lock, taken on the ring worker only if it is free: a request on
  * the workqueue may hold it while it sleeps (a directory read, an open
  * waiting for a lease break), and the worker must not wait with it.  A
@@ -243,7 +227,7 @@ static int open_fid(struct v9p_server *srv, struct v9p_request *req,
 	struct file *file;
 	int ret;
 
-	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
+	if (v9p_fid_file(fid) || fid->kind != V9P_FID_PATH)
 		return -EBADF;
 	/* A truncate writes, whatever the access asked for. */
 	ret = may_open_path(srv, &fid->path, flags) ?:
@@ -267,7 +251,7 @@ static int open_fid(struct v9p_server *srv, struct v9p_request *req,
 		v9p_fput(file);
 		return ret;
 	}
-	set_fid_file(fid, file);
+	v9p_fid_set_file(fid, file);
 	return 0;
 }
 
@@ -345,7 +329,7 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 		return -EBADF;
 	}
 	/* As QEMU: an open fid may be cloned, not replaced (its file would go). */
-	if (newfid_id == fid_id && fid_file(fid)) {
+	if (newfid_id == fid_id && v9p_fid_file(fid)) {
 		v9p_fid_put(fid);
 		return -EINVAL;
 	}
@@ -389,11 +373,20 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 
 static int op_clunk(struct v9p_server *srv, struct v9p_request *req)
 {
+	struct v9p_fid *fid;
 	u32 fid_id;
+	int ret = 0;
 
 	if (v9p_readf(&req->in, "d", &fid_id))
 		return -EPROTO;
-	return v9p_fid_clunk(srv, fid_id);
+	fid = v9p_fid_remove(srv, fid_id);
+	if (!fid)
+		return -EBADF;
+	/* A Txattrcreate fid sets its attribute now, and says how that went. */
+	if (fid->kind == V9P_FID_XATTR_WRITE)
+		ret = v9p_xattr_commit(fid);
+	v9p_fid_put(fid);
+	return ret;
 }
 
 static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
@@ -834,7 +827,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 		return ret;
 	}
 	ret = -EBADF;
-	if (fid_file(fid) || fid->kind != V9P_FID_PATH)
+	if (v9p_fid_file(fid) || fid->kind != V9P_FID_PATH)
 		goto out;
 	ret = host_mode_allowed(srv, (mode & S_IALLUGO) | S_IFREG);
 	if (ret)
@@ -878,7 +871,7 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	path_put(&fid->path);
 	fid->path = path;
 	path_get(&fid->path);
-	set_fid_file(fid, file);
+	v9p_fid_set_file(fid, file);
 	ret = v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
 	goto out_path;
 out_undo:
@@ -956,7 +949,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	file = fid_file(fid);
+	file = v9p_fid_file(fid);
 	count = min3(count, srv->msize - V9P_IOHDR_SIZE,
 		     (u32)iov_iter_count(req->data_out) - V9P_IOHDR_SIZE);
 	if (fid->kind == V9P_FID_XATTR_READ) {
@@ -1062,7 +1055,7 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 		mutex_unlock(&fid->lock);
 		goto out;
 	}
-	file = fid_file(fid);
+	file = v9p_fid_file(fid);
 	n = -EBADF;
 	if (!file || !(file->f_mode & FMODE_WRITE))
 		goto out;
@@ -1169,7 +1162,7 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	file = fid_file(fid);
+	file = v9p_fid_file(fid);
 	ret = -EBADF;
 	if (!file)
 		goto out;
@@ -1226,7 +1219,7 @@ static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	file = fid_file(fid);
+	file = v9p_fid_file(fid);
 	ret = file ? v9p_fault(req) ?: vfs_fsync(file, !!datasync) : -EBADF;
 	v9p_fid_put(fid);
 	return ret;
@@ -1563,7 +1556,9 @@ static int op_remove(struct v9p_server *srv, struct v9p_request *req)
 	ret = remove_fid_file(srv, fid);
 	v9p_fid_put(fid);
 	/* Tremove clunks the fid even when the removal fails. */
-	v9p_fid_clunk(srv, fid_id);
+	fid = v9p_fid_remove(srv, fid_id);
+	if (fid)
+		v9p_fid_put(fid);
 	return ret;
 }
 
@@ -1744,126 +1739,12 @@ out:
 	return ret;
 }
 
-/*
- * Extended attributes: only user.* and POSIX ACLs.  trusted.* and
- * security.* would let the guest set what the host trusts with the
- * server's credentials.
- */
-static bool xattr_name_allowed(struct v9p_server *srv, const char *name)
-{
-	if (v9p_mapped(srv) && v9p_mapped_name(name))
-		return false;
-	return !strncmp(name, XATTR_USER_PREFIX, XATTR_USER_PREFIX_LEN) ||
-	       !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
-	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
-}
-
-/* The host's name for an attribute the guest names: see v9p_mapped_acl_name(). */
-static const char *host_xattr_name(struct v9p_server *srv, const char *name)
-{
-	const char *acl = v9p_mapped(srv) ? v9p_mapped_acl_name(name) : NULL;
-
-	return acl ?: name;
-}
-
-/* The guest's name for a host attribute, or NULL for one it may not see. */
-static const char *guest_xattr_name(struct v9p_server *srv, const char *name)
-{
-	const char *acl;
-
-	if (v9p_mapped(srv)) {
-		acl = v9p_mapped_guest_acl(name);
-		if (acl)
-			return acl;
-		/* The host's own ACLs are not the guest's. */
-		if (v9p_mapped_acl_name(name))
-			return NULL;
-	}
-	return xattr_name_allowed(srv, name) ? name : NULL;
-}
-
-/* A listxattr() result as the guest sees it, in place. */
-static ssize_t filter_xattr_list(struct v9p_server *srv, char *list, ssize_t size)
-{
-	char *src = list, *dst = list, *end = list + size;
-	const char *shown;
-	size_t len, n;
-
-	while (src < end) {
-		len = strnlen(src, end - src) + 1;
-		shown = src + len > end ? NULL : guest_xattr_name(srv, src);
-		if (shown) {
-			/* Never longer than the host's name: @dst stays behind. */
-			n = strlen(shown) + 1;
-			memmove(dst, shown, n);
-			dst += n;
-		}
-		src += len;
-	}
-	return dst - list;
-}
-
-static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
-			  const struct path *path, const struct v9p_str *name, void **value)
-{
-	ssize_t size;
-	void *buf;
-	int ret;
-
-	*value = NULL;
-	if (name->len > XATTR_NAME_MAX)
-		return -ERANGE;
-	if (name->len && !xattr_name_allowed(srv, name->str))
-		return -EOPNOTSUPP;
-	size = v9p_fault(req);
-	if (size)
-		return size;
-	if (name->len)
-		size = v9p_getxattr(v9p_idmap(path), path->dentry,
-				    host_xattr_name(srv, name->str), NULL, 0);
-	else
-		size = vfs_listxattr(path->dentry, NULL, 0);
-	if (size <= 0)
-		return size;
-	if (size > (name->len ? XATTR_SIZE_MAX : XATTR_LIST_MAX))
-		return -E2BIG;
-	ret = v9p_fault(req);
-	buf = ret ? NULL : kvmalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!buf)
-		return ret ?: -ENOMEM;
-	size = v9p_fault(req) ?: size;
-	if (size > 0 && name->len)
-		size = v9p_getxattr(v9p_idmap(path), path->dentry,
-				    host_xattr_name(srv, name->str), buf, size);
-	else if (size > 0)
-		size = vfs_listxattr(path->dentry, buf, size);
-	if (size > 0 && !name->len)
-		size = filter_xattr_list(srv, buf, size);
-	if (size < 0) {
-		kvfree(buf);
-		return size;
-	}
-	*value = buf;
-	return size;
-}
-
-/* Count @size bytes of attribute value against the device's budget. */
-static bool xattr_charge(struct v9p_server *srv, size_t size)
-{
-	if (atomic_long_add_return(size, &srv->xattr_bytes) <= V9P_XATTR_BUDGET)
-		return true;
-	atomic_long_sub(size, &srv->xattr_bytes);
-	return false;
-}
-
 static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 {
-	struct v9p_fid *fid, *newfid;
 	u32 fid_id, newfid_id;
 	struct v9p_str name;
-	void *value;
+	struct v9p_fid *fid;
 	ssize_t size;
-	int err;
 
 	if (v9p_readf(&req->in, "dds", &fid_id, &newfid_id, &name))
 		return -EPROTO;
@@ -1872,35 +1753,9 @@ static int op_xattrwalk(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	size = read_xattr(srv, req, &fid->path, &name, &value);
-	if (size < 0)
-		goto out;
-	if (!xattr_charge(srv, size)) {
-		kvfree(value);
-		size = -ENOMEM;
-		goto out;
-	}
-	err = v9p_fault(req);
-	newfid = err ? ERR_PTR(err) : v9p_fid_new(srv, newfid_id, &fid->path, fid->uid);
-	if (IS_ERR(newfid)) {
-		atomic_long_sub(size, &srv->xattr_bytes);
-		kvfree(value);
-		size = PTR_ERR(newfid);
-		goto out;
-	}
-	/* Whole before the guest can reach it: a Tread may be waiting. */
-	newfid->kind = V9P_FID_XATTR_READ;
-	newfid->xattr_value = value;
-	newfid->xattr_size = size;
-	newfid->xattr_charged = size;
-	newfid = v9p_fid_publish(srv, newfid);
-	if (IS_ERR(newfid)) {
-		size = PTR_ERR(newfid);
-		goto out;
-	}
-	v9p_fid_put(newfid);
-	size = v9p_writef(&req->out, "q", (u64)size);
-out:
+	size = v9p_xattr_walk(srv, req, fid, newfid_id, &name);
+	if (size >= 0)
+		size = v9p_writef(&req->out, "q", (u64)size);
 	v9p_fid_put(fid);
 	return size;
 }
@@ -1909,220 +1764,35 @@ static int op_xattrcreate(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_str name;
 	struct v9p_fid *fid;
-	char *xname;
-	void *value;
 	u32 fid_id, flags;
+	int ret, xflags;
 	u64 size;
-	int ret;
 
 	if (v9p_readf(&req->in, "dsqd", &fid_id, &name, &size, &flags))
 		return -EPROTO;
 	if (!name.len || memchr(name.str, '\0', name.len) ||
 	    (flags & ~(V9P_XATTR_CREATE | V9P_XATTR_REPLACE)))
 		return -EINVAL;
-	/* As setxattr(2): file systems trust the VFS callers to check it. */
-	if (name.len > XATTR_NAME_MAX)
-		return -ERANGE;
-	if (!xattr_name_allowed(srv, name.str))
-		return -EOPNOTSUPP;
-	if (size > XATTR_SIZE_MAX)
-		return -E2BIG;
+	ret = v9p_xattr_check(srv, &name, size);
+	if (ret)
+		return ret;
 	if (v9p_readonly(srv))
 		return -EROFS;
+	xflags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
+		 (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
 	fid = req_path_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	ret = fid_lock(req, fid);
-	if (ret) {
-		v9p_fid_put(fid);
-		return ret;
+	if (!ret) {
+		ret = v9p_xattr_create(srv, req, fid, &name, size, xflags);
+		mutex_unlock(&fid->lock);
 	}
-	ret = -EBADF;
-	if (fid->kind != V9P_FID_PATH || fid_file(fid))
-		goto out;
-	/* A failure leaves the fid as it was, and may be retried. */
-	ret = -ENOSPC;
-	if (!xattr_charge(srv, size))
-		goto out;
-	ret = v9p_fault(req);
-	if (ret)
-		goto out_uncharge;
-	ret = -ENOMEM;
-	xname = kstrdup(host_xattr_name(srv, name.str), GFP_KERNEL_ACCOUNT);
-	if (!xname)
-		goto out_uncharge;
-	ret = v9p_fault(req);
-	value = ret ? NULL : kvzalloc(size ?: 1, GFP_KERNEL_ACCOUNT);
-	if (!value) {
-		kfree(xname);
-		ret = ret ?: -ENOMEM;
-		goto out_uncharge;
-	}
-	fid->xattr_name = xname;
-	fid->xattr_value = value;
-	fid->xattr_size = size;
-	fid->xattr_charged = size;
-	fid->xattr_flags = (flags & V9P_XATTR_CREATE ? XATTR_CREATE : 0) |
-			   (flags & V9P_XATTR_REPLACE ? XATTR_REPLACE : 0);
-	fid->kind = V9P_FID_XATTR_WRITE;
-	ret = 0;
-	goto out;
-out_uncharge:
-	atomic_long_sub(size, &srv->xattr_bytes);
-out:
-	mutex_unlock(&fid->lock);
 	v9p_fid_put(fid);
 	return ret;
 }
 
-/**
- * v9p_xattr_commit() - set the attribute a Txattrcreate fid was filled with
- * @fid: the fid, being clunked
- *
- * An empty value with XATTR_REPLACE is how the Linux client removes one.
- *
- * Return: 0, -EINVAL if fewer bytes were written than announced, or the
- * error of setting or removing the attribute.
- */
-int v9p_xattr_commit(struct v9p_fid *fid)
-{
-	const struct path *path = &fid->path;
-	int ret;
-
-	/* A Twrite still filling it on the workqueue finishes first. */
-	mutex_lock(&fid->lock);
-	ret = -EINVAL;
-	if (fid->xattr_filled != fid->xattr_size)
-		goto out;
-	/* Moved out of the export since Txattrcreate? */
-	ret = v9p_check_beneath(fid->srv, path);
-	if (ret)
-		goto out;
-	ret = mnt_want_write(path->mnt);
-	if (ret)
-		goto out;
-	if (!fid->xattr_size && (fid->xattr_flags & XATTR_REPLACE))
-		ret = v9p_removexattr(v9p_idmap(path), path->dentry, fid->xattr_name);
-	else
-		ret = v9p_setxattr(v9p_idmap(path), path->dentry, fid->xattr_name,
-				   fid->xattr_value, fid->xattr_size, fid->xattr_flags);
-	mnt_drop_write(path->mnt);
-out:
-	mutex_unlock(&fid->lock);
-	return ret;
-}
-
-/*
- * POSIX locks through the host VFS, so that host processes and other guests
- * see them.  Each guest process (Tlock proc_id) is one lock owner, the
- * same through every fid.  A lock that conflicts is answered "blocked" at
- * once, and the client retries: the worker never sleeps on a lock.
- *
- * A fid remembers the owners that may hold locks through its file, so that
- * its clunk releases them: an owner from its first granted lock there
- * until it holds none on the file.  Unlocks and refused locks remember
- * nothing.  The device remembers at most V9P_MAX_LOCK_OWNERS (fid, owner)
- * pairs; past that, a lock of an owner new to the fid is refused with
- * ENOLCK, as a host out of lock records would.
- */
-struct v9p_lock_owner {
-	refcount_t ref;		/* one per fid remembering it, one per Tlock */
-	u32 proc_id;
-};
-
-/* The owner of guest process @proc_id, made if @create, with a reference. */
-static struct v9p_lock_owner *lock_owner_get(struct v9p_server *srv, u32 proc_id,
-					     bool create)
-{
-	struct v9p_lock_owner *owner;
-	int ret;
-
-	lockdep_assert_held(&srv->lock_mutex);
-	owner = xa_load(&srv->lock_owners, proc_id);
-	if (owner) {
-		refcount_inc(&owner->ref);
-		return owner;
-	}
-	if (!create)
-		return NULL;
-	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
-	if (!owner)
-		return ERR_PTR(-ENOMEM);
-	refcount_set(&owner->ref, 1);
-	owner->proc_id = proc_id;
-	ret = xa_insert(&srv->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		kfree(owner);
-		return ERR_PTR(ret);
-	}
-	return owner;
-}
-
-static void lock_owner_put(struct v9p_server *srv, struct v9p_lock_owner *owner)
-{
-	lockdep_assert_held(&srv->lock_mutex);
-	if (!refcount_dec_and_test(&owner->ref))
-		return;
-	xa_erase(&srv->lock_owners, owner->proc_id);
-	kfree(owner);
-}
-
-/*
- * Make @fid remember @owner: 1 if it did not yet, 0 if it did, or -ENOLCK,
- * -ENOMEM.
- */
-static int lock_owner_remember(struct v9p_server *srv, struct v9p_fid *fid,
-			       struct v9p_lock_owner *owner)
-{
-	int ret;
-
-	lockdep_assert_held(&srv->lock_mutex);
-	if (xa_load(&fid->lock_owners, owner->proc_id))
-		return 0;
-	if (srv->nr_lock_owners >= V9P_MAX_LOCK_OWNERS)
-		return -ENOLCK;
-	ret = xa_insert(&fid->lock_owners, owner->proc_id, owner, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		return ret;
-	refcount_inc(&owner->ref);
-	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners + 1);
-	return 1;
-}
-
-/*
- * After a Tlock: does @owner still need remembering by the fid?  While it
- * holds a lock on the file.  A file system that keeps POSIX locks itself
- * (->lock: FUSE sends them to its server, and keeps none in the inode)
- * cannot be asked: there it is remembered until the clunk, unless it was
- * new to the fid and its lock was not granted.
- */
-static bool lock_owner_needed(struct file *file, struct v9p_lock_owner *owner,
-			      bool new, int err)
-{
-	if (file->f_op->lock)
-		return !new || !err;
-	return v9p_owner_holds_lock(file_inode(file), owner);
-}
-
-static void lock_owner_forget(struct v9p_server *srv, struct v9p_fid *fid,
-			      struct v9p_lock_owner *owner)
-{
-	lockdep_assert_held(&srv->lock_mutex);
-	if (xa_erase(&fid->lock_owners, owner->proc_id) != owner)
-		return;
-	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners - 1);
-	lock_owner_put(srv, owner);
-}
-
-static int lock_range(u64 start, u64 length, struct file_lock *fl)
-{
-	if (start > OFFSET_MAX || (length && length - 1 > OFFSET_MAX - start))
-		return -EINVAL;
-	fl->fl_start = start;
-	fl->fl_end = length ? start + length - 1 : OFFSET_MAX;
-	return 0;
-}
-
+/* Tlock and Tgetlock's lock types, as fcntl(2)'s. */
 static int lock_type(u8 type)
 {
 	switch (type) {
@@ -2136,229 +1806,81 @@ static int lock_type(u8 type)
 	return -EINVAL;
 }
 
+static u8 wire_lock_type(int type)
+{
+	switch (type) {
+	case F_RDLCK:
+		return P9_LOCK_TYPE_RDLCK;
+	case F_WRLCK:
+		return P9_LOCK_TYPE_WRLCK;
+	}
+	return P9_LOCK_TYPE_UNLCK;
+}
+
 static int op_lock(struct v9p_server *srv, struct v9p_request *req)
 {
-	u32 fid_id, flags, proc_id;
-	struct v9p_lock_owner *owner;
 	struct v9p_str client_id;
-	struct file_lock fl;
+	struct v9p_flock lk;
 	struct v9p_fid *fid;
 	struct file *file;
-	u64 start, length;
-	u8 type, status;
-	int ret, ftype;
-	bool new;
+	u32 fid_id, flags;
+	u8 type;
+	int ret;
 
-	if (v9p_readf(&req->in, "dbdqqds", &fid_id, &type, &flags, &start, &length,
-		      &proc_id, &client_id))
+	if (v9p_readf(&req->in, "dbdqqds", &fid_id, &type, &flags, &lk.start,
+		      &lk.length, &lk.proc_id, &client_id))
 		return -EPROTO;
-	ftype = lock_type(type);
-	if (ftype < 0 || (flags & ~(P9_LOCK_FLAGS_BLOCK | P9_LOCK_FLAGS_RECLAIM)))
+	lk.type = lock_type(type);
+	if (lk.type < 0 || (flags & ~(P9_LOCK_FLAGS_BLOCK | P9_LOCK_FLAGS_RECLAIM)))
 		return -EINVAL;
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = -EBADF;
-	file = fid_file(fid);
-	if (!file)
-		goto out;
-	/* As fcntl(2): a lock needs the file open for that access. */
-	if ((ftype == F_RDLCK && !(file->f_mode & FMODE_READ)) ||
-	    (ftype == F_WRLCK && !(file->f_mode & FMODE_WRITE)))
-		goto out;
-	/* On the host, the VMM holds it: a guest's pid means nothing there. */
-	v9p_lock_init(&fl, file, NULL, ftype, srv->owner_tgid);
-	ret = lock_range(start, length, &fl);
-	if (ret)
-		goto out;
-
-	/* Remembered before locking, so that the clunk always releases. */
-	mutex_lock(&srv->lock_mutex);
-	owner = lock_owner_get(srv, proc_id, ftype != F_UNLCK);
-	ret = PTR_ERR_OR_ZERO(owner);
-	if (!ret && owner && ftype != F_UNLCK)
-		ret = lock_owner_remember(srv, fid, owner);
-	new = ret > 0;
-	if (ret < 0 && !IS_ERR_OR_NULL(owner))
-		lock_owner_put(srv, owner);
-	mutex_unlock(&srv->lock_mutex);
-	if (ret < 0)
-		goto out;
-	/* An unlock by a process that holds nothing here has nothing to do. */
-	status = P9_LOCK_SUCCESS;
-	if (!owner)
-		goto reply;
-
-	v9p_lock_set_owner(&fl, owner);
-	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
-	locks_release_private(&fl);
-	if (ret == -EAGAIN)
-		status = P9_LOCK_BLOCKED;
-
-	mutex_lock(&srv->lock_mutex);
-	if (!lock_owner_needed(file, owner, new, ret))
-		lock_owner_forget(srv, fid, owner);
-	lock_owner_put(srv, owner);
-	mutex_unlock(&srv->lock_mutex);
-	if (ret && ret != -EAGAIN)
-		goto out;
-reply:
-	ret = v9p_writef(&req->out, "b", (unsigned int)status);
-out:
+	file = v9p_fid_file(fid);
+	ret = file ? v9p_lock_set(srv, fid, file, &lk) : -EBADF;
+	/* A conflict is answered "blocked" at once: the client retries. */
+	if (!ret || ret == -EAGAIN)
+		ret = v9p_writef(&req->out, "b",
+				 ret ? P9_LOCK_BLOCKED : P9_LOCK_SUCCESS);
 	v9p_fid_put(fid);
 	return ret;
-}
-
-/*
- * Who holds a conflicting lock, for Rgetlock: a process of this guest by
- * its own proc_id, anyone else by their host pid (as QEMU's server and
- * F_GETLK on the host answer; this guest's locks show the VMM's there).
- */
-static u32 lock_holder_pid(struct v9p_server *srv, const struct file_lock *fl)
-{
-	fl_owner_t holder = v9p_lock_owner(fl);
-	struct v9p_lock_owner *owner;
-	unsigned long proc_id;
-	u32 pid = v9p_lock_pid(fl);
-
-	mutex_lock(&srv->lock_mutex);
-	xa_for_each(&srv->lock_owners, proc_id, owner)
-		if (owner == holder) {
-			pid = proc_id;
-			break;
-		}
-	mutex_unlock(&srv->lock_mutex);
-	return pid;
 }
 
 static int op_getlock(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_str client_id;
-	struct file_lock fl;
+	struct v9p_flock lk;
 	struct v9p_fid *fid;
 	struct file *file;
-	u32 fid_id, proc_id;
-	u64 start, length;
-	fl_owner_t owner;
-	int ret, ftype;
+	u32 fid_id;
 	u8 type;
+	int ret;
 
-	if (v9p_readf(&req->in, "dbqqds", &fid_id, &type, &start, &length, &proc_id,
-		      &client_id))
+	if (v9p_readf(&req->in, "dbqqds", &fid_id, &type, &lk.start, &lk.length,
+		      &lk.proc_id, &client_id))
 		return -EPROTO;
-	ftype = lock_type(type);
-	if (ftype < 0)
+	lk.type = lock_type(type);
+	if (lk.type < 0)
 		return -EINVAL;
 	/*
 	 * The Linux client's F_GETLK asks with UNLCK whatever its caller
 	 * asked (v9fs_file_getlock() loses the type): test for a write lock,
 	 * which any other owner's lock conflicts with, and name that lock.
 	 */
-	if (ftype == F_UNLCK)
-		ftype = F_WRLCK;
+	if (lk.type == F_UNLCK)
+		lk.type = F_WRLCK;
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = -EBADF;
-	file = fid_file(fid);
-	if (!file)
-		goto out;
-	/*
-	 * A process that holds no lock has none to tell apart: test it as an
-	 * owner that holds nothing, without making it one.  Only the
-	 * pointer's identity is used.
-	 */
-	mutex_lock(&srv->lock_mutex);
-	owner = xa_load(&srv->lock_owners, proc_id) ?: (fl_owner_t)srv;
-	mutex_unlock(&srv->lock_mutex);
-	v9p_lock_init(&fl, file, owner, ftype, proc_id);
-	ret = lock_range(start, length, &fl);
+	file = v9p_fid_file(fid);
+	ret = file ? v9p_lock_test(srv, file, &lk) : -EBADF;
 	if (!ret)
-		ret = vfs_test_lock(file, &fl);
-	if (ret)
-		goto out;
-	ret = v9p_reply_room(req, V9P_HDR_SIZE + 23 + client_id.len);
-	if (ret)
-		goto out_fl;
-	if (v9p_lock_type(&fl) == F_UNLCK) {
-		ret = v9p_writef(&req->out, "bqqds", (unsigned int)P9_LOCK_TYPE_UNLCK,
-				 start, length, proc_id, &client_id);
-	} else {
-		/* The conflicting lock: someone else's, maybe a host process. */
-		ret = v9p_writef(&req->out, "bqqds",
-				 v9p_lock_type(&fl) == F_RDLCK ? P9_LOCK_TYPE_RDLCK :
-								  P9_LOCK_TYPE_WRLCK,
-				 (u64)fl.fl_start,
-				 (u64)(fl.fl_end == OFFSET_MAX ? 0 : fl.fl_end - fl.fl_start + 1),
-				 lock_holder_pid(srv, &fl), &client_id);
-	}
-out_fl:
-	locks_release_private(&fl);
-out:
+		ret = v9p_reply_room(req, V9P_HDR_SIZE + 23 + client_id.len);
+	if (!ret)
+		ret = v9p_writef(&req->out, "bqqds", (unsigned int)wire_lock_type(lk.type),
+				 lk.start, lk.length, lk.proc_id, &client_id);
 	v9p_fid_put(fid);
 	return ret;
-}
-
-struct unlock_whole_file {
-	struct v9p_server *srv;
-	struct file *file;
-	struct v9p_lock_owner *owner;
-};
-
-static void unlock_whole_file(void *arg)
-{
-	struct unlock_whole_file *u = arg;
-	struct file_lock fl;
-	int ret;
-
-	v9p_lock_init(&fl, u->file, u->owner, F_UNLCK, u->srv->owner_tgid);
-	fl.fl_start = 0;
-	fl.fl_end = OFFSET_MAX;
-	ret = vfs_lock_file(u->file, F_SETLK, &fl, NULL);
-	locks_release_private(&fl);
-	if (ret)
-		pr_warn_ratelimited("vhost-9p: a guest's locks on a file of %s stay held there: unlock failed (%d)\n",
-				    file_inode(u->file)->i_sb->s_id, ret);
-}
-
-/*
- * Everything @owner holds on @file.  Locks the inode keeps go as a close
- * drops them (locks_remove_posix(): FL_CLOSE, which NFS and CIFS rely on
- * to forget their copy whatever their server says).  A file system with
- * its own ->lock that keeps none in the inode (FUSE, whose server holds
- * them) gets nothing from that, and the FUSE of 6.1 also ignores a close's
- * unlock, leaving it to the closing process's flush, which is not the
- * guest's: there the whole file is unlocked as an F_UNLCK of fcntl(2),
- * from a kworker, which no signal to the VMM can cut short.
- */
-static void unlock_file(struct v9p_server *srv, struct file *file,
-			struct v9p_lock_owner *owner)
-{
-	struct unlock_whole_file u = { .srv = srv, .file = file, .owner = owner };
-
-	if (!file->f_op->lock || v9p_owner_holds_lock(file_inode(file), owner)) {
-		locks_remove_posix(file, owner);
-		return;
-	}
-	v9p_run_in_kworker(srv, unlock_whole_file, &u);
-}
-
-/**
- * v9p_release_locks() - drop every POSIX lock taken through a fid's file
- * @fid: the fid, whose file is about to be closed
- */
-void v9p_release_locks(struct v9p_fid *fid)
-{
-	struct v9p_server *srv = fid->srv;
-	struct v9p_lock_owner *owner;
-	unsigned long proc_id;
-
-	xa_for_each(&fid->lock_owners, proc_id, owner) {
-		unlock_file(srv, fid_file(fid), owner);
-		mutex_lock(&srv->lock_mutex);
-		lock_owner_forget(srv, fid, owner);
-		mutex_unlock(&srv->lock_mutex);
-	}
 }
 
 static int op_flush(struct v9p_server *srv, struct v9p_request *req)

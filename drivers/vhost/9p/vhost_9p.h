@@ -109,6 +109,22 @@ struct v9p_fid {
 	size_t xattr_charged;
 };
 
+/*
+ * A fid's open file: set once, by Tlopen or Tlcreate on the worker, and
+ * read by requests on the workqueue, which must see it whole.
+ */
+static inline struct file *v9p_fid_file(struct v9p_fid *fid)
+{
+	/* Pairs with v9p_fid_set_file(): the file is seen fully set up. */
+	return smp_load_acquire(&fid->file);
+}
+
+static inline void v9p_fid_set_file(struct v9p_fid *fid, struct file *file)
+{
+	/* Pairs with v9p_fid_file(). */
+	smp_store_release(&fid->file, file);
+}
+
 /**
  * struct v9p_request - one request being served
  * @tag: its tag
@@ -295,7 +311,7 @@ struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 			       const struct path *path, u32 uid);
 struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
 				const struct path *path);
-int v9p_fid_clunk(struct v9p_server *srv, u32 id);
+struct v9p_fid *v9p_fid_remove(struct v9p_server *srv, u32 id);
 void v9p_fid_clunk_all(struct v9p_server *srv);
 
 /* mapped.c: the mapped-xattr security model */
@@ -334,7 +350,34 @@ int v9p_mapped_change(const struct path *path, unsigned int fields, u32 uid,
 u8 v9p_op_flags(u8 type);
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
 void v9p_reply_free(struct v9p_request *req);
+
+/* xattr.c: extended attributes */
+int v9p_xattr_check(struct v9p_server *srv, const struct v9p_str *name, u64 size);
+ssize_t v9p_xattr_walk(struct v9p_server *srv, struct v9p_request *req,
+		       struct v9p_fid *fid, u32 newfid_id, const struct v9p_str *name);
+int v9p_xattr_create(struct v9p_server *srv, struct v9p_request *req,
+		     struct v9p_fid *fid, const struct v9p_str *name, u64 size,
+		     int flags);
 int v9p_xattr_commit(struct v9p_fid *fid);
+
+/* lock.c: POSIX locks */
+/**
+ * struct v9p_flock - a POSIX lock as Tlock and Tgetlock carry it
+ * @type: F_RDLCK, F_WRLCK or F_UNLCK
+ * @start: its first byte
+ * @length: its length, 0 for up to the largest offset
+ * @proc_id: the guest process that holds or asks for it
+ */
+struct v9p_flock {
+	int type;
+	u64 start;
+	u64 length;
+	u32 proc_id;
+};
+
+int v9p_lock_set(struct v9p_server *srv, struct v9p_fid *fid, struct file *file,
+		 const struct v9p_flock *lk);
+int v9p_lock_test(struct v9p_server *srv, struct file *file, struct v9p_flock *lk);
 void v9p_release_locks(struct v9p_fid *fid);
 
 /*
