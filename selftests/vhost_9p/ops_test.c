@@ -1061,12 +1061,25 @@ TEST_F(ops, setattr_errors)
 				    0, 0, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET,
 				    0, 0, 0, 0, 0, 0, 5, 1000000000));
+	/*
+	 * Nanoseconds are a u64 on the wire: one past LONG_MAX is no more
+	 * valid than 10^9, as utimensat(2) refuses a negative tv_nsec.
+	 */
+	EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET,
+				    0, 0, 0, 0, 0, 0, 5, 1ULL << 63));
+	EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET,
+				    0, 0, 0, 0, 5, ~0ULL, 0, 0));
+	/* Refused before anything changes: the size stays. */
+	EXPECT_EQ(-EINVAL, setattr9(&self->c, 2, V9P_SETATTR_SIZE | V9P_SETATTR_MTIME |
+				    V9P_SETATTR_MTIME_SET, 0, 0, 0, 1, 0, 0, 5, 1000000000));
 	EXPECT_EQ(-EBADF, setattr9(&self->c, 42, V9P_SETATTR_MODE, 0600U, 0, 0, 0, 0, 0, 0, 0));
 	ASSERT_EQ(1, p9c_walk(&self->c, ROOT, 3, "sub", NULL));
 	EXPECT_EQ(-EISDIR, setattr9(&self->c, 3, V9P_SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0));
 	ASSERT_EQ(0, lstat(hpath(self->dir, "file"), &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
+	EXPECT_EQ(10, st.st_size);
 	EXPECT_NE(5, st.st_mtim.tv_sec);
+	EXPECT_NE(5, st.st_atim.tv_sec);
 }
 
 /* Tstatfs */

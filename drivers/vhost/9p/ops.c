@@ -490,6 +490,12 @@ static int set_attrs(const struct path *path, struct iattr *attr)
 	return ret;
 }
 
+/* Does Tsetattr's @valid set a time to one it gives (both @bits)? */
+static bool time_given(u32 valid, u32 bits)
+{
+	return (valid & bits) == bits;
+}
+
 static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 {
 	u64 size, atime_sec, atime_nsec, mtime_sec, mtime_nsec;
@@ -507,6 +513,15 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		      V9P_SETATTR_SIZE | V9P_SETATTR_ATIME | V9P_SETATTR_MTIME |
 		      V9P_SETATTR_CTIME | V9P_SETATTR_ATIME_SET |
 		      V9P_SETATTR_MTIME_SET))
+		return -EINVAL;
+	/*
+	 * As utimensat(2), before anything changes: the wire's u64 would make
+	 * a negative tv_nsec of 2^63 and more.
+	 */
+	if ((time_given(valid, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET) &&
+	     atime_nsec >= NSEC_PER_SEC) ||
+	    (time_given(valid, V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET) &&
+	     mtime_nsec >= NSEC_PER_SEC))
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
@@ -608,11 +623,6 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 		attr.ia_valid |= ATTR_TOUCH;
 	if (valid & V9P_SETATTR_CTIME)
 		attr.ia_valid |= ATTR_CTIME;
-	if (((attr.ia_valid & ATTR_ATIME_SET) && attr.ia_atime.tv_nsec >= NSEC_PER_SEC) ||
-	    ((attr.ia_valid & ATTR_MTIME_SET) && attr.ia_mtime.tv_nsec >= NSEC_PER_SEC)) {
-		ret = -EINVAL;
-		goto out;
-	}
 	if (attr.ia_valid)
 		ret = v9p_fault(req) ?: set_attrs(&path, &attr);
 out:
