@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost-9p operations: each 9P2000.L request served through the host VFS.
+ * vhost-9p operations: one handler per 9P2000.L request, which decodes it,
+ * calls the host VFS or a helper of vfs.c, xattr.c or lock.c, and encodes
+ * the reply.
  *
  * Every function here runs with the export's credentials (see
  * v9p_serve()), on fids pinned for the whole request.  Data moves straight
  * between the page cache and guest memory: Tread fills the guest's reply
  * buffers in place and Twrite reads the guest's request buffers, through
- * iov_iters over the descriptors.  Device nodes, FIFOs and sockets are
- * created, stat'ed, chmod'ed, renamed and removed, but never opened.
+ * iov_iters over the descriptors.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
-#include <linux/cred.h>
-#include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
-#include <linux/mount.h>
-#include <linux/namei.h>
-#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/uidgid.h>
@@ -133,11 +127,6 @@ static int reply_qid(struct v9p_request *req, const struct p9_qid *qid)
 	return v9p_writef(&req->out, "Q", qid);
 }
 
-static kgid_t wire_gid(u32 gid)
-{
-	return make_kgid(current_user_ns(), gid);
-}
-
 /* Tlopen/Tlcreate flags to open(2) flags, whatever the host arch. */
 static int open_flags(u32 flags)
 {
@@ -164,59 +153,6 @@ static int open_flags(u32 flags)
 	return host | O_LARGEFILE;
 }
 
-static int may_open_path(struct v9p_server *srv, const struct path *path,
-			 int flags)
-{
-	struct inode *inode = d_inode(path->dentry);
-	int acc = flags & O_ACCMODE;
-	umode_t mode = v9p_mapped(srv) ? v9p_mapped_mode(path) : inode->i_mode;
-	int mask = 0;
-
-	switch (mode & S_IFMT) {
-	case S_IFLNK:
-		return -ELOOP;
-	case S_IFDIR:
-		if (acc != O_RDONLY || (flags & O_TRUNC))
-			return -EISDIR;
-		break;
-	case S_IFREG:
-		if (flags & O_DIRECTORY)
-			return -ENOTDIR;
-		break;
-	default:
-		/* Never a host device, FIFO or socket (CVE-2023-2861). */
-		return -ENXIO;
-	}
-	if (acc == 3)
-		return -EINVAL;
-	if (acc == O_RDONLY || acc == O_RDWR)
-		mask |= MAY_READ;
-	if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC))
-		mask |= MAY_WRITE;
-	if ((mask & MAY_WRITE) && v9p_readonly(srv))
-		return -EROFS;
-	if ((mask & MAY_WRITE) && IS_APPEND(inode) && !(flags & O_APPEND))
-		return -EPERM;
-	return inode_permission(v9p_idmap(path), inode, mask | MAY_OPEN);
-}
-
-/*
- * A lease a host process holds on @inode (or an NFS delegation) makes an
- * open or a truncate wait up to lease-break-time (45 s) for its holder.
- * On the ring worker that would stall every request of the guest and the
- * VMM's ioctls: there, start the break and answer -EAGAIN, and the
- * workqueue serves the request, waiting as a local open would.
- */
-static int lease_nowait(struct v9p_request *req, struct inode *inode, int flags)
-{
-	int ret;
-
-	if (!req->nowait)
-		return 0;
-	ret = break_lease(inode, flags | O_NONBLOCK);
-	return ret == -EWOULDBLOCK ? -EAGAIN : ret;
-}
-
 /*
  * Open a fid's file and answer its qid.  The fid holds the file only once
  * nothing can fail: a guest told Tlopen failed must find it unopened.
@@ -229,21 +165,7 @@ static int open_fid(struct v9p_server *srv, struct v9p_request *req,
 
 	if (v9p_fid_file(fid) || fid->kind != V9P_FID_PATH)
 		return -EBADF;
-	/* A truncate writes, whatever the access asked for. */
-	ret = may_open_path(srv, &fid->path, flags) ?:
-	      lease_nowait(req, d_inode(fid->path.dentry),
-			   flags & O_TRUNC ? O_WRONLY : flags);
-	if (ret)
-		return ret;
-	if (flags & O_TRUNC) {
-		ret = v9p_fault(req) ?: vfs_truncate(&fid->path, 0);
-		if (ret)
-			return ret;
-	}
-	ret = v9p_fault(req);
-	if (ret)
-		return ret;
-	file = dentry_open(&fid->path, flags & ~O_TRUNC, current_cred());
+	file = v9p_vfs_open(srv, req, &fid->path, flags);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	ret = v9p_fault(req) ?: v9p_path_qid(srv, &fid->path, qid);
@@ -371,22 +293,31 @@ static int op_walk(struct v9p_server *srv, struct v9p_request *req)
 	return ret;
 }
 
-static int op_clunk(struct v9p_server *srv, struct v9p_request *req)
+/*
+ * Take a fid out of the table, as Tclunk and Tremove do.  A Txattrcreate
+ * fid sets its attribute now, and says how that went.
+ */
+static int clunk_fid(struct v9p_server *srv, u32 fid_id)
 {
 	struct v9p_fid *fid;
-	u32 fid_id;
 	int ret = 0;
 
-	if (v9p_readf(&req->in, "d", &fid_id))
-		return -EPROTO;
 	fid = v9p_fid_remove(srv, fid_id);
 	if (!fid)
 		return -EBADF;
-	/* A Txattrcreate fid sets its attribute now, and says how that went. */
 	if (fid->kind == V9P_FID_XATTR_WRITE)
 		ret = v9p_xattr_commit(fid);
 	v9p_fid_put(fid);
 	return ret;
+}
+
+static int op_clunk(struct v9p_server *srv, struct v9p_request *req)
+{
+	u32 fid_id;
+
+	if (v9p_readf(&req->in, "d", &fid_id))
+		return -EPROTO;
+	return clunk_fid(srv, fid_id);
 }
 
 static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
@@ -430,66 +361,6 @@ static int op_getattr(struct v9p_server *srv, struct v9p_request *req)
 			  (u64)0, (u64)0);
 }
 
-/* Is this failure one the "none" model hides (QEMU's meaning)? */
-static bool ownership_failure_ignored(struct v9p_server *srv, int err)
-{
-	return srv->security_model == VHOST_9P_SECURITY_NONE &&
-	       (err == -EPERM || err == -EINVAL);
-}
-
-/*
- * Set-user-ID and set-group-ID programs, and device nodes, on the host only
- * where the export says so (VHOST_9P_EXPORT_SETID, _DEVICES): as on a
- * nosuid, nodev mount, never by default.  The mapped model keeps modes and
- * devices in its attributes, on private regular files: nothing to refuse.
- */
-static int host_mode_allowed(struct v9p_server *srv, umode_t mode)
-{
-	if (v9p_mapped(srv))
-		return 0;
-	/* Only a program runs with its bits: other files keep the kernel's say. */
-	if (!(srv->flags & VHOST_9P_EXPORT_SETID) && S_ISREG(mode) &&
-	    ((mode & S_ISUID) || (mode & (S_ISGID | 0010)) == (S_ISGID | 0010)))
-		return -EPERM;
-	if (!(srv->flags & VHOST_9P_EXPORT_DEVICES) && (S_ISCHR(mode) || S_ISBLK(mode)))
-		return -EPERM;
-	return 0;
-}
-
-/*
- * A chown by a root VMM keeps a file's set-ID bits (CAP_FSETID): without
- * VHOST_9P_EXPORT_SETID they go, as they would for an unprivileged chown,
- * or a host user's set-user-ID program given to root would run as root.
- */
-static unsigned int chown_kills_setid(struct v9p_server *srv, const struct path *path)
-{
-	umode_t mode = d_inode(path->dentry)->i_mode;
-	unsigned int kill = 0;
-
-	if (v9p_mapped(srv) || (srv->flags & VHOST_9P_EXPORT_SETID) || S_ISDIR(mode))
-		return 0;
-	if (mode & S_ISUID)
-		kill |= ATTR_KILL_SUID;
-	if ((mode & (S_ISGID | 0010)) == (S_ISGID | 0010))
-		kill |= ATTR_KILL_SGID;
-	return kill;
-}
-
-static int set_attrs(const struct path *path, struct iattr *attr)
-{
-	struct inode *inode = d_inode(path->dentry);
-	int ret;
-
-	ret = mnt_want_write(path->mnt);
-	if (ret)
-		return ret;
-	inode_lock(inode);
-	ret = notify_change(v9p_idmap(path), path->dentry, attr, NULL);
-	inode_unlock(inode);
-	mnt_drop_write(path->mnt);
-	return ret;
-}
-
 /* Does Tsetattr's @valid set a time to one it gives (both @bits)? */
 static bool time_given(u32 valid, u32 bits)
 {
@@ -498,30 +369,29 @@ static bool time_given(u32 valid, u32 bits)
 
 static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 {
-	u64 size, atime_sec, atime_nsec, mtime_sec, mtime_nsec;
-	u32 fid_id, valid, mode, uid, gid;
-	struct iattr attr = {};
+	struct v9p_setattr sa;
 	struct v9p_fid *fid;
 	struct path path;
-	umode_t type;
-	int ret = 0;
+	u32 fid_id;
+	int ret;
 
-	if (v9p_readf(&req->in, "dddddqqqqq", &fid_id, &valid, &mode, &uid, &gid, &size,
-		      &atime_sec, &atime_nsec, &mtime_sec, &mtime_nsec))
+	if (v9p_readf(&req->in, "dddddqqqqq", &fid_id, &sa.valid, &sa.mode, &sa.uid,
+		      &sa.gid, &sa.size, &sa.atime_sec, &sa.atime_nsec, &sa.mtime_sec,
+		      &sa.mtime_nsec))
 		return -EPROTO;
-	if (valid & ~(V9P_SETATTR_MODE | V9P_SETATTR_UID | V9P_SETATTR_GID |
-		      V9P_SETATTR_SIZE | V9P_SETATTR_ATIME | V9P_SETATTR_MTIME |
-		      V9P_SETATTR_CTIME | V9P_SETATTR_ATIME_SET |
-		      V9P_SETATTR_MTIME_SET))
+	if (sa.valid & ~(V9P_SETATTR_MODE | V9P_SETATTR_UID | V9P_SETATTR_GID |
+			 V9P_SETATTR_SIZE | V9P_SETATTR_ATIME | V9P_SETATTR_MTIME |
+			 V9P_SETATTR_CTIME | V9P_SETATTR_ATIME_SET |
+			 V9P_SETATTR_MTIME_SET))
 		return -EINVAL;
 	/*
 	 * As utimensat(2), before anything changes: the wire's u64 would make
 	 * a negative tv_nsec of 2^63 and more.
 	 */
-	if ((time_given(valid, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET) &&
-	     atime_nsec >= NSEC_PER_SEC) ||
-	    (time_given(valid, V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET) &&
-	     mtime_nsec >= NSEC_PER_SEC))
+	if ((time_given(sa.valid, V9P_SETATTR_ATIME | V9P_SETATTR_ATIME_SET) &&
+	     sa.atime_nsec >= NSEC_PER_SEC) ||
+	    (time_given(sa.valid, V9P_SETATTR_MTIME | V9P_SETATTR_MTIME_SET) &&
+	     sa.mtime_nsec >= NSEC_PER_SEC))
 		return -EINVAL;
 	if (v9p_readonly(srv))
 		return -EROFS;
@@ -541,91 +411,7 @@ static int op_setattr(struct v9p_server *srv, struct v9p_request *req)
 	path_get(&path);
 	mutex_unlock(&fid->lock);
 	v9p_fid_put(fid);
-	ret = v9p_check_beneath(srv, &path);
-	if (ret)
-		goto out;
-	type = d_inode(path.dentry)->i_mode & S_IFMT;
-	/* Refused before anything changes. */
-	if (valid & V9P_SETATTR_MODE) {
-		ret = host_mode_allowed(srv, (mode & S_IALLUGO) | type);
-		if (ret)
-			goto out;
-	}
-
-	if (valid & V9P_SETATTR_SIZE) {
-		ret = -EFBIG;
-		if (srv->fsize_limit != RLIM_INFINITY && size > srv->fsize_limit)
-			goto out;
-		ret = lease_nowait(req, d_inode(path.dentry), O_WRONLY) ?:
-		      v9p_fault(req) ?: vfs_truncate(&path, size);
-		if (ret)
-			goto out;
-	}
-	if (v9p_mapped(srv) && (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID |
-					 V9P_SETATTR_MODE))) {
-		/* The guest's owner and mode are the model's, not the host's. */
-		ret = v9p_fault(req) ?:
-		      v9p_mapped_change(&path,
-					(valid & V9P_SETATTR_UID ? BIT(V9P_MAPPED_UID) : 0) |
-					(valid & V9P_SETATTR_GID ? BIT(V9P_MAPPED_GID) : 0) |
-					(valid & V9P_SETATTR_MODE ? BIT(V9P_MAPPED_MODE) : 0),
-					uid, gid, (mode & S_IALLUGO) |
-					(v9p_mapped_mode(&path) & S_IFMT));
-		if (ret)
-			goto out;
-		valid &= ~(V9P_SETATTR_UID | V9P_SETATTR_GID | V9P_SETATTR_MODE);
-	}
-	if (valid & (V9P_SETATTR_UID | V9P_SETATTR_GID)) {
-		if (valid & V9P_SETATTR_UID) {
-			attr.ia_valid |= ATTR_UID;
-			attr.ia_uid = make_kuid(current_user_ns(), uid);
-		}
-		if (valid & V9P_SETATTR_GID) {
-			attr.ia_valid |= ATTR_GID;
-			attr.ia_gid = wire_gid(gid);
-		}
-		attr.ia_valid |= chown_kills_setid(srv, &path);
-		ret = v9p_fault(req) ?: set_attrs(&path, &attr);
-		if (ret && ownership_failure_ignored(srv, ret))
-			ret = 0;
-		if (ret)
-			goto out;
-		attr.ia_valid = 0;
-	}
-	/* The wire's remaining bits are the kernel's ATTR_* bits. */
-	if (valid & V9P_SETATTR_MODE) {
-		attr.ia_valid |= ATTR_MODE;
-		attr.ia_mode = (mode & S_IALLUGO) | type;
-	}
-	if (valid & V9P_SETATTR_ATIME) {
-		attr.ia_valid |= ATTR_ATIME;
-		if (valid & V9P_SETATTR_ATIME_SET) {
-			attr.ia_valid |= ATTR_ATIME_SET;
-			attr.ia_atime.tv_sec = atime_sec;
-			attr.ia_atime.tv_nsec = atime_nsec;
-		}
-	}
-	if (valid & V9P_SETATTR_MTIME) {
-		attr.ia_valid |= ATTR_MTIME;
-		if (valid & V9P_SETATTR_MTIME_SET) {
-			attr.ia_valid |= ATTR_MTIME_SET;
-			attr.ia_mtime.tv_sec = mtime_sec;
-			attr.ia_mtime.tv_nsec = mtime_nsec;
-		}
-	}
-	/*
-	 * As utimensat(2) asks: times given are ATTR_TIMES_SET (the owner's,
-	 * refused on append-only files), "now" alone is ATTR_TOUCH.
-	 */
-	if (attr.ia_valid & (ATTR_ATIME_SET | ATTR_MTIME_SET))
-		attr.ia_valid |= ATTR_TIMES_SET;
-	else if (attr.ia_valid & (ATTR_ATIME | ATTR_MTIME))
-		attr.ia_valid |= ATTR_TOUCH;
-	if (valid & V9P_SETATTR_CTIME)
-		attr.ia_valid |= ATTR_CTIME;
-	if (attr.ia_valid)
-		ret = v9p_fault(req) ?: set_attrs(&path, &attr);
-out:
+	ret = v9p_vfs_setattr(srv, req, &path, &sa);
 	path_put(&path);
 	return ret;
 }
@@ -679,146 +465,9 @@ out:
 	return v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
 }
 
-/*
- * Creating: lock the directory, look the name up, and hand back a negative
- * dentry to create, with write access to the mount held.
- */
-static struct dentry *create_begin(struct v9p_server *srv, struct v9p_request *req,
-				   const struct path *dir, const struct v9p_str *name)
-{
-	struct dentry *dentry;
-	int ret;
-
-	if (v9p_readonly(srv))
-		return ERR_PTR(-EROFS);
-	ret = v9p_name_check(name);
-	if (ret)
-		return ERR_PTR(ret);
-	if (!d_can_lookup(dir->dentry))
-		return ERR_PTR(-ENOTDIR);
-	ret = v9p_fault(req) ?: mnt_want_write(dir->mnt);
-	if (ret)
-		return ERR_PTR(ret);
-	inode_lock_nested(d_inode(dir->dentry), I_MUTEX_PARENT);
-	/* Its entries stay now; it may have left the export since the check. */
-	ret = v9p_fault(req) ?: v9p_check_beneath(srv, dir);
-	dentry = ret ? ERR_PTR(ret) : lookup_one_len(name->str, dir->dentry, name->len);
-	if (!IS_ERR(dentry) && d_really_is_positive(dentry)) {
-		dput(dentry);
-		dentry = ERR_PTR(-EEXIST);
-	}
-	if (IS_ERR(dentry)) {
-		inode_unlock(d_inode(dir->dentry));
-		mnt_drop_write(dir->mnt);
-	}
-	return dentry;
-}
-
-static void create_end(const struct path *dir, struct dentry *dentry)
-{
-	inode_unlock(d_inode(dir->dentry));
-	dput(dentry);
-	mnt_drop_write(dir->mnt);
-}
-
-static bool has_default_acl(const struct path *dir)
-{
-	return v9p_getxattr(v9p_idmap(dir), dir->dentry, XATTR_NAME_POSIX_ACL_DEFAULT,
-			    NULL, 0) > 0;
-}
-
-/*
- * Give a new file the guest's owner and mode.  The file was created with
- * the server's credentials, and the worker's umask may have cleared mode
- * bits the guest asked for (its own umask was already applied); a default
- * ACL, though, is the directory's word and stands.  In the mapped model,
- * all of it, and a device's number, goes into the model's attributes.
- */
-static int finish_create(struct v9p_server *srv, const struct path *dir,
-			 struct dentry *dentry, u32 uid, u32 gid, umode_t mode, dev_t rdev)
-{
-	struct path path = { .mnt = dir->mnt, .dentry = dentry };
-	struct inode *inode = d_inode(dentry);
-	struct iattr attr = {};
-	umode_t want = mode & S_IALLUGO;
-	kuid_t kuid;
-	int ret = 0;
-
-	if (v9p_mapped(srv))
-		return v9p_mapped_set(&path, BIT(V9P_MAPPED_UID) | BIT(V9P_MAPPED_MODE) |
-				      (gid != P9_NOFID ? BIT(V9P_MAPPED_GID) : 0) |
-				      (rdev ? BIT(V9P_MAPPED_RDEV) : 0),
-				      uid, gid, mode, new_encode_dev(rdev));
-	kuid = make_kuid(current_user_ns(), uid);
-	if (uid_valid(kuid)) {
-		attr.ia_valid |= ATTR_UID;
-		attr.ia_uid = kuid;
-	}
-	if (gid != P9_NOFID) {
-		attr.ia_valid |= ATTR_GID;
-		attr.ia_gid = wire_gid(gid);
-	}
-	/* The directory is locked; the new inode comes after it in lock order. */
-	inode_lock(inode);
-	if (attr.ia_valid) {
-		ret = notify_change(v9p_idmap(dir), dentry, &attr, NULL);
-		if (ret && ownership_failure_ignored(srv, ret))
-			ret = 0;
-		if (ret)
-			goto out;
-	}
-	if (S_ISDIR(inode->i_mode))
-		want |= inode->i_mode & S_ISGID;
-	if ((inode->i_mode & S_IALLUGO) == want || S_ISLNK(inode->i_mode))
-		goto out;
-	if ((want & ~inode->i_mode & 0777) && has_default_acl(dir))
-		goto out;
-	attr.ia_valid = ATTR_MODE;
-	attr.ia_mode = want | (inode->i_mode & S_IFMT);
-	ret = notify_change(v9p_idmap(dir), dentry, &attr, NULL);
-out:
-	inode_unlock(inode);
-	return ret;
-}
-
-/* The mapped model's files are the VMM's and private to it on the host. */
-#define V9P_MAPPED_FILE_MODE	(S_IFREG | 0600)
-#define V9P_MAPPED_DIR_MODE	0700
-
-/* Undo a creation whose ownership could not be set (passthrough model). */
-static void undo_create(const struct path *dir, struct dentry *dentry)
-{
-	struct inode *dir_inode = d_inode(dir->dentry);
-
-	if (d_is_dir(dentry))
-		vfs_rmdir(v9p_idmap(dir), dir_inode, dentry);
-	else
-		vfs_unlink(v9p_idmap(dir), dir_inode, dentry, NULL);
-}
-
-/*
- * Undo a creation that failed after the directory was unlocked (Tlcreate's
- * open), unless the file has been moved or removed since: the guest, told
- * the request failed, must not find it.
- */
-static void undo_create_unlocked(const struct path *dir, struct dentry *dentry)
-{
-	struct inode *dir_inode = d_inode(dir->dentry);
-
-	if (mnt_want_write(dir->mnt))
-		return;
-	inode_lock_nested(dir_inode, I_MUTEX_PARENT);
-	if (dentry->d_parent == dir->dentry && !d_unhashed(dentry) &&
-	    d_really_is_positive(dentry))
-		undo_create(dir, dentry);
-	inode_unlock(dir_inode);
-	mnt_drop_write(dir->mnt);
-}
-
 static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 {
 	u32 fid_id, flags, mode, gid;
-	struct dentry *dentry;
 	struct v9p_str name;
 	struct v9p_fid *fid;
 	struct p9_qid qid;
@@ -839,55 +488,16 @@ static int op_lcreate(struct v9p_server *srv, struct v9p_request *req)
 	ret = -EBADF;
 	if (v9p_fid_file(fid) || fid->kind != V9P_FID_PATH)
 		goto out;
-	ret = host_mode_allowed(srv, (mode & S_IALLUGO) | S_IFREG);
-	if (ret)
-		goto out;
-	dentry = create_begin(srv, req, &fid->path, &name);
-	ret = PTR_ERR(dentry);
-	if (IS_ERR(dentry))
-		goto out;
-	ret = v9p_fault(req) ?:
-	      vfs_create(v9p_idmap(&fid->path), d_inode(fid->path.dentry), dentry,
-			 v9p_mapped(srv) ? V9P_MAPPED_FILE_MODE : (mode & S_IALLUGO) | S_IFREG,
-			 true);
-	if (!ret) {
-		ret = v9p_fault(req) ?:
-		      finish_create(srv, &fid->path, dentry, fid->uid, gid,
-				    (mode & S_IALLUGO) | S_IFREG, 0);
-		if (ret)
-			undo_create(&fid->path, dentry);
-	}
-	path.mnt = fid->path.mnt;
-	path.dentry = dentry;
-	path_get(&path);
-	create_end(&fid->path, dentry);
-	if (ret)
-		goto out_path;
-
-	/* The creator may write a file it created read-only. */
-	ret = v9p_fault(req);
-	file = ret ? ERR_PTR(ret) :
-	       dentry_open(&path, open_flags(flags) & ~(O_TRUNC | O_DIRECTORY),
-			   current_cred());
+	file = v9p_vfs_lcreate(srv, req, &fid->path, &name, fid->uid, gid, mode,
+			       open_flags(flags) & ~(O_TRUNC | O_DIRECTORY), &path, &qid);
 	ret = PTR_ERR_OR_ZERO(file);
 	if (ret)
-		goto out_undo;
-	ret = v9p_fault(req) ?: v9p_path_qid(srv, &path, &qid);
-	if (ret) {
-		v9p_fput(file);
-		goto out_undo;
-	}
+		goto out;
 	/* The fid now names the new file, open. */
 	path_put(&fid->path);
 	fid->path = path;
-	path_get(&fid->path);
 	v9p_fid_set_file(fid, file);
 	ret = v9p_writef(&req->out, "Qd", &qid, (u32)V9P_IOUNIT);
-	goto out_path;
-out_undo:
-	undo_create_unlocked(&fid->path, dentry);
-out_path:
-	path_put(&path);
 out:
 	mutex_unlock(&fid->lock);
 	v9p_fid_put(fid);
@@ -993,28 +603,6 @@ out:
 	return n;
 }
 
-/* A write by a guest user other than root drops set-user-ID and set-group-ID. */
-static int drop_privs_for(struct v9p_server *srv, struct v9p_fid *fid,
-			  struct file *file)
-{
-	struct iattr attr = { .ia_valid = ATTR_MODE | ATTR_FORCE };
-	bool mapped = v9p_mapped(srv);
-	umode_t mode;
-
-	if (!fid->uid || fid->uid == P9_NOFID)
-		return 0;
-	mode = mapped ? v9p_mapped_mode(&file->f_path) : file_inode(file)->i_mode;
-	if (!(mode & S_ISUID) && (mode & (S_ISGID | 0010)) != (S_ISGID | 0010))
-		return 0;
-	attr.ia_mode = mode & ~S_ISUID;
-	if (mode & 0010)
-		attr.ia_mode &= ~S_ISGID;
-	if (mapped)
-		return v9p_mapped_change(&file->f_path, BIT(V9P_MAPPED_MODE), 0, 0,
-					 attr.ia_mode);
-	return set_attrs(&file->f_path, &attr);
-}
-
 /*
  * The VMM's RLIMIT_FSIZE, as generic_write_check_limits() applies the
  * writer's: a write starting past it fails with EFBIG, one crossing it is
@@ -1072,7 +660,7 @@ static int op_write(struct v9p_server *srv, struct v9p_request *req)
 	n = -EINVAL;
 	if (offset > LLONG_MAX)
 		goto out;
-	n = v9p_fault(req) ?: drop_privs_for(srv, fid, file) ?:
+	n = v9p_fault(req) ?: v9p_vfs_write_drop_setid(srv, fid->uid, file) ?:
 	    fsize_limit_write(srv, file, offset, req->data_in);
 	if (n)
 		goto out;
@@ -1235,107 +823,22 @@ static int op_fsync(struct v9p_server *srv, struct v9p_request *req)
 	return ret;
 }
 
-/* A symlink of the mapped model: a regular file holding the target. */
-static int write_mapped_symlink(const struct path *path, const char *target)
-{
-	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
-
-	file = dentry_open(path, O_WRONLY, current_cred());
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	/*
-	 * Not kernel_write(): create_begin()'s mnt_want_write() holds the
-	 * file system's freeze protection already, and taking it again
-	 * deadlocks once a freeze waits in between (lockdep says so).
-	 */
-	n = __kernel_write(file, target, strlen(target), &pos);
-	v9p_fput(file);
-	return n < 0 ? n : 0;
-}
-
-static int read_mapped_symlink(const struct path *path, char *buf, size_t size)
-{
-	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
-
-	file = dentry_open(path, O_RDONLY, current_cred());
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	n = kernel_read(file, buf, size, &pos);
-	v9p_fput(file);
-	return n;
-}
-
 /* Tmkdir, Tsymlink, Tmknod: make a file in a directory, reply its qid. */
-enum make_kind { MAKE_DIR, MAKE_SYMLINK, MAKE_NODE };
-
 static int make_file(struct v9p_server *srv, struct v9p_request *req,
-		     u32 dfid_id, const struct v9p_str *name, enum make_kind kind,
-		     umode_t mode, dev_t rdev, const char *target, u32 gid)
+		     u32 dfid_id, const struct v9p_str *name, umode_t mode,
+		     dev_t rdev, const char *target, u32 gid)
 {
 	struct v9p_fid *dfid;
-	struct dentry *dentry;
-	struct inode *dir;
 	struct p9_qid qid;
-	struct path path;
-	v9p_idmap_t *idmap;
 	int ret;
 
-	ret = host_mode_allowed(srv, kind == MAKE_DIR ? (mode & S_IALLUGO) | S_IFDIR : mode);
-	if (ret)
-		return ret;
 	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
-	dentry = create_begin(srv, req, &dfid->path, name);
-	ret = PTR_ERR(dentry);
-	if (IS_ERR(dentry))
-		goto out;
-	dir = d_inode(dfid->path.dentry);
-	idmap = v9p_idmap(&dfid->path);
-	path.mnt = dfid->path.mnt;
-	path.dentry = dentry;
-	ret = v9p_fault(req);
-	if (ret)
-		goto out_end;
-	if (kind == MAKE_DIR)
-		ret = vfs_mkdir(idmap, dir, dentry,
-				v9p_mapped(srv) ? V9P_MAPPED_DIR_MODE : mode & S_IALLUGO);
-	else if (v9p_mapped(srv))
-		ret = vfs_create(idmap, dir, dentry, V9P_MAPPED_FILE_MODE, true);
-	else if (kind == MAKE_SYMLINK)
-		ret = vfs_symlink(idmap, dir, dentry, target);
-	else if (S_ISREG(mode))
-		/* As mknod(2): ->mknod makes special files only. */
-		ret = vfs_create(idmap, dir, dentry, mode, true);
-	else
-		ret = vfs_mknod(idmap, dir, dentry, mode, rdev);
-	if (!ret && d_really_is_negative(dentry))
-		ret = -ENOENT;	/* the file system did not instantiate it */
-	if (ret)
-		goto out_end;
-	/* From here, a failure takes the new file away again. */
-	if (kind == MAKE_SYMLINK && v9p_mapped(srv))
-		ret = v9p_fault(req) ?: write_mapped_symlink(&path, target);
-	if (!ret)
-		ret = v9p_fault(req) ?:
-		      finish_create(srv, &dfid->path, dentry, dfid->uid, gid,
-				    kind == MAKE_DIR ? (mode & S_IALLUGO) | S_IFDIR : mode,
-				    kind == MAKE_NODE ? rdev : 0);
-	if (!ret)
-		ret = v9p_fault(req) ?: v9p_path_qid(srv, &path, &qid);
-	if (ret)
-		undo_create(&dfid->path, dentry);
-out_end:
-	create_end(&dfid->path, dentry);
-	if (!ret)
-		ret = reply_qid(req, &qid);
-out:
+	ret = v9p_vfs_mknod(srv, req, &dfid->path, name, dfid->uid, gid, mode, rdev,
+			    target, &qid);
 	v9p_fid_put(dfid);
-	return ret;
+	return ret ?: reply_qid(req, &qid);
 }
 
 static int op_mkdir(struct v9p_server *srv, struct v9p_request *req)
@@ -1345,7 +848,7 @@ static int op_mkdir(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "dsdd", &dfid, &name, &mode, &gid))
 		return -EPROTO;
-	return make_file(srv, req, dfid, &name, MAKE_DIR, mode, 0, NULL, gid);
+	return make_file(srv, req, dfid, &name, (mode & S_IALLUGO) | S_IFDIR, 0, NULL, gid);
 }
 
 static int op_symlink(struct v9p_server *srv, struct v9p_request *req)
@@ -1359,8 +862,7 @@ static int op_symlink(struct v9p_server *srv, struct v9p_request *req)
 		return -ENAMETOOLONG;	/* as symlink(2) */
 	if (!target.len || memchr(target.str, '\0', target.len))
 		return -EINVAL;
-	return make_file(srv, req, dfid, &name, MAKE_SYMLINK, S_IFLNK | 0777, 0,
-			 target.str, gid);
+	return make_file(srv, req, dfid, &name, S_IFLNK | 0777, 0, target.str, gid);
 }
 
 static int op_mknod(struct v9p_server *srv, struct v9p_request *req)
@@ -1390,7 +892,7 @@ static int op_mknod(struct v9p_server *srv, struct v9p_request *req)
 	default:
 		return -EINVAL;
 	}
-	return make_file(srv, req, dfid, &name, MAKE_NODE, mode, rdev, NULL, gid);
+	return make_file(srv, req, dfid, &name, mode, rdev, NULL, gid);
 }
 
 static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
@@ -1399,8 +901,8 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 	struct v9p_str target;
 	struct v9p_fid *fid;
 	const char *link;
-	char *buf = NULL;
 	u32 fid_id;
+	char *buf;
 	int ret;
 
 	if (v9p_readf(&req->in, "d", &fid_id))
@@ -1408,83 +910,22 @@ static int op_readlink(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	if (v9p_mapped(srv) && d_is_reg(fid->path.dentry)) {
-		ret = -EINVAL;
-		if (!S_ISLNK(v9p_mapped_mode(&fid->path)))
-			goto out;
-		ret = -ENOMEM;
-		buf = kmalloc(PATH_MAX, GFP_KERNEL);
-		if (!buf)
-			goto out;
-		ret = read_mapped_symlink(&fid->path, buf, PATH_MAX - 1);
-		if (ret < 0)
-			goto out;
-		buf[ret] = '\0';
-		link = buf;
-	} else {
-		ret = -EINVAL;
-		if (!d_is_symlink(fid->path.dentry))
-			goto out;
-		/*
-		 * Links with a ->readlink of their own (procfs's magic links)
-		 * need a path walk to read, which a request is not: their
-		 * ->get_link() jumps the caller's walk, and oopses without one.
-		 * Exports never reach them (v9p_walk_one()); this is the
-		 * second fence.
-		 */
-		if (d_inode(fid->path.dentry)->i_op->readlink)
-			goto out;
-		link = vfs_get_link(fid->path.dentry, &done);
-		ret = PTR_ERR_OR_ZERO(link);
-		if (ret)
-			goto out;
+	link = v9p_vfs_get_link(srv, &fid->path, &buf, &done);
+	ret = PTR_ERR_OR_ZERO(link);
+	if (!ret) {
+		target.str = link;
+		target.len = strnlen(link, PATH_MAX);
+		ret = v9p_reply_room(req, V9P_HDR_SIZE + 2 + target.len) ?:
+		      v9p_writef(&req->out, "s", &target);
 	}
-	target.str = link;
-	target.len = strnlen(link, PATH_MAX);
-	ret = v9p_reply_room(req, V9P_HDR_SIZE + 2 + target.len);
-	if (!ret)
-		ret = v9p_writef(&req->out, "s", &target);
 	do_delayed_call(&done);
-out:
 	kfree(buf);
 	v9p_fid_put(fid);
 	return ret;
 }
 
-/* Look up a name under a locked directory: a positive dentry or an error. */
-static struct dentry *lookup_existing(const struct path *dir,
-				      const struct v9p_str *name)
-{
-	struct dentry *dentry;
-	int ret;
-
-	ret = v9p_name_check(name);
-	if (ret)
-		return ERR_PTR(ret);
-	dentry = lookup_one_len(name->str, dir->dentry, name->len);
-	if (!IS_ERR(dentry) && d_really_is_negative(dentry)) {
-		dput(dentry);
-		dentry = ERR_PTR(-ENOENT);
-	}
-	return dentry;
-}
-
-static int unlink_dentry(const struct path *dir, struct dentry *dentry,
-			 bool want_dir)
-{
-	v9p_idmap_t *idmap = v9p_idmap(dir);
-
-	if (want_dir)
-		return d_is_dir(dentry) ? vfs_rmdir(idmap, d_inode(dir->dentry), dentry) :
-					  -ENOTDIR;
-	if (d_is_dir(dentry))
-		return -EISDIR;
-	return vfs_unlink(idmap, d_inode(dir->dentry), dentry, NULL);
-}
-
 static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 {
-	struct dentry *dentry;
 	struct v9p_str name;
 	struct v9p_fid *dfid;
 	u32 dfid_id, flags;
@@ -1499,56 +940,8 @@ static int op_unlinkat(struct v9p_server *srv, struct v9p_request *req)
 	dfid = req_path_fid(srv, dfid_id);
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
-	ret = -ENOTDIR;
-	if (!d_can_lookup(dfid->path.dentry))
-		goto out;
-	ret = v9p_fault(req) ?: mnt_want_write(dfid->path.mnt);
-	if (ret)
-		goto out;
-	inode_lock_nested(d_inode(dfid->path.dentry), I_MUTEX_PARENT);
-	ret = v9p_fault(req) ?: v9p_check_beneath(srv, &dfid->path);
-	dentry = ret ? ERR_PTR(ret) : lookup_existing(&dfid->path, &name);
-	ret = PTR_ERR_OR_ZERO(dentry);
-	if (!ret) {
-		ret = v9p_fault(req) ?:
-		      unlink_dentry(&dfid->path, dentry, flags & P9_DOTL_AT_REMOVEDIR);
-		dput(dentry);
-	}
-	inode_unlock(d_inode(dfid->path.dentry));
-	mnt_drop_write(dfid->path.mnt);
-out:
+	ret = v9p_vfs_unlink(srv, req, &dfid->path, &name, flags & P9_DOTL_AT_REMOVEDIR);
 	v9p_fid_put(dfid);
-	return ret;
-}
-
-static int remove_fid_file(struct v9p_server *srv, struct v9p_fid *fid)
-{
-	struct dentry *dentry = fid->path.dentry;
-	struct path parent = { .mnt = fid->path.mnt };
-	int ret;
-
-	if (v9p_readonly(srv))
-		return -EROFS;
-	if (path_equal(&fid->path, &srv->root) || dentry == fid->path.mnt->mnt_root)
-		return -EBUSY;
-	/* Not req_path_fid(): Tremove clunks the fid whatever happens. */
-	ret = v9p_check_beneath(srv, &fid->path);
-	if (ret)
-		return ret;
-	ret = mnt_want_write(parent.mnt);
-	if (ret)
-		return ret;
-	parent.dentry = dget_parent(dentry);
-	inode_lock_nested(d_inode(parent.dentry), I_MUTEX_PARENT);
-	/* Renamed away since the walk, or already removed? */
-	if (dentry->d_parent != parent.dentry || d_unhashed(dentry))
-		ret = -ENOENT;
-	else
-		ret = v9p_check_beneath(srv, &parent) ?:
-		      unlink_dentry(&parent, dentry, d_is_dir(dentry));
-	inode_unlock(d_inode(parent.dentry));
-	dput(parent.dentry);
-	mnt_drop_write(parent.mnt);
 	return ret;
 }
 
@@ -1563,40 +956,16 @@ static int op_remove(struct v9p_server *srv, struct v9p_request *req)
 	fid = req_fid(srv, fid_id);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
-	ret = remove_fid_file(srv, fid);
+	ret = v9p_vfs_remove(srv, &fid->path);
 	v9p_fid_put(fid);
 	/* Tremove clunks the fid even when the removal fails. */
-	fid = v9p_fid_remove(srv, fid_id);
-	if (fid)
-		v9p_fid_put(fid);
+	clunk_fid(srv, fid_id);
 	return ret;
-}
-
-/*
- * fs.protected_hardlinks, which the VFS applies in linkat(2) and not in
- * vfs_link(): a link to a file the server neither owns nor may read and
- * write, or to a set-user-ID or set-group-ID executable, is refused unless
- * the VMM has CAP_FOWNER over it.  Always on, as every distribution has it.
- */
-static int may_link_source(const struct path *path)
-{
-	v9p_idmap_t *idmap = v9p_idmap(path);
-	struct inode *inode = d_inode(path->dentry);
-	umode_t mode = inode->i_mode;
-
-	if (inode_owner_or_capable(idmap, inode))
-		return 0;
-	if (!S_ISREG(mode) || (mode & S_ISUID) ||
-	    (mode & (S_ISGID | 0010)) == (S_ISGID | 0010) ||
-	    inode_permission(idmap, inode, MAY_READ | MAY_WRITE))
-		return -EPERM;
-	return 0;
 }
 
 static int op_link(struct v9p_server *srv, struct v9p_request *req)
 {
 	struct v9p_fid *dfid, *fid;
-	struct dentry *dentry;
 	struct v9p_str name;
 	u32 dfid_id, fid_id;
 	int ret;
@@ -1607,86 +976,12 @@ static int op_link(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(dfid))
 		return PTR_ERR(dfid);
 	fid = req_path_fid(srv, fid_id);
-	ret = PTR_ERR(fid);
-	if (IS_ERR(fid))
-		goto out_dfid;
-	ret = -EXDEV;
-	if (fid->path.mnt != dfid->path.mnt)
-		goto out;
-	ret = may_link_source(&fid->path);
-	if (ret)
-		goto out;
-	dentry = create_begin(srv, req, &dfid->path, &name);
-	ret = PTR_ERR(dentry);
-	if (IS_ERR(dentry))
-		goto out;
-	ret = v9p_fault(req) ?:
-	      vfs_link(fid->path.dentry, v9p_idmap(&dfid->path),
-		       d_inode(dfid->path.dentry), dentry, NULL);
-	create_end(&dfid->path, dentry);
-out:
-	v9p_fid_put(fid);
-out_dfid:
+	ret = PTR_ERR_OR_ZERO(fid);
+	if (!ret) {
+		ret = v9p_vfs_link(srv, req, &dfid->path, &name, &fid->path);
+		v9p_fid_put(fid);
+	}
 	v9p_fid_put(dfid);
-	return ret;
-}
-
-static int rename_at(struct v9p_server *srv, struct v9p_request *req,
-		     const struct path *olddir,
-		     const struct v9p_str *oldname, const struct path *newdir,
-		     const struct v9p_str *newname)
-{
-	struct renamedata rd = {};
-	struct dentry *trap, *old, *new;
-	int ret;
-
-	if (v9p_readonly(srv))
-		return -EROFS;
-	ret = v9p_name_check(oldname) ?: v9p_name_check(newname);
-	if (ret)
-		return ret;
-	if (olddir->mnt != newdir->mnt)
-		return -EXDEV;
-	if (!d_can_lookup(olddir->dentry) || !d_can_lookup(newdir->dentry))
-		return -ENOTDIR;
-	ret = v9p_fault(req) ?: mnt_want_write(olddir->mnt);
-	if (ret)
-		return ret;
-	trap = lock_rename(newdir->dentry, olddir->dentry);
-	ret = PTR_ERR_OR_ZERO(trap);
-	if (ret)
-		goto out_write;
-	ret = v9p_fault(req) ?: v9p_check_beneath(srv, olddir) ?:
-	      v9p_check_beneath(srv, newdir);
-	old = ret ? ERR_PTR(ret) : lookup_existing(olddir, oldname);
-	ret = PTR_ERR_OR_ZERO(old);
-	if (ret)
-		goto out_unlock;
-	ret = -EINVAL;
-	if (old == trap)
-		goto out_old;
-	ret = v9p_fault(req);
-	new = ret ? ERR_PTR(ret) : lookup_one_len(newname->str, newdir->dentry, newname->len);
-	ret = PTR_ERR_OR_ZERO(new);
-	if (ret)
-		goto out_old;
-	ret = -ENOTEMPTY;
-	if (new == trap)
-		goto out_new;
-	v9p_renamedata_idmap(&rd, v9p_idmap(olddir));
-	rd.old_dir = d_inode(olddir->dentry);
-	rd.old_dentry = old;
-	rd.new_dir = d_inode(newdir->dentry);
-	rd.new_dentry = new;
-	ret = v9p_fault(req) ?: vfs_rename(&rd);
-out_new:
-	dput(new);
-out_old:
-	dput(old);
-out_unlock:
-	unlock_rename(newdir->dentry, olddir->dentry);
-out_write:
-	mnt_drop_write(olddir->mnt);
 	return ret;
 }
 
@@ -1705,7 +1000,8 @@ static int op_renameat(struct v9p_server *srv, struct v9p_request *req)
 	newdir = req_path_fid(srv, newdir_id);
 	ret = PTR_ERR_OR_ZERO(newdir);
 	if (!ret) {
-		ret = rename_at(srv, req, &olddir->path, &oldname, &newdir->path, &newname);
+		ret = v9p_vfs_rename(srv, req, &olddir->path, &oldname, &newdir->path,
+				     &newname);
 		v9p_fid_put(newdir);
 	}
 	v9p_fid_put(olddir);
@@ -1714,10 +1010,8 @@ static int op_renameat(struct v9p_server *srv, struct v9p_request *req)
 
 static int op_rename(struct v9p_server *srv, struct v9p_request *req)
 {
-	struct name_snapshot snap;
 	struct v9p_fid *fid, *dfid;
-	struct v9p_str oldname, newname;
-	struct path olddir;
+	struct v9p_str newname;
 	u32 fid_id, dfid_id;
 	int ret;
 
@@ -1728,23 +1022,10 @@ static int op_rename(struct v9p_server *srv, struct v9p_request *req)
 		return PTR_ERR(fid);
 	dfid = req_path_fid(srv, dfid_id);
 	ret = PTR_ERR_OR_ZERO(dfid);
-	if (ret)
-		goto out;
-	ret = -EBUSY;
-	if (path_equal(&fid->path, &srv->root) ||
-	    fid->path.dentry == fid->path.mnt->mnt_root)
-		goto out_dfid;
-	olddir.mnt = fid->path.mnt;
-	olddir.dentry = dget_parent(fid->path.dentry);
-	take_dentry_name_snapshot(&snap, fid->path.dentry);
-	oldname.str = snap.name.name;
-	oldname.len = snap.name.len;
-	ret = rename_at(srv, req, &olddir, &oldname, &dfid->path, &newname);
-	release_dentry_name_snapshot(&snap);
-	dput(olddir.dentry);
-out_dfid:
-	v9p_fid_put(dfid);
-out:
+	if (!ret) {
+		ret = v9p_vfs_rename_path(srv, req, &fid->path, &dfid->path, &newname);
+		v9p_fid_put(dfid);
+	}
 	v9p_fid_put(fid);
 	return ret;
 }

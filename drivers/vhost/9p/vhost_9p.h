@@ -351,6 +351,59 @@ u8 v9p_op_flags(u8 type);
 void v9p_serve(struct v9p_server *srv, struct v9p_request *req);
 void v9p_reply_free(struct v9p_request *req);
 
+/* vfs.c: what requests do to the host's files */
+/**
+ * struct v9p_setattr - what a Tsetattr changes
+ * @valid: which of the rest (V9P_SETATTR_*)
+ * @mode: the permission bits
+ * @uid: the owner, as the guest numbers it
+ * @gid: the group
+ * @size: the size
+ * @atime_sec: the access time given (V9P_SETATTR_ATIME_SET)
+ * @atime_nsec: its nanoseconds, below NSEC_PER_SEC
+ * @mtime_sec: the modification time given (V9P_SETATTR_MTIME_SET)
+ * @mtime_nsec: its nanoseconds, below NSEC_PER_SEC
+ */
+struct v9p_setattr {
+	u32 valid;
+	u32 mode;
+	u32 uid;
+	u32 gid;
+	u64 size;
+	u64 atime_sec;
+	u64 atime_nsec;
+	u64 mtime_sec;
+	u64 mtime_nsec;
+};
+
+struct file *v9p_vfs_open(struct v9p_server *srv, struct v9p_request *req,
+			  const struct path *path, int flags);
+int v9p_vfs_setattr(struct v9p_server *srv, struct v9p_request *req,
+		    const struct path *path, const struct v9p_setattr *sa);
+int v9p_vfs_write_drop_setid(struct v9p_server *srv, u32 uid, struct file *file);
+struct file *v9p_vfs_lcreate(struct v9p_server *srv, struct v9p_request *req,
+			     const struct path *dir, const struct v9p_str *name,
+			     u32 uid, u32 gid, umode_t mode, int flags,
+			     struct path *path, struct p9_qid *qid);
+int v9p_vfs_mknod(struct v9p_server *srv, struct v9p_request *req,
+		  const struct path *dir, const struct v9p_str *name, u32 uid,
+		  u32 gid, umode_t mode, dev_t rdev, const char *target,
+		  struct p9_qid *qid);
+const char *v9p_vfs_get_link(struct v9p_server *srv, const struct path *path,
+			     char **buf, struct delayed_call *done);
+int v9p_vfs_unlink(struct v9p_server *srv, struct v9p_request *req,
+		   const struct path *dir, const struct v9p_str *name, bool rmdir);
+int v9p_vfs_remove(struct v9p_server *srv, const struct path *path);
+int v9p_vfs_link(struct v9p_server *srv, struct v9p_request *req,
+		 const struct path *dir, const struct v9p_str *name,
+		 const struct path *target);
+int v9p_vfs_rename(struct v9p_server *srv, struct v9p_request *req,
+		   const struct path *olddir, const struct v9p_str *oldname,
+		   const struct path *newdir, const struct v9p_str *newname);
+int v9p_vfs_rename_path(struct v9p_server *srv, struct v9p_request *req,
+			const struct path *path, const struct path *newdir,
+			const struct v9p_str *newname);
+
 /* xattr.c: extended attributes */
 int v9p_xattr_check(struct v9p_server *srv, const struct v9p_str *name, u64 size);
 ssize_t v9p_xattr_walk(struct v9p_server *srv, struct v9p_request *req,

@@ -28,7 +28,6 @@ static bool xattr_name_allowed(struct v9p_server *srv, const char *name)
 }
 
 /* The host's name for an attribute the guest names: see v9p_mapped_acl_name(). */
-/* The host's name for an attribute the guest names: see v9p_mapped_acl_name(). */
 static const char *host_xattr_name(struct v9p_server *srv, const char *name)
 {
 	const char *acl = v9p_mapped(srv) ? v9p_mapped_acl_name(name) : NULL;
