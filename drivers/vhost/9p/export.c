@@ -135,23 +135,23 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 		ret = -ENOMEM;
 		goto err_fd;
 	}
-	srv->flags = exp->flags;
-	srv->security_model = exp->security_model;
-	srv->max_fids = exp->max_fids ?: VHOST_9P_DEFAULT_MAX_FIDS;
-	srv->max_msize = exp->max_msize ?: VHOST_9P_DEFAULT_MAX_MSIZE;
-	srv->fsize_limit = rlimit(RLIMIT_FSIZE);
-	strscpy(srv->tag, exp->tag, sizeof(srv->tag));
-	xa_init(&srv->fids);
+	srv->export.flags = exp->flags;
+	srv->export.security_model = exp->security_model;
+	srv->export.max_fids = exp->max_fids ?: VHOST_9P_DEFAULT_MAX_FIDS;
+	srv->export.max_msize = exp->max_msize ?: VHOST_9P_DEFAULT_MAX_MSIZE;
+	srv->export.fsize_limit = rlimit(RLIMIT_FSIZE);
+	strscpy(srv->export.tag, exp->tag, sizeof(srv->export.tag));
+	xa_init(&srv->session.fids);
 	xa_init(&srv->devices);
-	mutex_init(&srv->lock_mutex);
-	xa_init(&srv->lock_owners);
-	xa_init(&srv->pending);
+	mutex_init(&srv->session.lock_mutex);
+	xa_init(&srv->session.lock_owners);
+	xa_init(&srv->xprt.pending);
 
 	/* The request, then room for its strings: see struct v9p_buf. */
-	srv->req_buf = kvmalloc(2 * V9P_REQ_MAX, GFP_KERNEL_ACCOUNT);
-	srv->reply_buf = kvmalloc(srv->max_msize, GFP_KERNEL_ACCOUNT);
-	srv->wq = alloc_workqueue("vhost-9p", WQ_UNBOUND, 0);
-	if (!srv->req_buf || !srv->reply_buf || !srv->wq) {
+	srv->xprt.req_buf = kvmalloc(2 * V9P_REQ_MAX, GFP_KERNEL_ACCOUNT);
+	srv->xprt.reply_buf = kvmalloc(srv->export.max_msize, GFP_KERNEL_ACCOUNT);
+	srv->xprt.wq = alloc_workqueue("vhost-9p", WQ_UNBOUND, 0);
+	if (!srv->xprt.req_buf || !srv->xprt.reply_buf || !srv->xprt.wq) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -161,20 +161,20 @@ struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp)
 	if (ret)
 		goto err_free;
 
-	srv->root = dir->f_path;
-	path_get(&srv->root);
-	srv->cred = get_current_cred();
-	srv->memcg = get_mem_cgroup_from_mm(current->mm);
-	srv->owner_tgid = task_tgid_nr(current);
+	srv->export.root = dir->f_path;
+	path_get(&srv->export.root);
+	srv->export.cred = get_current_cred();
+	srv->export.memcg = get_mem_cgroup_from_mm(current->mm);
+	srv->export.owner_tgid = task_tgid_nr(current);
 	fput(dir);
 	return srv;
 
 err_free:
-	if (srv->wq)
-		destroy_workqueue(srv->wq);
+	if (srv->xprt.wq)
+		destroy_workqueue(srv->xprt.wq);
 	xa_destroy(&srv->devices);
-	kvfree(srv->reply_buf);
-	kvfree(srv->req_buf);
+	kvfree(srv->xprt.reply_buf);
+	kvfree(srv->xprt.req_buf);
 	kfree(srv);
 err_fd:
 	fput(dir);
@@ -191,7 +191,7 @@ err_fd:
 void v9p_server_reset(struct v9p_server *srv)
 {
 	v9p_fid_clunk_all(srv);
-	srv->msize = 0;
+	srv->session.msize = 0;
 }
 
 struct v9p_kworker_call {
@@ -207,8 +207,8 @@ static void v9p_kworker_call_fn(struct work_struct *work)
 	struct mem_cgroup *old_memcg;
 	const struct cred *old;
 
-	old = override_creds(call->srv->cred);
-	old_memcg = set_active_memcg(call->srv->memcg);
+	old = override_creds(call->srv->export.cred);
+	old_memcg = set_active_memcg(call->srv->export.memcg);
 	call->fn(call->arg);
 	set_active_memcg(old_memcg);
 	revert_creds(old);
@@ -237,7 +237,7 @@ void v9p_run_in_kworker(struct v9p_server *srv, void (*fn)(void *arg), void *arg
 		return;
 	}
 	INIT_WORK_ONSTACK(&call.work, v9p_kworker_call_fn);
-	queue_work(srv->wq, &call.work);
+	queue_work(srv->xprt.wq, &call.work);
 	flush_work(&call.work);
 	destroy_work_on_stack(&call.work);
 }
@@ -268,18 +268,18 @@ void v9p_server_destroy(struct v9p_server *srv)
 {
 	/* The device stopped, and drained the workqueue, before this. */
 	v9p_server_end_session(srv);
-	destroy_workqueue(srv->wq);
+	destroy_workqueue(srv->xprt.wq);
 	/* The last fid took the last lock owner with it. */
-	WARN_ON(!xa_empty(&srv->lock_owners));
-	xa_destroy(&srv->lock_owners);
-	xa_destroy(&srv->fids);
+	WARN_ON(!xa_empty(&srv->session.lock_owners));
+	xa_destroy(&srv->session.lock_owners);
+	xa_destroy(&srv->session.fids);
 	xa_destroy(&srv->devices);
-	xa_destroy(&srv->pending);
-	path_put(&srv->root);
-	put_cred(srv->cred);
-	mem_cgroup_put(srv->memcg);
-	kvfree(srv->reply_buf);
-	kvfree(srv->req_buf);
+	xa_destroy(&srv->xprt.pending);
+	path_put(&srv->export.root);
+	put_cred(srv->export.cred);
+	mem_cgroup_put(srv->export.memcg);
+	kvfree(srv->xprt.reply_buf);
+	kvfree(srv->xprt.req_buf);
 	kfree(srv);
 }
 
@@ -291,7 +291,7 @@ void v9p_server_destroy(struct v9p_server *srv)
  */
 bool v9p_readonly(const struct v9p_server *srv)
 {
-	return srv->flags & VHOST_9P_EXPORT_READONLY;
+	return srv->export.flags & VHOST_9P_EXPORT_READONLY;
 }
 
 /**
@@ -371,15 +371,15 @@ int v9p_check_beneath(const struct v9p_server *srv, const struct path *path)
 	int budget = V9P_MAX_DEPTH, depth;
 	struct path up;
 
-	if (path->mnt == srv->root.mnt) {
-		depth = depth_below(path->dentry, srv->root.dentry, budget);
+	if (path->mnt == srv->export.root.mnt) {
+		depth = depth_below(path->dentry, srv->export.root.dentry, budget);
 		return depth < 0 ? depth : 0;
 	}
 	up = *path;
 	path_get(&up);
 	for (;;) {
-		if (up.mnt == srv->root.mnt) {
-			depth = depth_below(up.dentry, srv->root.dentry, budget);
+		if (up.mnt == srv->export.root.mnt) {
+			depth = depth_below(up.dentry, srv->export.root.dentry, budget);
 			break;
 		}
 		depth = depth_below(up.dentry, up.mnt->mnt_root, budget);
@@ -400,7 +400,7 @@ static int walk_dotdot(struct v9p_server *srv, struct path *path)
 	struct dentry *parent;
 
 	for (;;) {
-		if (path_equal(path, &srv->root))
+		if (path_equal(path, &srv->export.root))
 			return 0;
 		if (path->dentry != path->mnt->mnt_root)
 			break;
@@ -434,7 +434,7 @@ static int walk_mounts(struct v9p_server *srv, struct path *path)
 	/* Mounted on in another mount of the file system only? */
 	if (!ret && path_equal(&down, path))
 		goto out;
-	if (!ret && !(srv->flags & VHOST_9P_EXPORT_CROSS_MOUNTS))
+	if (!ret && !(srv->export.flags & VHOST_9P_EXPORT_CROSS_MOUNTS))
 		ret = -EXDEV;
 	if (!ret && kernel_interface(down.mnt->mnt_sb))
 		ret = -EXDEV;
@@ -489,7 +489,7 @@ int v9p_walk_one(struct v9p_server *srv, struct path *path,
 		ret = 0;
 	}
 	/* The root is served as attached, whatever is mounted on it since. */
-	if (!ret && !path_equal(path, &srv->root))
+	if (!ret && !path_equal(path, &srv->export.root))
 		ret = walk_mounts(srv, path);
 	if (!ret)
 		ret = v9p_check_beneath(srv, path);

@@ -26,7 +26,7 @@ struct v9p_fid *v9p_fid_get(struct v9p_server *srv, u32 id)
 	struct v9p_fid *fid;
 
 	rcu_read_lock();
-	fid = xa_load(&srv->fids, id);
+	fid = xa_load(&srv->session.fids, id);
 	if (fid && !refcount_inc_not_zero(&fid->ref))
 		fid = NULL;
 	rcu_read_unlock();
@@ -79,7 +79,7 @@ static struct v9p_fid *v9p_fid_alloc(struct v9p_server *srv, u32 id,
 /* Free a fid that never made it into the table, and what it was given. */
 static void v9p_fid_discard(struct v9p_fid *fid)
 {
-	atomic_long_sub(fid->xattr_charged, &fid->srv->xattr_bytes);
+	atomic_long_sub(fid->xattr_charged, &fid->srv->session.xattr_bytes);
 	kvfree(fid->xattr_value);
 	kfree(fid->xattr_name);
 	path_put(&fid->path);
@@ -122,9 +122,9 @@ struct v9p_fid *v9p_fid_publish(struct v9p_server *srv, struct v9p_fid *fid)
 	if (fid->id == P9_NOFID)
 		goto err_discard;
 	ret = -EMFILE;
-	if (atomic_inc_return(&srv->nr_fids) > srv->max_fids)
+	if (atomic_inc_return(&srv->session.nr_fids) > srv->export.max_fids)
 		goto err_count;
-	ret = xa_insert(&srv->fids, fid->id, fid, GFP_KERNEL_ACCOUNT);
+	ret = xa_insert(&srv->session.fids, fid->id, fid, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		if (ret == -EBUSY)
 			ret = -EEXIST;
@@ -133,7 +133,7 @@ struct v9p_fid *v9p_fid_publish(struct v9p_server *srv, struct v9p_fid *fid)
 	return fid;
 
 err_count:
-	atomic_dec(&srv->nr_fids);
+	atomic_dec(&srv->session.nr_fids);
 err_discard:
 	v9p_fid_discard(fid);
 	return ERR_PTR(ret);
@@ -160,7 +160,7 @@ struct v9p_fid *v9p_fid_create(struct v9p_server *srv, u32 id,
 /* A fid left the table: its attribute value no longer counts. */
 static void v9p_fid_uncharge(struct v9p_server *srv, struct v9p_fid *fid)
 {
-	atomic_long_sub(fid->xattr_charged, &srv->xattr_bytes);
+	atomic_long_sub(fid->xattr_charged, &srv->session.xattr_bytes);
 }
 
 /**
@@ -183,7 +183,7 @@ struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
 	fid = v9p_fid_alloc(srv, old->id, path, old->uid);
 	if (!fid)
 		return ERR_PTR(-ENOMEM);
-	prev = xa_cmpxchg(&srv->fids, old->id, old, fid, GFP_KERNEL_ACCOUNT);
+	prev = xa_cmpxchg(&srv->session.fids, old->id, old, fid, GFP_KERNEL_ACCOUNT);
 	if (prev != old) {
 		v9p_fid_discard(fid);
 		return ERR_PTR(xa_is_err(prev) ? xa_err(prev) : -EBADF);
@@ -207,10 +207,10 @@ struct v9p_fid *v9p_fid_remove(struct v9p_server *srv, u32 id)
 {
 	struct v9p_fid *fid;
 
-	fid = xa_erase(&srv->fids, id);
+	fid = xa_erase(&srv->session.fids, id);
 	if (!fid)
 		return NULL;
-	atomic_dec(&srv->nr_fids);
+	atomic_dec(&srv->session.nr_fids);
 	v9p_fid_uncharge(srv, fid);
 	return fid;
 }
@@ -224,9 +224,9 @@ void v9p_fid_clunk_all(struct v9p_server *srv)
 	struct v9p_fid *fid;
 	unsigned long id;
 
-	xa_for_each(&srv->fids, id, fid) {
-		xa_erase(&srv->fids, id);
-		atomic_dec(&srv->nr_fids);
+	xa_for_each(&srv->session.fids, id, fid) {
+		xa_erase(&srv->session.fids, id);
+		atomic_dec(&srv->session.nr_fids);
 		v9p_fid_uncharge(srv, fid);
 		v9p_fid_put(fid);
 		/* A guest may hold a million fids, each an open file. */

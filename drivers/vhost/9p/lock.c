@@ -31,8 +31,8 @@ static struct v9p_lock_owner *lock_owner_get(struct v9p_server *srv, u32 proc_id
 	struct v9p_lock_owner *owner;
 	int ret;
 
-	lockdep_assert_held(&srv->lock_mutex);
-	owner = xa_load(&srv->lock_owners, proc_id);
+	lockdep_assert_held(&srv->session.lock_mutex);
+	owner = xa_load(&srv->session.lock_owners, proc_id);
 	if (owner) {
 		refcount_inc(&owner->ref);
 		return owner;
@@ -44,7 +44,7 @@ static struct v9p_lock_owner *lock_owner_get(struct v9p_server *srv, u32 proc_id
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&owner->ref, 1);
 	owner->proc_id = proc_id;
-	ret = xa_insert(&srv->lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT);
+	ret = xa_insert(&srv->session.lock_owners, proc_id, owner, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		kfree(owner);
 		return ERR_PTR(ret);
@@ -54,10 +54,10 @@ static struct v9p_lock_owner *lock_owner_get(struct v9p_server *srv, u32 proc_id
 
 static void lock_owner_put(struct v9p_server *srv, struct v9p_lock_owner *owner)
 {
-	lockdep_assert_held(&srv->lock_mutex);
+	lockdep_assert_held(&srv->session.lock_mutex);
 	if (!refcount_dec_and_test(&owner->ref))
 		return;
-	xa_erase(&srv->lock_owners, owner->proc_id);
+	xa_erase(&srv->session.lock_owners, owner->proc_id);
 	kfree(owner);
 }
 
@@ -70,16 +70,16 @@ static int lock_owner_remember(struct v9p_server *srv, struct v9p_fid *fid,
 {
 	int ret;
 
-	lockdep_assert_held(&srv->lock_mutex);
+	lockdep_assert_held(&srv->session.lock_mutex);
 	if (xa_load(&fid->lock_owners, owner->proc_id))
 		return 0;
-	if (srv->nr_lock_owners >= V9P_MAX_LOCK_OWNERS)
+	if (srv->session.nr_lock_owners >= V9P_MAX_LOCK_OWNERS)
 		return -ENOLCK;
 	ret = xa_insert(&fid->lock_owners, owner->proc_id, owner, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	refcount_inc(&owner->ref);
-	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners + 1);
+	WRITE_ONCE(srv->session.nr_lock_owners, srv->session.nr_lock_owners + 1);
 	return 1;
 }
 
@@ -101,10 +101,10 @@ static bool lock_owner_needed(struct file *file, struct v9p_lock_owner *owner,
 static void lock_owner_forget(struct v9p_server *srv, struct v9p_fid *fid,
 			      struct v9p_lock_owner *owner)
 {
-	lockdep_assert_held(&srv->lock_mutex);
+	lockdep_assert_held(&srv->session.lock_mutex);
 	if (xa_erase(&fid->lock_owners, owner->proc_id) != owner)
 		return;
-	WRITE_ONCE(srv->nr_lock_owners, srv->nr_lock_owners - 1);
+	WRITE_ONCE(srv->session.nr_lock_owners, srv->session.nr_lock_owners - 1);
 	lock_owner_put(srv, owner);
 }
 
@@ -141,13 +141,13 @@ int v9p_lock_set(struct v9p_server *srv, struct v9p_fid *fid, struct file *file,
 	    (lk->type == F_WRLCK && !(file->f_mode & FMODE_WRITE)))
 		return -EBADF;
 	/* On the host, the VMM holds it: a guest's pid means nothing there. */
-	v9p_lock_init(&fl, file, NULL, lk->type, srv->owner_tgid);
+	v9p_lock_init(&fl, file, NULL, lk->type, srv->export.owner_tgid);
 	ret = lock_range(lk, &fl);
 	if (ret)
 		return ret;
 
 	/* Remembered before locking, so that the clunk always releases. */
-	mutex_lock(&srv->lock_mutex);
+	mutex_lock(&srv->session.lock_mutex);
 	owner = lock_owner_get(srv, lk->proc_id, lk->type != F_UNLCK);
 	ret = PTR_ERR_OR_ZERO(owner);
 	if (!ret && owner && lk->type != F_UNLCK)
@@ -155,7 +155,7 @@ int v9p_lock_set(struct v9p_server *srv, struct v9p_fid *fid, struct file *file,
 	new = ret > 0;
 	if (ret < 0 && !IS_ERR_OR_NULL(owner))
 		lock_owner_put(srv, owner);
-	mutex_unlock(&srv->lock_mutex);
+	mutex_unlock(&srv->session.lock_mutex);
 	/* An unlock by a process that holds nothing here has nothing to do. */
 	if (ret < 0 || !owner)
 		return min(ret, 0);
@@ -164,11 +164,11 @@ int v9p_lock_set(struct v9p_server *srv, struct v9p_fid *fid, struct file *file,
 	ret = vfs_lock_file(file, F_SETLK, &fl, NULL);
 	locks_release_private(&fl);
 
-	mutex_lock(&srv->lock_mutex);
+	mutex_lock(&srv->session.lock_mutex);
 	if (!lock_owner_needed(file, owner, new, ret))
 		lock_owner_forget(srv, fid, owner);
 	lock_owner_put(srv, owner);
-	mutex_unlock(&srv->lock_mutex);
+	mutex_unlock(&srv->session.lock_mutex);
 	return ret;
 }
 
@@ -184,13 +184,13 @@ static u32 lock_holder_pid(struct v9p_server *srv, const struct file_lock *fl)
 	unsigned long proc_id;
 	u32 pid = v9p_lock_pid(fl);
 
-	mutex_lock(&srv->lock_mutex);
-	xa_for_each(&srv->lock_owners, proc_id, owner)
+	mutex_lock(&srv->session.lock_mutex);
+	xa_for_each(&srv->session.lock_owners, proc_id, owner)
 		if (owner == holder) {
 			pid = proc_id;
 			break;
 		}
-	mutex_unlock(&srv->lock_mutex);
+	mutex_unlock(&srv->session.lock_mutex);
 	return pid;
 }
 
@@ -215,9 +215,9 @@ int v9p_lock_test(struct v9p_server *srv, struct file *file, struct v9p_flock *l
 	 * owner that holds nothing, without making it one.  Only the
 	 * pointer's identity is used.
 	 */
-	mutex_lock(&srv->lock_mutex);
-	owner = xa_load(&srv->lock_owners, lk->proc_id) ?: (fl_owner_t)srv;
-	mutex_unlock(&srv->lock_mutex);
+	mutex_lock(&srv->session.lock_mutex);
+	owner = xa_load(&srv->session.lock_owners, lk->proc_id) ?: (fl_owner_t)srv;
+	mutex_unlock(&srv->session.lock_mutex);
 	v9p_lock_init(&fl, file, owner, lk->type, lk->proc_id);
 	ret = lock_range(lk, &fl);
 	if (!ret)
@@ -246,7 +246,7 @@ static void unlock_whole_file(void *arg)
 	struct file_lock fl;
 	int ret;
 
-	v9p_lock_init(&fl, u->file, u->owner, F_UNLCK, u->srv->owner_tgid);
+	v9p_lock_init(&fl, u->file, u->owner, F_UNLCK, u->srv->export.owner_tgid);
 	fl.fl_start = 0;
 	fl.fl_end = OFFSET_MAX;
 	ret = vfs_lock_file(u->file, F_SETLK, &fl, NULL);
@@ -290,8 +290,8 @@ void v9p_release_locks(struct v9p_fid *fid)
 
 	xa_for_each(&fid->lock_owners, proc_id, owner) {
 		unlock_file(srv, v9p_fid_file(fid), owner);
-		mutex_lock(&srv->lock_mutex);
+		mutex_lock(&srv->session.lock_mutex);
 		lock_owner_forget(srv, fid, owner);
-		mutex_unlock(&srv->lock_mutex);
+		mutex_unlock(&srv->session.lock_mutex);
 	}
 }

@@ -36,7 +36,7 @@ static const char *const mapped_names[] = {
  */
 bool v9p_mapped(const struct v9p_server *srv)
 {
-	return srv->security_model == VHOST_9P_SECURITY_MAPPED_XATTR;
+	return srv->export.security_model == VHOST_9P_SECURITY_MAPPED_XATTR;
 }
 
 /**

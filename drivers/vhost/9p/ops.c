@@ -190,10 +190,10 @@ static int op_version(struct v9p_server *srv, struct v9p_request *req)
 	v9p_server_reset(srv);
 	if (msize < VHOST_9P_MIN_MSIZE)
 		return -EINVAL;
-	msize = min(msize, srv->max_msize);
+	msize = min(msize, srv->export.max_msize);
 	if (version.len != dotl.len || memcmp(version.str, dotl.str, dotl.len))
 		return v9p_writef(&req->out, "ds", msize, &unknown);
-	srv->msize = msize;
+	srv->session.msize = msize;
 	return v9p_writef(&req->out, "ds", msize, &dotl);
 }
 
@@ -207,15 +207,15 @@ static int op_attach(struct v9p_server *srv, struct v9p_request *req)
 
 	if (v9p_readf(&req->in, "ddssd", &fid_id, &afid, &uname, &aname, &n_uname))
 		return -EPROTO;
-	if (!srv->msize)
+	if (!srv->session.msize)
 		return -EPROTO;
 	/* No Tauth is ever answered, so no afid can be valid. */
 	if (afid != P9_NOFID)
 		return -EINVAL;
-	ret = v9p_fault(req) ?: v9p_path_qid(srv, &srv->root, &qid);
+	ret = v9p_fault(req) ?: v9p_path_qid(srv, &srv->export.root, &qid);
 	if (ret)
 		return ret;
-	fid = new_fid(srv, req, fid_id, &srv->root, n_uname);
+	fid = new_fid(srv, req, fid_id, &srv->export.root, n_uname);
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	v9p_fid_put(fid);
@@ -570,7 +570,7 @@ static int op_read(struct v9p_server *srv, struct v9p_request *req)
 	if (IS_ERR(fid))
 		return PTR_ERR(fid);
 	file = v9p_fid_file(fid);
-	count = min3(count, srv->msize - V9P_IOHDR_SIZE,
+	count = min3(count, srv->session.msize - V9P_IOHDR_SIZE,
 		     (u32)iov_iter_count(req->data_out) - V9P_IOHDR_SIZE);
 	if (fid->kind == V9P_FID_XATTR_READ) {
 		n = xattr_read(fid, req, offset, count);
@@ -611,11 +611,11 @@ out:
 static int fsize_limit_write(struct v9p_server *srv, struct file *file, u64 pos,
 			     struct iov_iter *data)
 {
-	if (srv->fsize_limit == RLIM_INFINITY || !S_ISREG(file_inode(file)->i_mode))
+	if (srv->export.fsize_limit == RLIM_INFINITY || !S_ISREG(file_inode(file)->i_mode))
 		return 0;
-	if (pos >= srv->fsize_limit)
+	if (pos >= srv->export.fsize_limit)
 		return iov_iter_count(data) ? -EFBIG : 0;
-	iov_iter_truncate(data, srv->fsize_limit - pos);
+	iov_iter_truncate(data, srv->export.fsize_limit - pos);
 	return 0;
 }
 
@@ -767,7 +767,7 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	ret = -ENOTDIR;
 	if (!S_ISDIR(file_inode(file)->i_mode))
 		goto out;
-	count = min3(count, srv->msize - V9P_IOHDR_SIZE, req->reply_cap - V9P_IOHDR_SIZE);
+	count = min3(count, srv->session.msize - V9P_IOHDR_SIZE, req->reply_cap - V9P_IOHDR_SIZE);
 	ret = v9p_fault(req) ?: v9p_reply_room(req, V9P_IOHDR_SIZE +
 					      min_t(u32, count, V9P_READDIR_FIRST_ROOM));
 	if (ret)
@@ -778,7 +778,7 @@ static int op_readdir(struct v9p_server *srv, struct v9p_request *req)
 	rc.out = &req->out;
 	rc.limit = req->out.pos + count;
 	rc.dev_index = v9p_dev_index(srv, file_inode(file)->i_sb->s_dev);
-	if (path_equal(&file->f_path, &srv->root))
+	if (path_equal(&file->f_path, &srv->export.root))
 		rc.root_ino = file_inode(file)->i_ino;
 
 	/* One reader at a time: the position is the file's. */
@@ -1328,10 +1328,10 @@ void v9p_serve(struct v9p_server *srv, struct v9p_request *req)
 		ret = -EOPNOTSUPP;
 	} else if (req->reply_cap < op->fixed_reply) {
 		ret = -EMSGSIZE;
-	} else if (!srv->msize && req->type != P9_TVERSION) {
+	} else if (!srv->session.msize && req->type != P9_TVERSION) {
 		ret = -EPROTO;	/* no session yet */
 	} else {
-		old = override_creds(srv->cred);
+		old = override_creds(srv->export.cred);
 		ret = op->serve(srv, req);
 		revert_creds(old);
 		v9p_fault_end(req);

@@ -143,24 +143,24 @@ static void account(struct v9p_server *srv, const struct v9p_request *req, u32 l
 {
 	u64 ns = elapsed_ns(req->start_ns);
 
-	trace_vhost_9p_reply(srv->tag, req->tag, req->type, req->err, len,
+	trace_vhost_9p_reply(srv->export.tag, req->tag, req->type, req->err, len,
 			     req->io_bytes, ns);
-	srv->stats.requests++;
-	srv->stats.latency_hist[min_t(unsigned int, fls64(div_u64(ns, NSEC_PER_USEC)),
+	srv->xprt.stats.requests++;
+	srv->xprt.stats.latency_hist[min_t(unsigned int, fls64(div_u64(ns, NSEC_PER_USEC)),
 				      VHOST_9P_LATENCY_BUCKETS - 1)]++;
 	if (req->type < VHOST_9P_MSG_TYPES) {
-		srv->stats.msg_count[req->type]++;
-		srv->stats.msg_time_ns[req->type] += ns;
+		srv->xprt.stats.msg_count[req->type]++;
+		srv->xprt.stats.msg_time_ns[req->type] += ns;
 	}
 	if (req->err) {
-		srv->stats.errors++;
+		srv->xprt.stats.errors++;
 		if (req->err == -EPROTO)
-			srv->stats.bad_requests++;
+			srv->xprt.stats.bad_requests++;
 	}
 	if (req->type == P9_TREAD)
-		srv->stats.read_bytes += req->io_bytes;
+		srv->xprt.stats.read_bytes += req->io_bytes;
 	else if (req->type == P9_TWRITE)
-		srv->stats.write_bytes += req->io_bytes;
+		srv->xprt.stats.write_bytes += req->io_bytes;
 }
 
 static void vhost_9p_async_work(struct work_struct *work)
@@ -174,7 +174,7 @@ static void vhost_9p_async_work(struct work_struct *work)
 	/* Guest memory is mapped in the VMM: borrow its address space. */
 	if (mm && mmget_not_zero(mm)) {
 		kthread_use_mm(mm);
-		old_memcg = set_active_memcg(a->srv->memcg);
+		old_memcg = set_active_memcg(a->srv->export.memcg);
 		v9p_serve(a->srv, &a->req);
 		a->len = put_reply(&a->req, a->iov + a->nout, a->nin, a->resp_len,
 				   &a->resp_iter);
@@ -205,11 +205,12 @@ static void vhost_9p_complete(struct vhost_work *work)
 		srv = a->srv;
 		account(srv, &a->req, a->len);
 		vhost_add_used(vq, a->head, a->len);
-		xa_erase(&srv->pending, a->req.tag);
+		xa_erase(&srv->xprt.pending, a->req.tag);
 		/* Rflush only once the flushed request is answered. */
 		if (a->flush_head >= 0)
 			vhost_add_used(vq, a->flush_head, a->flush_len);
-		if (srv->inflight-- == V9P_MAX_INFLIGHT || (!srv->inflight && srv->barrier))
+		if (srv->xprt.inflight-- == V9P_MAX_INFLIGHT ||
+		    (!srv->xprt.inflight && srv->xprt.barrier))
 			resume = true;
 		kfree(a);
 	}
@@ -232,8 +233,8 @@ static void vhost_9p_drop_done(struct vhost_9p *v9p)
 
 	mutex_lock(&v9p->vq.mutex);
 	llist_for_each_entry_safe(a, next, done, done) {
-		xa_erase(&a->srv->pending, a->req.tag);
-		a->srv->inflight--;
+		xa_erase(&a->srv->xprt.pending, a->req.tag);
+		a->srv->xprt.inflight--;
 		kfree(a);
 	}
 	mutex_unlock(&v9p->vq.mutex);
@@ -252,7 +253,7 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	if (!a)
 		return -ENOMEM;
 	/* A tag can be pending once: a guest reusing one is served inline. */
-	if (xa_insert(&srv->pending, req->tag, a, GFP_KERNEL_ACCOUNT)) {
+	if (xa_insert(&srv->xprt.pending, req->tag, a, GFP_KERNEL_ACCOUNT)) {
 		kfree(a);
 		return -EBUSY;
 	}
@@ -288,8 +289,8 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	a->req.in.pos = V9P_HDR_SIZE;
 	v9p_buf_init(&a->req.out, a->reply, min_t(size_t, resp_len, sizeof(a->reply)),
 		     NULL, 0);
-	srv->inflight++;
-	queue_work(srv->wq, &a->work);
+	srv->xprt.inflight++;
+	queue_work(srv->xprt.wq, &a->work);
 	return 0;
 }
 
@@ -314,7 +315,7 @@ static struct v9p_async *flush_target(struct v9p_server *srv, struct v9p_request
 	if (v9p_readf(&req->in, "w", &oldtag))
 		return NULL;
 	req->in.pos = V9P_HDR_SIZE;
-	a = xa_load(&srv->pending, oldtag);
+	a = xa_load(&srv->xprt.pending, oldtag);
 	/* A second Tflush of the same request is answered at once. */
 	return a && a->flush_head < 0 ? a : NULL;
 }
@@ -358,7 +359,7 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	struct iov_iter req_iter, resp_iter;
 	struct v9p_request req = {};
 	size_t req_len, resp_len, copy;
-	u8 *buf = srv->req_buf;
+	u8 *buf = srv->xprt.req_buf;
 	struct v9p_async *target = NULL;
 	bool deferred = false;
 	struct v9p_buf hdr;
@@ -376,25 +377,25 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	/* Too short to carry a tag, or no room for an Rlerror: drop it. */
 	if (req_len < V9P_HDR_SIZE || resp_len < V9P_IOHDR_SIZE ||
 	    !copy_from_iter_full(buf, V9P_HDR_SIZE, &req_iter)) {
-		srv->stats.bad_requests++;
+		srv->xprt.stats.bad_requests++;
 		return V9P_ANSWERED;
 	}
 	v9p_buf_init(&hdr, buf, V9P_HDR_SIZE, NULL, 0);
 	v9p_readf(&hdr, "dbw", &size, &req.type, &req.tag);
 
 	/* A new session waits for the old one's requests to end. */
-	if (req.type == P9_TVERSION && srv->inflight) {
-		srv->barrier = true;
+	if (req.type == P9_TVERSION && srv->xprt.inflight) {
+		srv->xprt.barrier = true;
 		return V9P_RETRY;
 	}
-	srv->barrier = false;
+	srv->xprt.barrier = false;
 
 	/* Twrite data stays in guest memory: copy only its header. */
 	copy = req.type == P9_TWRITE ? min_t(size_t, req_len, V9P_TWRITE_HDR_SIZE) : req_len;
-	req.reply_cap = min_t(size_t, resp_len, srv->max_msize);
-	v9p_buf_init(&req.out, srv->reply_buf, req.reply_cap, NULL, 0);
+	req.reply_cap = min_t(size_t, resp_len, srv->export.max_msize);
+	v9p_buf_init(&req.out, srv->xprt.reply_buf, req.reply_cap, NULL, 0);
 	if (size != req_len || copy > V9P_REQ_MAX ||
-	    (srv->msize && req_len > srv->msize) ||
+	    (srv->session.msize && req_len > srv->session.msize) ||
 	    !copy_from_iter_full(buf + V9P_HDR_SIZE, copy - V9P_HDR_SIZE, &req_iter)) {
 		req.err = -EPROTO;
 		v9p_put_error(&req.out, req.tag, size != req_len ? EPROTO : EMSGSIZE);
@@ -405,17 +406,17 @@ static int vhost_9p_handle_request(struct vhost_9p *v9p, struct v9p_server *srv,
 	req.in.pos = V9P_HDR_SIZE;
 	v9p_record(buf, copy);
 	if (trace_vhost_9p_request_enabled())
-		trace_vhost_9p_request(srv->tag, req.tag, req.type, first_fid(&req), size);
+		trace_vhost_9p_request(srv->export.tag, req.tag, req.type, first_fid(&req), size);
 
 	req.data_in = &req_iter;
 	req.data_out = &resp_iter;
 	flags = v9p_op_flags(req.type);
-	if ((flags & V9P_OP_NOWAIT) && srv->msize && !v9p_hold_armed(&req)) {
+	if ((flags & V9P_OP_NOWAIT) && srv->session.msize && !v9p_hold_armed(&req)) {
 		if (serve_at_once(srv, &req))
 			goto reply;
 		deferred = true;
 	}
-	if (((flags & V9P_OP_BLOCKS) || deferred) && srv->msize) {
+	if (((flags & V9P_OP_BLOCKS) || deferred) && srv->session.msize) {
 		ret = queue_async(v9p, srv, &req, head, out, in,
 				  min_t(size_t, copy, V9P_ASYNC_MSG_MAX), req_len, resp_len);
 		if (!ret)
@@ -494,11 +495,11 @@ static bool ring_poll(struct vhost_9p *v9p, struct v9p_server *srv)
 			break;
 		cpu_relax();
 	} while (spent < v9p->poll_ns);
-	srv->stats.poll_ns += spent;
+	srv->xprt.stats.poll_ns += spent;
 	if (found)
-		srv->stats.poll_hits++;
+		srv->xprt.stats.poll_hits++;
 	else
-		srv->stats.poll_misses++;
+		srv->xprt.stats.poll_misses++;
 	return found;
 }
 
@@ -529,7 +530,7 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 	if (!srv)
 		goto out;
 	/* What the guest makes the host allocate is the VMM's (see memcg). */
-	old_memcg = set_active_memcg(srv->memcg);
+	old_memcg = set_active_memcg(srv->export.memcg);
 
 	poll_adapt(v9p);
 	vhost_disable_notify(vq->dev, vq);
@@ -538,7 +539,7 @@ static void vhost_9p_handle_kick(struct vhost_work *work)
 		 * Enough in flight: leave the rest on the ring; the next
 		 * completion comes back here.
 		 */
-		if (srv->inflight >= V9P_MAX_INFLIGHT)
+		if (srv->xprt.inflight >= V9P_MAX_INFLIGHT)
 			break;
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
@@ -610,7 +611,7 @@ static int vhost_9p_open(struct inode *inode, struct file *file)
 static void vhost_9p_flush(struct vhost_9p *v9p)
 {
 	if (v9p->server)
-		flush_workqueue(v9p->server->wq);
+		flush_workqueue(v9p->server->xprt.wq);
 	vhost_dev_flush(&v9p->dev);
 }
 
@@ -726,10 +727,10 @@ static long vhost_9p_get_stats(struct vhost_9p *v9p, void __user *argp)
 	mutex_lock(&v9p->dev.mutex);
 	if (v9p->server) {
 		mutex_lock(&v9p->vq.mutex);
-		*stats = v9p->server->stats;
-		stats->fids = atomic_read(&v9p->server->nr_fids);
-		stats->msize = v9p->server->msize;
-		stats->max_fids = v9p->server->max_fids;
+		*stats = v9p->server->xprt.stats;
+		stats->fids = atomic_read(&v9p->server->session.nr_fids);
+		stats->msize = v9p->server->session.msize;
+		stats->max_fids = v9p->server->export.max_fids;
 		stats->poll_window_ns = v9p->poll_ns;
 		mutex_unlock(&v9p->vq.mutex);
 	}
@@ -872,23 +873,23 @@ static void vhost_9p_show_fdinfo(struct seq_file *m, struct file *file)
 		goto out;
 	}
 	seq_puts(m, "vhost-9p-tag:\t");
-	seq_escape(m, srv->tag, " \t\n\\");
+	seq_escape(m, srv->export.tag, " \t\n\\");
 	seq_putc(m, '\n');
 	seq_puts(m, "vhost-9p-path:\t");
-	seq_path(m, &srv->root, " \t\n\\");
+	seq_path(m, &srv->export.root, " \t\n\\");
 	seq_putc(m, '\n');
-	seq_printf(m, "vhost-9p-model:\t%s\n", models[srv->security_model]);
+	seq_printf(m, "vhost-9p-model:\t%s\n", models[srv->export.security_model]);
 	seq_printf(m, "vhost-9p-readonly:\t%d\n",
-		   !!(srv->flags & VHOST_9P_EXPORT_READONLY));
+		   !!(srv->export.flags & VHOST_9P_EXPORT_READONLY));
 	mutex_lock(&v9p->vq.mutex);
 	seq_printf(m, "vhost-9p-running:\t%d\n", !!vhost_vq_get_backend(&v9p->vq));
-	seq_printf(m, "vhost-9p-msize:\t%u\n", srv->msize);
-	seq_printf(m, "vhost-9p-fids:\t%d\n", atomic_read(&srv->nr_fids));
-	seq_printf(m, "vhost-9p-max-fids:\t%u\n", srv->max_fids);
-	seq_printf(m, "vhost-9p-lock-owners:\t%u\n", READ_ONCE(srv->nr_lock_owners));
-	seq_printf(m, "vhost-9p-inflight:\t%u\n", srv->inflight);
-	seq_printf(m, "vhost-9p-requests:\t%llu\n", srv->stats.requests);
-	seq_printf(m, "vhost-9p-errors:\t%llu\n", srv->stats.errors);
+	seq_printf(m, "vhost-9p-msize:\t%u\n", srv->session.msize);
+	seq_printf(m, "vhost-9p-fids:\t%d\n", atomic_read(&srv->session.nr_fids));
+	seq_printf(m, "vhost-9p-max-fids:\t%u\n", srv->export.max_fids);
+	seq_printf(m, "vhost-9p-lock-owners:\t%u\n", READ_ONCE(srv->session.nr_lock_owners));
+	seq_printf(m, "vhost-9p-inflight:\t%u\n", srv->xprt.inflight);
+	seq_printf(m, "vhost-9p-requests:\t%llu\n", srv->xprt.stats.requests);
+	seq_printf(m, "vhost-9p-errors:\t%llu\n", srv->xprt.stats.errors);
 	mutex_unlock(&v9p->vq.mutex);
 out:
 	mutex_unlock(&v9p->dev.mutex);

@@ -37,7 +37,7 @@ static kgid_t wire_gid(u32 gid)
 /* Is this failure one the "none" model hides (QEMU's meaning)? */
 static bool ownership_failure_ignored(struct v9p_server *srv, int err)
 {
-	return srv->security_model == VHOST_9P_SECURITY_NONE &&
+	return srv->export.security_model == VHOST_9P_SECURITY_NONE &&
 	       (err == -EPERM || err == -EINVAL);
 }
 
@@ -52,10 +52,10 @@ static int host_mode_allowed(struct v9p_server *srv, umode_t mode)
 	if (v9p_mapped(srv))
 		return 0;
 	/* Only a program runs with its bits: other files keep the kernel's say. */
-	if (!(srv->flags & VHOST_9P_EXPORT_SETID) && S_ISREG(mode) &&
+	if (!(srv->export.flags & VHOST_9P_EXPORT_SETID) && S_ISREG(mode) &&
 	    ((mode & S_ISUID) || (mode & (S_ISGID | 0010)) == (S_ISGID | 0010)))
 		return -EPERM;
-	if (!(srv->flags & VHOST_9P_EXPORT_DEVICES) && (S_ISCHR(mode) || S_ISBLK(mode)))
+	if (!(srv->export.flags & VHOST_9P_EXPORT_DEVICES) && (S_ISCHR(mode) || S_ISBLK(mode)))
 		return -EPERM;
 	return 0;
 }
@@ -70,7 +70,7 @@ static unsigned int chown_kills_setid(struct v9p_server *srv, const struct path 
 	umode_t mode = d_inode(path->dentry)->i_mode;
 	unsigned int kill = 0;
 
-	if (v9p_mapped(srv) || (srv->flags & VHOST_9P_EXPORT_SETID) || S_ISDIR(mode))
+	if (v9p_mapped(srv) || (srv->export.flags & VHOST_9P_EXPORT_SETID) || S_ISDIR(mode))
 		return 0;
 	if (mode & S_ISUID)
 		kill |= ATTR_KILL_SUID;
@@ -214,7 +214,7 @@ int v9p_vfs_setattr(struct v9p_server *srv, struct v9p_request *req,
 	}
 
 	if (valid & V9P_SETATTR_SIZE) {
-		if (srv->fsize_limit != RLIM_INFINITY && sa->size > srv->fsize_limit)
+		if (srv->export.fsize_limit != RLIM_INFINITY && sa->size > srv->export.fsize_limit)
 			return -EFBIG;
 		ret = lease_nowait(req, d_inode(path->dentry), O_WRONLY) ?:
 		      v9p_fault(req) ?: vfs_truncate(path, sa->size);
@@ -747,7 +747,7 @@ int v9p_vfs_remove(struct v9p_server *srv, const struct path *path)
 
 	if (v9p_readonly(srv))
 		return -EROFS;
-	if (path_equal(path, &srv->root) || dentry == path->mnt->mnt_root)
+	if (path_equal(path, &srv->export.root) || dentry == path->mnt->mnt_root)
 		return -EBUSY;
 	/* Not by the caller: Tremove clunks its fid whatever happens. */
 	ret = v9p_check_beneath(srv, path);
@@ -911,7 +911,7 @@ int v9p_vfs_rename_path(struct v9p_server *srv, struct v9p_request *req,
 	struct path olddir;
 	int ret;
 
-	if (path_equal(path, &srv->root) || path->dentry == path->mnt->mnt_root)
+	if (path_equal(path, &srv->export.root) || path->dentry == path->mnt->mnt_root)
 		return -EBUSY;
 	olddir.mnt = path->mnt;
 	olddir.dentry = dget_parent(path->dentry);

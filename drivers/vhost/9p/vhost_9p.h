@@ -82,13 +82,13 @@ enum v9p_fid_kind {
  * @lock: serialises opening and directory reads on this fid
  * @lock_owners: the lock owners (struct v9p_lock_owner, by guest proc_id)
  *	that may hold POSIX locks taken through @file (under
- *	v9p_server.lock_mutex)
+ *	v9p_session.lock_mutex)
  * @xattr_name: the attribute a Txattrcreate fid will set
  * @xattr_flags: its XATTR_CREATE/XATTR_REPLACE flags
  * @xattr_value: the attribute's value (read) or the value being written
  * @xattr_size: its size
  * @xattr_filled: bytes of it written so far
- * @xattr_charged: the bytes counted for it in v9p_server.xattr_bytes
+ * @xattr_charged: the bytes counted for it in v9p_session.xattr_bytes
  */
 struct v9p_fid {
 	struct rcu_head rcu;
@@ -169,47 +169,25 @@ struct v9p_request {
 };
 
 /**
- * struct v9p_server - one export being served to one guest
+ * struct v9p_export - what the VMM configured (VHOST_9P_SET_EXPORT): set
+ *	when the server is made, never changed after
  * @root: the export's root directory
  * @cred: the credentials every file operation runs with (the VMM's)
- * @owner_tgid: the VMM's process, which holds the guest's POSIX locks as
- *	the host sees them
  * @memcg: the memory cgroup of the process that set the export up: what
  *	the guest makes the host allocate is charged there, on the vhost
  *	worker and the workqueue alike (a 6.1 vhost kthread and a kworker
  *	are charged nowhere by themselves)
+ * @owner_tgid: the VMM's process, which holds the guest's POSIX locks as
+ *	the host sees them
  * @flags: VHOST_9P_EXPORT_*
  * @security_model: VHOST_9P_SECURITY_*
  * @max_fids: the guest may hold this many fids at once
  * @max_msize: the largest msize offered
  * @fsize_limit: the VMM's RLIMIT_FSIZE: no file grows past it (the
  *	workqueue's kworkers have no limit of their own)
- * @msize: the msize of the session (0 before Tversion); Tversion sets it on
- *	the vhost worker once no request is in flight (@barrier), so the
- *	workqueue reads it unlocked
  * @tag: the mount tag, for messages
- * @fids: the guest's fids, by number
- * @nr_fids: how many it holds
- * @xattr_bytes: attribute value bytes its fids hold, at most
- *	V9P_XATTR_BUDGET
- * @devices: host file systems seen, numbered for qid.path
- * @nr_devices: the last number given
- * @lock_mutex: guards @lock_owners, @nr_lock_owners and every fid's
- *	lock_owners
- * @lock_owners: one POSIX lock owner per guest process id that holds locks
- * @nr_lock_owners: the (fid, owner) pairs that fids' lock_owners hold, at
- *	most V9P_MAX_LOCK_OWNERS
- * @req_buf: where each request served on the worker is copied, then its
- *	strings
- * @reply_buf: where each reply built on the worker goes (@max_msize bytes)
- * @wq: where requests that may block are served
- * @pending: those requests, by tag, for Tflush (under the vq's mutex)
- * @inflight: how many there are (under the vq's mutex)
- * @barrier: a Tversion waits for them to end (under the vq's mutex)
- * @stats: counters for VHOST_9P_GET_STATS (under the vq's mutex; the fids,
- *	msize and max_fids it reports are filled in when read)
  */
-struct v9p_server {
+struct v9p_export {
 	struct path root;
 	const struct cred *cred;
 	struct mem_cgroup *memcg;
@@ -219,16 +197,48 @@ struct v9p_server {
 	u32 max_fids;
 	u32 max_msize;
 	u64 fsize_limit;
-	u32 msize;
 	char tag[VHOST_9P_TAG_MAX];
+};
+
+/**
+ * struct v9p_session - the guest's 9P session: what a Tversion, a device
+ *	reset or the end of the export takes away
+ * @msize: the msize of the session (0 before Tversion); Tversion sets it on
+ *	the vhost worker once no request is in flight
+ *	(v9p_xprt.barrier), so the workqueue reads it unlocked
+ * @fids: the guest's fids, by number
+ * @nr_fids: how many it holds
+ * @xattr_bytes: attribute value bytes its fids hold, at most
+ *	V9P_XATTR_BUDGET
+ * @lock_mutex: guards @lock_owners, @nr_lock_owners and every fid's
+ *	lock_owners
+ * @lock_owners: one POSIX lock owner per guest process id that holds locks
+ * @nr_lock_owners: the (fid, owner) pairs that fids' lock_owners hold, at
+ *	most V9P_MAX_LOCK_OWNERS
+ */
+struct v9p_session {
+	u32 msize;
 	struct xarray fids;
 	atomic_t nr_fids;
 	atomic_long_t xattr_bytes;
-	struct xarray devices;
-	atomic_t nr_devices;
 	struct mutex lock_mutex;	/* lock owners: see above */
 	struct xarray lock_owners;
 	unsigned int nr_lock_owners;
+};
+
+/**
+ * struct v9p_xprt - the requests between the ring and the operations
+ * @req_buf: where each request served on the worker is copied, then its
+ *	strings
+ * @reply_buf: where each reply built on the worker goes (max_msize bytes)
+ * @wq: where requests that may block are served
+ * @pending: those requests, by tag, for Tflush (under the vq's mutex)
+ * @inflight: how many there are (under the vq's mutex)
+ * @barrier: a Tversion waits for them to end (under the vq's mutex)
+ * @stats: counters for VHOST_9P_GET_STATS (under the vq's mutex; the fids,
+ *	msize and max_fids it reports are filled in when read)
+ */
+struct v9p_xprt {
 	void *req_buf;
 	void *reply_buf;
 	struct workqueue_struct *wq;
@@ -238,18 +248,35 @@ struct v9p_server {
 	struct vhost_9p_stats stats;
 };
 
+/**
+ * struct v9p_server - one export being served to one guest
+ * @export: its configuration
+ * @session: the guest's 9P session
+ * @xprt: the requests in flight
+ * @devices: host file systems seen, numbered for qid.path: kept across
+ *	sessions, so that a file's qid stays the same
+ * @nr_devices: the last number given
+ */
+struct v9p_server {
+	struct v9p_export export;
+	struct v9p_session session;
+	struct v9p_xprt xprt;
+	struct xarray devices;
+	atomic_t nr_devices;
+};
+
 /*
  * Locking, outermost first:
  *
  * vhost_9p.dev.mutex: configuration ioctls, VHOST_9P_GET_STATS, fdinfo.
  * vhost_9p.vq.mutex: the ring, and the server's request state
- *	(v9p_server.pending, .inflight, .barrier, .stats); held by the vhost
+ *	(v9p_xprt.pending, .inflight, .barrier, .stats); held by the vhost
  *	worker's handle_kick and complete_work, and by whoever stops the
  *	device or reads the statistics.
  * v9p_fid.lock: one fid's open file, readdir position and xattr value.
  * i_rwsem of the files: taken by the VFS under a fid's lock, a parent
  *	before its child (I_MUTEX_PARENT), lock_rename() for two directories.
- * v9p_server.lock_mutex: a leaf; POSIX lock owners.
+ * v9p_session.lock_mutex: a leaf; POSIX lock owners.
  *
  * A request on the workqueue holds none of the vhost locks: it owns its
  * struct v9p_async (iovecs, message, reply), reaches fids through their

@@ -119,9 +119,9 @@ static ssize_t read_xattr(struct v9p_server *srv, struct v9p_request *req,
 /* Count @size bytes of attribute value against the device's budget. */
 static bool xattr_charge(struct v9p_server *srv, size_t size)
 {
-	if (atomic_long_add_return(size, &srv->xattr_bytes) <= V9P_XATTR_BUDGET)
+	if (atomic_long_add_return(size, &srv->session.xattr_bytes) <= V9P_XATTR_BUDGET)
 		return true;
-	atomic_long_sub(size, &srv->xattr_bytes);
+	atomic_long_sub(size, &srv->session.xattr_bytes);
 	return false;
 }
 
@@ -176,7 +176,7 @@ ssize_t v9p_xattr_walk(struct v9p_server *srv, struct v9p_request *req,
 	err = v9p_fault(req);
 	newfid = err ? ERR_PTR(err) : v9p_fid_new(srv, newfid_id, &fid->path, fid->uid);
 	if (IS_ERR(newfid)) {
-		atomic_long_sub(size, &srv->xattr_bytes);
+		atomic_long_sub(size, &srv->session.xattr_bytes);
 		kvfree(value);
 		return PTR_ERR(newfid);
 	}
@@ -242,7 +242,7 @@ int v9p_xattr_create(struct v9p_server *srv, struct v9p_request *req,
 	fid->kind = V9P_FID_XATTR_WRITE;
 	return 0;
 out_uncharge:
-	atomic_long_sub(size, &srv->xattr_bytes);
+	atomic_long_sub(size, &srv->session.xattr_bytes);
 	return ret;
 }
 
