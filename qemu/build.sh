@@ -3,7 +3,8 @@
 #
 # qemu/build.sh: build Debian 13's QEMU 10.0 with the vhost-9p device on
 # Debian 12, x86_64 and KVM only, with virtio-9p and the vhost-user
-# frontends too (so that all compare in one binary), into
+# frontends too (so that all compare in one binary), and no other device
+# than the pc machine's (qemu/src/configs/devices), into
 # build/qemu/qemu-system-x86_64.  qemu/patches also makes QEMU's generic
 # vhost-user frontend, vhost-user-device-pci, creatable: the suite drives
 # vhost9p-ctl attach --socket through it.
@@ -88,18 +89,25 @@ fi
 cp -r "$here/src/." "$src/"
 cp "$VHOST9P_TOP/include/uapi/linux/vhost_9p.h" "$src/linux-headers/linux/vhost_9p.h"
 
+configure_args=(--target-list=x86_64-softmmu
+	--without-default-features --enable-kvm --disable-tcg
+	--without-default-devices --with-devices-x86_64=vhost-9p
+	--enable-virtfs --enable-attr --enable-cap-ng --enable-vhost-kernel
+	--enable-vhost-user
+	--disable-docs --disable-werror --disable-install-blobs)
+# A tree configured otherwise (an older build.sh) is configured afresh.
+if [ "$(cat "$src/build/.configure-args" 2>/dev/null)" != "${configure_args[*]}" ]; then
+	rm -rf "$src/build"
+fi
 if [ ! -f "$src/build/build.ninja" ]; then
 	echo "qemu: configuring"
 	mkdir -p "$src/build"
-	(cd "$src/build" && "${python_env[@]}" ../configure --target-list=x86_64-softmmu \
-		--without-default-features --enable-kvm --disable-tcg \
-		--enable-virtfs --enable-attr --enable-cap-ng --enable-vhost-kernel \
-		--enable-vhost-user \
-		--disable-docs --disable-werror --disable-install-blobs \
+	(cd "$src/build" && "${python_env[@]}" ../configure "${configure_args[@]}" \
 		> "$out/configure.log" 2>&1) || {
 		tail -n 30 "$out/configure.log"
 		die "qemu configure failed (log: $out/configure.log)"
 	}
+	echo "${configure_args[*]}" > "$src/build/.configure-args"
 fi
 echo "qemu: building qemu-system-x86_64 $series (a few minutes the first time)"
 "${python_env[@]}" ninja -C "$src/build" qemu-system-x86_64 > "$out/build.log" 2>&1 || {
