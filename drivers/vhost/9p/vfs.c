@@ -822,20 +822,14 @@ int v9p_vfs_link(struct v9p_server *srv, struct v9p_request *req,
 	return ret;
 }
 
-/**
- * v9p_vfs_rename() - rename, as renameat(2)
- * @srv: the server
- * @req: the request (Trenameat, Trename)
- * @olddir: the directory of the old name
- * @oldname: the old name
- * @newdir: the directory of the new name
- * @newname: the new name
- *
- * Return: 0 or a negative errno.
+/*
+ * Rename, as renameat(2).  @expect: the file the old name must still
+ * name under the directories' locks, or NULL for whatever it names.
  */
-int v9p_vfs_rename(struct v9p_server *srv, struct v9p_request *req,
-		   const struct path *olddir, const struct v9p_str *oldname,
-		   const struct path *newdir, const struct v9p_str *newname)
+static int rename_at(struct v9p_server *srv, struct v9p_request *req,
+		     const struct path *olddir, const struct v9p_str *oldname,
+		     const struct path *newdir, const struct v9p_str *newname,
+		     const struct dentry *expect)
 {
 	struct renamedata rd = {};
 	struct dentry *trap, *old, *new;
@@ -863,6 +857,10 @@ int v9p_vfs_rename(struct v9p_server *srv, struct v9p_request *req,
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret)
 		goto out_unlock;
+	/* Renamed away, or replaced, since its name was taken? */
+	ret = -ENOENT;
+	if (expect && old != expect)
+		goto out_old;
 	ret = -EINVAL;
 	if (old == trap)
 		goto out_old;
@@ -892,6 +890,24 @@ out_write:
 }
 
 /**
+ * v9p_vfs_rename() - rename, as renameat(2)
+ * @srv: the server
+ * @req: the request (Trenameat)
+ * @olddir: the directory of the old name
+ * @oldname: the old name
+ * @newdir: the directory of the new name
+ * @newname: the new name
+ *
+ * Return: 0 or a negative errno.
+ */
+int v9p_vfs_rename(struct v9p_server *srv, struct v9p_request *req,
+		   const struct path *olddir, const struct v9p_str *oldname,
+		   const struct path *newdir, const struct v9p_str *newname)
+{
+	return rename_at(srv, req, olddir, oldname, newdir, newname, NULL);
+}
+
+/**
  * v9p_vfs_rename_path() - rename a file found by its path, as Trename does
  * @srv: the server
  * @req: the request (Trename)
@@ -899,8 +915,8 @@ out_write:
  * @newdir: the directory of the new name
  * @newname: the new name
  *
- * Return: 0, -EBUSY for the export's root or a mount point, or a negative
- * errno.
+ * Return: 0, -EBUSY for the export's root or a mount point, -ENOENT if it
+ * was renamed away or removed meanwhile, or a negative errno.
  */
 int v9p_vfs_rename_path(struct v9p_server *srv, struct v9p_request *req,
 			const struct path *path, const struct path *newdir,
@@ -918,7 +934,8 @@ int v9p_vfs_rename_path(struct v9p_server *srv, struct v9p_request *req,
 	take_dentry_name_snapshot(&snap, path->dentry);
 	oldname.str = snap.name.name;
 	oldname.len = snap.name.len;
-	ret = v9p_vfs_rename(srv, req, &olddir, &oldname, newdir, newname);
+	/* The name is taken unlocked: a host rename may race with it. */
+	ret = rename_at(srv, req, &olddir, &oldname, newdir, newname, path->dentry);
 	release_dentry_name_snapshot(&snap);
 	dput(olddir.dentry);
 	return ret;
