@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost-9p export: what a device serves, with whose credentials, and the
- * walk that keeps the guest inside it.
+ * vhost-9p export: the server's life (made from VHOST_9P_SET_EXPORT,
+ * reset, destroyed), what a device serves and with whose credentials
+ * (v9p_run_in_kworker() runs with them), the walk that keeps the guest
+ * inside it, and qids.
  *
  * The guest names files only by walking from fids one component at a time:
  * names with '/' or NUL, "." and the empty name are refused (names longer
@@ -181,19 +183,6 @@ err_fd:
 	return ERR_PTR(ret);
 }
 
-/**
- * v9p_server_reset() - end the session: drop every fid, forget the msize
- * @srv: the server
- *
- * Called where requests are served (Tversion), with the export's
- * credentials; from anywhere else, see v9p_server_end_session().
- */
-void v9p_server_reset(struct v9p_server *srv)
-{
-	v9p_fid_clunk_all(srv);
-	srv->session.msize = 0;
-}
-
 struct v9p_kworker_call {
 	struct work_struct work;
 	struct v9p_server *srv;
@@ -242,32 +231,13 @@ void v9p_run_in_kworker(struct v9p_server *srv, void (*fn)(void *arg), void *arg
 	destroy_work_on_stack(&call.work);
 }
 
-static void end_session(void *srv)
-{
-	v9p_server_reset(srv);
-}
-
 /**
- * v9p_server_end_session() - end the session from outside the worker
- * @srv: the server, stopped: no request in flight
- *
- * For the device's owner giving it up (VHOST_RESET_OWNER, close): the
- * fids go in a kworker (v9p_run_in_kworker()), so that their locks are
- * released whatever signal the VMM got, with the export's credentials.
- */
-void v9p_server_end_session(struct v9p_server *srv)
-{
-	v9p_run_in_kworker(srv, end_session, srv);
-}
-
-/**
- * v9p_server_destroy() - stop serving: release every fid and the export
- * @srv: the server, no longer reachable by the worker
+ * v9p_server_destroy() - stop serving: release the export
+ * @srv: the server, no longer reachable by the worker, its session ended
+ *	(v9p_session_end())
  */
 void v9p_server_destroy(struct v9p_server *srv)
 {
-	/* The device stopped, and drained the workqueue, before this. */
-	v9p_server_end_session(srv);
 	destroy_workqueue(srv->xprt.wq);
 	/* The last fid took the last lock owner with it. */
 	WARN_ON(!xa_empty(&srv->session.lock_owners));

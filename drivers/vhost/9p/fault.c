@@ -3,8 +3,10 @@
  * vhost-9p fault injection and held requests, for the tests only
  * (CONFIG_VHOST_9P_FAULT_INJECTION; without it none of this is built).
  *
- * Every VFS call and allocation on the paths of the operations is preceded
- * by a fault point, v9p_fault(), numbered 1, 2, ... within each request.
+ * The VFS calls and allocations on the paths of the operations are
+ * preceded by fault points, v9p_fault(), numbered 1, 2, ... within each
+ * request (not yet those of POSIX locks, Tremove, Treadlink and the
+ * attribute set at a clunk: Documentation/design.rst).
  * A rule "Tmkdir 3 EIO" written to /sys/kernel/debug/vhost-9p/fail makes
  * the third fault point of every Tmkdir fail with EIO, so that a test can
  * walk N = 1, 2, ... through every error path of an operation until the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost-9p fid table: the guest's handles, in an xarray per device.
+ * vhost-9p fid table: the guest's handles, in an xarray per device, and the
+ * session they belong to, which Tversion and the device's owner end.
  *
  * A fid is found under RCU and pinned with a reference before the RCU read
  * section ends, so a request that holds it keeps it alive across a racing
@@ -232,4 +233,36 @@ void v9p_fid_clunk_all(struct v9p_server *srv)
 		/* A guest may hold a million fids, each an open file. */
 		cond_resched();
 	}
+}
+
+/**
+ * v9p_session_reset() - end the session: drop every fid, forget the msize
+ * @srv: the server
+ *
+ * Called where requests are served (Tversion), with the export's
+ * credentials; from anywhere else, see v9p_session_end().
+ */
+void v9p_session_reset(struct v9p_server *srv)
+{
+	v9p_fid_clunk_all(srv);
+	srv->session.msize = 0;
+}
+
+static void end_session(void *srv)
+{
+	v9p_session_reset(srv);
+}
+
+/**
+ * v9p_session_end() - end the session from outside the worker
+ * @srv: the server, stopped: no request in flight
+ *
+ * For the device's owner giving it up (VHOST_RESET_OWNER, close) or
+ * replacing the export: the fids go in a kworker (v9p_run_in_kworker()),
+ * so that their locks are released whatever signal the VMM got, with the
+ * export's credentials.
+ */
+void v9p_session_end(struct v9p_server *srv)
+{
+	v9p_run_in_kworker(srv, end_session, srv);
 }

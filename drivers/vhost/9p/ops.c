@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vhost-9p operations: one handler per 9P2000.L request, which decodes it,
- * calls the host VFS or a helper of vfs.c, xattr.c or lock.c, and encodes
- * the reply.
+ * finds its fids (fid.c), calls the host VFS or one helper (vfs.c,
+ * xattr.c, lock.c, export.c), and encodes the reply.
  *
  * Every function here runs with the export's credentials (see
  * v9p_serve()), on fids pinned for the whole request.  Data moves straight
@@ -187,7 +187,7 @@ static int op_version(struct v9p_server *srv, struct v9p_request *req)
 	if (v9p_readf(&req->in, "ds", &msize, &version))
 		return -EPROTO;
 	/* A new session: whatever the old one held is gone. */
-	v9p_server_reset(srv);
+	v9p_session_reset(srv);
 	if (msize < VHOST_9P_MIN_MSIZE)
 		return -EINVAL;
 	msize = min(msize, srv->export.max_msize);
@@ -1179,8 +1179,9 @@ static int op_flush(struct v9p_server *srv, struct v9p_request *req)
 	u16 oldtag;
 
 	/*
-	 * Requests are answered in the order they are taken off the ring, so
-	 * the flushed one has been answered already (or never existed).
+	 * A request still on the workqueue is answered first, and this
+	 * Rflush right after it (flush_target() in transport.c); any other
+	 * has been answered already, or never existed.
 	 */
 	if (v9p_readf(&req->in, "w", &oldtag))
 		return -EPROTO;

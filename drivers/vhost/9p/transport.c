@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost-9p transport: the /dev/vhost-9p character device and its glue to the
- * vhost core.  The vhost core owns the rings, the memory table, the kick and
- * call eventfds and the worker; this file only routes ioctls to it and keeps
- * the device's own features.
+ * vhost-9p transport: the /dev/vhost-9p character device, its glue to the
+ * vhost core, and where each request is served.  The vhost core owns the
+ * rings, the memory table, the kick and call eventfds and the worker; this
+ * file routes ioctls to it, keeps the device's own features, takes
+ * requests off the ring, serves each on the worker or hands it to the
+ * export's workqueue (v9p_op_flags()), orders Rflush after the reply it
+ * flushes, holds a Tversion until the requests in flight are answered,
+ * polls the ring, and counts.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -252,7 +256,7 @@ static int queue_async(struct vhost_9p *v9p, struct v9p_server *srv,
 	a = kmalloc(struct_size(a, iov, out + in), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	/* A tag can be pending once: a guest reusing one is served inline. */
+	/* A tag can be pending once: a guest reusing one gets EPROTO. */
 	if (xa_insert(&srv->xprt.pending, req->tag, a, GFP_KERNEL_ACCOUNT)) {
 		kfree(a);
 		return -EBUSY;
@@ -630,6 +634,16 @@ static void vhost_9p_stop(struct vhost_9p *v9p)
 	vhost_9p_drop_done(v9p);
 }
 
+/* The export goes, and the session first: the device is stopped. */
+static void vhost_9p_drop_server(struct vhost_9p *v9p)
+{
+	if (!v9p->server)
+		return;
+	v9p_session_end(v9p->server);
+	v9p_server_destroy(v9p->server);
+	v9p->server = NULL;
+}
+
 static bool vhost_9p_running(struct vhost_9p *v9p)
 {
 	bool running;
@@ -659,8 +673,7 @@ static long vhost_9p_set_export(struct vhost_9p *v9p, void __user *argp)
 	ret = PTR_ERR_OR_ZERO(srv);
 	if (ret)
 		goto out;
-	if (v9p->server)
-		v9p_server_destroy(v9p->server);
+	vhost_9p_drop_server(v9p);
 	v9p->server = srv;
 out:
 	mutex_unlock(&v9p->dev.mutex);
@@ -748,8 +761,7 @@ static int vhost_9p_release(struct inode *inode, struct file *file)
 
 	vhost_9p_stop(v9p);
 	vhost_dev_stop(&v9p->dev);
-	if (v9p->server)
-		v9p_server_destroy(v9p->server);
+	vhost_9p_drop_server(v9p);
 	vhost_dev_cleanup(&v9p->dev);
 	kfree(v9p);
 	return 0;
@@ -774,7 +786,7 @@ static long vhost_9p_reset_owner(struct vhost_9p *v9p)
 	vhost_dev_stop(&v9p->dev);
 	/* The guest is gone: so is its session, not the export. */
 	if (v9p->server)
-		v9p_server_end_session(v9p->server);
+		v9p_session_end(v9p->server);
 	vhost_dev_reset_owner(&v9p->dev, umem);
 	/* That reset the vq's polling limit too. */
 	poll_reset(v9p);

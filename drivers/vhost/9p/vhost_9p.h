@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vhost-9p: state shared by the transport, the fid table, the operations and
- * the export.
+ * vhost-9p: the structures the module's files share, their locking rules,
+ * and the functions each file offers the others.
  */
 #ifndef _DRIVERS_VHOST_9P_VHOST_9P_H
 #define _DRIVERS_VHOST_9P_VHOST_9P_H
@@ -77,9 +77,15 @@ enum v9p_fid_kind {
  * @kind: what it is for (enum v9p_fid_kind)
  * @uid: the user the guest acts for through it (Tattach n_uname, the
  *	guest's number: it may mean nothing on the host)
- * @path: the file it names, always inside the export
+ * @path: the file it names, always inside the export; Tlcreate changes it,
+ *	under @lock, on the vhost worker: requests the worker serves read it
+ *	unlocked, those on the workqueue under @lock (Tlopen) or from a copy
+ *	made under it (Tsetattr)
  * @file: the open file, after Tlopen or Tlcreate
- * @lock: serialises opening and directory reads on this fid
+ * @lock: serialises opening and creating through this fid, its directory
+ *	position and its attribute value; the worker takes it only if it is
+ *	free (fid_lock()), but for the Tclunk of a Txattrcreate fid, which
+ *	waits for a Twrite still filling the value
  * @lock_owners: the lock owners (struct v9p_lock_owner, by guest proc_id)
  *	that may hold POSIX locks taken through @file (under
  *	v9p_session.lock_mutex)
@@ -99,7 +105,7 @@ struct v9p_fid {
 	u32 uid;
 	struct path path;
 	struct file *file;
-	struct mutex lock;	/* open, readdir position, xattr value */
+	struct mutex lock;	/* see above */
 	struct xarray lock_owners;
 	char *xattr_name;
 	int xattr_flags;
@@ -313,8 +319,6 @@ struct vhost_9p {
 /* export.c */
 struct v9p_server *v9p_server_create(const struct vhost_9p_export *exp);
 void v9p_server_destroy(struct v9p_server *srv);
-void v9p_server_reset(struct v9p_server *srv);
-void v9p_server_end_session(struct v9p_server *srv);
 void v9p_run_in_kworker(struct v9p_server *srv, void (*fn)(void *arg), void *arg);
 bool v9p_readonly(const struct v9p_server *srv);
 int v9p_name_check(const struct v9p_str *name);
@@ -340,6 +344,8 @@ struct v9p_fid *v9p_fid_replace(struct v9p_server *srv, struct v9p_fid *old,
 				const struct path *path);
 struct v9p_fid *v9p_fid_remove(struct v9p_server *srv, u32 id);
 void v9p_fid_clunk_all(struct v9p_server *srv);
+void v9p_session_reset(struct v9p_server *srv);
+void v9p_session_end(struct v9p_server *srv);
 
 /* mapped.c: the mapped-xattr security model */
 enum {
