@@ -150,6 +150,7 @@ static inline void v9p_fid_set_file(struct v9p_fid *fid, struct file *file)
  * @nowait: served on the ring worker first: only if nothing sleeps for
  *	long (Tread: on I/O or a page fault; Tlopen, Tsetattr: on a lease
  *	break or a fid's lock), -EAGAIN otherwise, and the workqueue serves it
+ *	again from the start, so what it did before must bear repeating
  * @async: served on the workqueue, where it may sleep
  * @fault_points: the fault points it passed (fault.c)
  */
