@@ -2,7 +2,7 @@
 /*
  * vhost-9p operations: one handler per 9P2000.L request, which decodes it,
  * finds its fids (fid.c), calls the host VFS or one helper (vfs.c,
- * xattr.c, lock.c, export.c), and encodes the reply.
+ * xattr.c, lock.c, export.c, mapped.c), and encodes the reply.
  *
  * Every function here runs with the export's credentials (see
  * v9p_serve()), on fids pinned for the whole request.  Data moves straight
