@@ -226,10 +226,9 @@ void v9p_fid_clunk_all(struct v9p_server *srv)
 	unsigned long id;
 
 	xa_for_each(&srv->session.fids, id, fid) {
-		xa_erase(&srv->session.fids, id);
-		atomic_dec(&srv->session.nr_fids);
-		v9p_fid_uncharge(srv, fid);
-		v9p_fid_put(fid);
+		fid = v9p_fid_remove(srv, id);
+		if (fid)
+			v9p_fid_put(fid);
 		/* A guest may hold a million fids, each an open file. */
 		cond_resched();
 	}
